@@ -1,0 +1,31 @@
+# Set-up and everyday commands. On a fresh machine, two commands do everything:
+#   make demo    create .venv, install ugatit-deploy (CPU torch 2.13.0), run the main job
+#   make test    create .venv, install with the test extras, run the test suite
+# Both are idempotent: the virtual environment is re-installed only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# torch 2.13.0 is pinned here, not in pyproject.toml: this exact version is the local CPU wheel, while
+# any other torch requirement would pull several GB of CUDA wheels. The package itself accepts >= 2.11.
+TORCH  ?= torch==2.13.0
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test venv clean
+
+demo: $(STAMP)
+	$(BIN)/ugatit-deploy info
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""Parity and latency benchmarks (imported as ``ugatit_deploy.benchmarks``)."""

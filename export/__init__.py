@@ -1,0 +1,1 @@
+"""Checkpoint to ONNX / TensorRT export (imported as ``ugatit_deploy.export``)."""

@@ -1,0 +1,106 @@
+"""The ugatit-deploy command line: help, version, info, and one-line errors with a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from conftest import TINY, make_generator
+from test_checkpoint import BAD_CASES, _bad_cases
+from ugatit_deploy import __version__, save_generator
+from ugatit_deploy.cli import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_help_lists_the_commands_and_an_example():
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "info" in result.output and "ugatit-deploy info --ckpt" in result.output
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"ugatit-deploy, version {__version__}"
+
+
+def test_info_without_ckpt_describes_the_built_in_example():
+    result = run("info")
+    assert result.exit_code == 0, result.output
+    assert "built-in example" in result.output
+    assert "light, ngf 8, n_blocks 4" in result.output
+    assert "167,896" in result.output  # parameters
+    assert "MACs" in result.output
+
+
+def test_info_on_an_official_checkpoint(official_ckpt):
+    result = run("info", "--ckpt", str(official_ckpt))
+    assert result.exit_code == 0, result.output
+    assert "official-training" in result.output
+    assert "a2b, b2a" in result.output
+    assert "disGA, disGB, disLA, disLB" in result.output
+
+
+def test_info_json_is_machine_readable(tmp_path):
+    path = tmp_path / "gen.pt"
+    save_generator(make_generator(TINY), path, direction="b2a")
+    record = json.loads(run("info", "--ckpt", str(path), "--json").output)
+    assert record["format"] == "ugatit-deploy/generator"
+    assert record["directions"] == ["b2a"]
+    assert record["file_size_bytes"] == path.stat().st_size
+    gen = record["generators"]["b2a"]
+    assert {k: gen[k] for k in ("ngf", "n_blocks", "img_size", "light")} == TINY.to_dict()
+    assert gen["parameters"] == sum(p.numel() for p in make_generator(TINY).parameters())
+    assert gen["macs"] > 0
+
+
+def test_info_full_model_reports_its_size_and_macs(tmp_path):
+    from conftest import official_checkpoint
+    from ugatit_deploy.model import GeneratorConfig
+
+    path = tmp_path / "full.pt"
+    torch.save(official_checkpoint(GeneratorConfig(ngf=4, n_blocks=1, img_size=32, light=False)), path)
+    result = run("info", "--ckpt", str(path))
+    assert "full, ngf 4, n_blocks 1" in result.output
+    assert "32 (fixed by the weights" in result.output
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+def test_info_bad_checkpoint_is_one_error_line_and_exit_1(tmp_path, official_ckpt, monkeypatch, case):
+    monkeypatch.chdir(tmp_path)
+    path, message = _bad_cases(tmp_path, official_ckpt)[case]
+    result = run("info", "--ckpt", str(path))
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0]
+    assert result.exc_info is None or result.exc_info[0] is SystemExit
+
+
+def test_installed_entry_point_prints_no_traceback(tmp_path):
+    """The real console script, in a fresh process: stderr carries one line, the exit code is 1."""
+    script = Path(sys.executable).with_name("ugatit-deploy")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "ugatit_deploy"]
+    done = subprocess.run(
+        [*command, "info", "--ckpt", str(tmp_path / "missing.pt")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.strip() == f"Error: checkpoint not found: {tmp_path / 'missing.pt'}"
+
+
+def test_python_dash_m_runs_the_cli():
+    done = subprocess.run([sys.executable, "-m", "ugatit_deploy", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and __version__ in done.stdout

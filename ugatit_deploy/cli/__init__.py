@@ -1,0 +1,38 @@
+"""The ``ugatit-deploy`` command line: one click group, one module per subcommand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..__about__ import __version__
+from ..errors import UgatitDeployError
+from .info import info
+
+
+class _Group(click.Group):
+    """Reports user mistakes (UgatitDeployError) as ``Error: <one line>`` with exit code 1, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UgatitDeployError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="ugatit-deploy")
+def main() -> None:
+    """U-GAT-IT from checkpoint to fast, verified deployment.
+
+    \b
+    Start with:
+      ugatit-deploy info                     describe the built-in example model
+      ugatit-deploy info --ckpt run.pt       describe your checkpoint (official or ugatit-deploy)
+
+    Every command takes --help.
+    """
+
+
+main.add_command(info)

@@ -1,0 +1,99 @@
+"""``ugatit-deploy info``: what a checkpoint holds, read from its weights."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..assets import default_model_path
+from ..checkpoint import GENERATOR_FILE_FORMAT, CheckpointInfo, inspect_checkpoint
+from ..model.config import GeneratorConfig
+from ..model.cost import count_macs, count_parameters
+
+
+def describe(info: CheckpointInfo) -> dict:
+    """The JSON-ready record ``info --json`` prints."""
+    generators = {}
+    for direction, config in info.generators.items():
+        meta_model = config.build("meta")
+        generators[direction] = {
+            **config.to_dict(),
+            "parameters": count_parameters(meta_model),
+            "macs": count_macs(meta_model, (1, 3, config.img_size, config.img_size)),
+        }
+    return {
+        "path": str(info.path),
+        "format": info.format,
+        "file_size_bytes": info.file_size,
+        "directions": list(info.directions),
+        "discriminators": list(info.discriminators),
+        "generators": generators,
+        "metadata": info.metadata,
+    }
+
+
+def _size_note(config: GeneratorConfig, info: CheckpointInfo) -> str:
+    if not config.light:
+        return "fixed by the weights (full model: only this size)"
+    if info.format == GENERATOR_FILE_FORMAT:
+        return "native size recorded in the file; light models run at any multiple of 4"
+    return "light weights do not store it: official default; runs at any multiple of 4"
+
+
+def _print_human(record: dict, info: CheckpointInfo) -> None:
+    rows = [
+        ("checkpoint", record["path"]),
+        ("format", record["format"]),
+        ("file size", f"{record['file_size_bytes'] / 1e6:.2f} MB"),
+        ("directions", ", ".join(record["directions"])),
+    ]
+    if record["discriminators"]:
+        rows.append(("discriminators", ", ".join(record["discriminators"])))
+    for key, value in record["metadata"].items():
+        rows.append((f"metadata.{key}", str(value)))
+    width = max(len(label) for label, _ in rows) + 2
+    for label, value in rows:
+        click.echo(f"{label:<{width}}{value}")
+    for direction, gen in record["generators"].items():
+        config = info.generators[direction]
+        click.echo(f"\n{direction} generator")
+        kind = "light" if gen["light"] else "full"
+        click.echo(f"  {'architecture':<14}{kind}, ngf {gen['ngf']}, n_blocks {gen['n_blocks']}")
+        click.echo(f"  {'img_size':<14}{gen['img_size']} ({_size_note(config, info)})")
+        click.echo(f"  {'parameters':<14}{gen['parameters']:,}")
+        size = gen["img_size"]
+        click.echo(f"  {'MACs':<14}{gen['macs'] / 1e9:.2f} G per image at {size}x{size}")
+
+
+@click.command()
+@click.option(
+    "--ckpt",
+    type=click.Path(dir_okay=True, path_type=Path),
+    default=None,
+    help="Official training checkpoint (genA2B, genB2A, disGA, ...) or ugatit-deploy generator file. "
+    "Default: the built-in example model.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def info(ckpt: Path | None, as_json: bool) -> None:
+    """Describe a checkpoint: format, directions, architecture, parameters and MACs.
+
+    The architecture (ngf, n_blocks, light, img_size) is read from the weights, never from flags.
+    The file is opened with torch.load(weights_only=True): it cannot run code.
+
+    \b
+    Examples:
+      ugatit-deploy info
+      ugatit-deploy info --ckpt results/selfie2anime/model/selfie2anime_params_1000000.pt
+      ugatit-deploy info --ckpt generator.pt --json
+    """
+    path = ckpt if ckpt is not None else default_model_path()
+    checkpoint = inspect_checkpoint(path)
+    record = describe(checkpoint)
+    if as_json:
+        click.echo(json.dumps(record, indent=2, sort_keys=False))
+    else:
+        if ckpt is None:
+            click.echo("(no --ckpt given: describing the built-in example model)\n")
+        _print_human(record, checkpoint)

@@ -1,0 +1,9 @@
+"""Exceptions for user mistakes. The CLI turns these into one line on stderr and a non-zero exit."""
+
+
+class UgatitDeployError(Exception):
+    """Base class: a problem with the user's input, reported without a traceback."""
+
+
+class CheckpointError(UgatitDeployError, ValueError):
+    """A checkpoint file that cannot be read or does not hold a U-GAT-IT generator."""
