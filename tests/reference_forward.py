@@ -67,7 +67,10 @@ def reference_generator_forward(sd: dict[str, torch.Tensor], x: torch.Tensor, li
 
     mlp_in = h.mean(dim=(2, 3)) if light else h.reshape(h.shape[0], -1)
     style = F.relu(F.relu(mlp_in @ w["FC.0.weight"].T) @ w["FC.2.weight"].T)
-    gamma, beta = (style @ w["gamma.weight"].T)[:, :, None, None], (style @ w["beta.weight"].T)[:, :, None, None]
+    gamma, beta = (
+        (style @ w["gamma.weight"].T)[:, :, None, None],
+        (style @ w["beta.weight"].T)[:, :, None, None],
+    )
     for i in range(1, n_blocks + 1):
         p = f"UpBlock1_{i}."
         r = F.relu(_ilnorm(_conv(h, w[p + "conv1.weight"], 1), w[p + "norm1.rho"]) * gamma + beta)

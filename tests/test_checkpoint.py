@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import TINY, make_generator, official_checkpoint
-from ugatit_deploy import CheckpointError, inspect_checkpoint, load_generator, read_generator_config, save_generator
+
+from ugatit_deploy import (
+    CheckpointError,
+    inspect_checkpoint,
+    load_generator,
+    read_generator_config,
+    save_generator,
+)
 from ugatit_deploy.checkpoint import GENERATOR_FILE_FORMAT, OFFICIAL_FORMAT
 from ugatit_deploy.model import GeneratorConfig
 
@@ -138,7 +144,10 @@ def _bad_cases(tmp_path: Path, good: Path) -> dict[str, tuple[Path, str]]:
             _write(tmp_path / "fc.pt", {"genA2B": {**gen, "FC.0.weight": torch.zeros(32, 33)}}),
             "FC.0.weight has 33 inputs",
         ),
-        "not_a_tensor": (_write(tmp_path / "nt.pt", {"genA2B": {**gen, "gamma.weight": "x"}}), "not a tensor"),
+        "not_a_tensor": (
+            _write(tmp_path / "nt.pt", {"genA2B": {**gen, "gamma.weight": "x"}}),
+            "not a tensor",
+        ),
         "generator_not_a_dict": (_write(tmp_path / "gnd.pt", {"genA2B": 3}), "not a state_dict"),
         "unsafe_pickle": (tmp_path / "evil.pt", "refusing to load"),
         "newer_format": (

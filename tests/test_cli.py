@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
-
 from conftest import TINY, make_generator
 from test_checkpoint import BAD_CASES, _bad_cases
+
 from ugatit_deploy import __version__, save_generator
 from ugatit_deploy.cli import main
 
@@ -66,6 +66,7 @@ def test_info_json_is_machine_readable(tmp_path):
 
 def test_info_full_model_reports_its_size_and_macs(tmp_path):
     from conftest import official_checkpoint
+
     from ugatit_deploy.model import GeneratorConfig
 
     path = tmp_path / "full.pt"
@@ -102,5 +103,28 @@ def test_installed_entry_point_prints_no_traceback(tmp_path):
 
 
 def test_python_dash_m_runs_the_cli():
-    done = subprocess.run([sys.executable, "-m", "ugatit_deploy", "--version"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "ugatit_deploy", "--version"], capture_output=True, text=True
+    )
     assert done.returncode == 0 and __version__ in done.stdout
+
+
+def test_info_direction_shows_only_that_generator(official_ckpt):
+    result = run("info", "--ckpt", str(official_ckpt), "--direction", "b2a", "--json")
+    assert result.exit_code == 0
+    assert list(json.loads(result.output)["generators"]) == ["b2a"]
+
+
+@pytest.mark.parametrize(
+    ("direction", "message"),
+    [
+        ("x2y", "Error: unknown direction 'x2y': use one of a2b, b2a"),
+        ("b2a", "has no b2a generator (available: a2b)"),
+    ],
+)
+def test_info_bad_direction_is_one_error_line(tmp_path, direction, message):
+    path = tmp_path / "gen.pt"
+    save_generator(make_generator(TINY), path, direction="a2b")
+    result = run("info", "--ckpt", str(path), "--direction", direction)
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1 and message in result.output

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-
 from reference_forward import numpy_ilnorm
+
 from ugatit_deploy.model import ILN, AdaILN, RhoClipper
 
 
@@ -23,7 +23,10 @@ def test_adailn_matches_numpy_float64_with_unbiased_variance():
     with torch.no_grad():
         norm.rho.copy_(rho)
         out = norm(x, gamma, beta).numpy()
-    expected = numpy_ilnorm(x.numpy(), rho.numpy()) * gamma.numpy()[:, :, None, None] + beta.numpy()[:, :, None, None]
+    expected = (
+        numpy_ilnorm(x.numpy(), rho.numpy()) * gamma.numpy()[:, :, None, None]
+        + beta.numpy()[:, :, None, None]
+    )
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
 
 

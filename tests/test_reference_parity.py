@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from conftest import official_checkpoint
 from reference_forward import reference_generator_forward
+
 from ugatit_deploy import load_generator
 from ugatit_deploy.model import GeneratorConfig
 
@@ -19,7 +19,9 @@ CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"ngf{c.ngf}-nb{c.n_blocks}-{c.img_size}-light{c.light}")
+@pytest.mark.parametrize(
+    "config", CONFIGS, ids=lambda c: f"ngf{c.ngf}-nb{c.n_blocks}-{c.img_size}-light{c.light}"
+)
 @pytest.mark.parametrize("direction", ["a2b", "b2a"])
 def test_official_checkpoint_outputs_match_the_float64_reference(tmp_path, test_images, config, direction):
     checkpoint = official_checkpoint(config, seed=3)
@@ -34,7 +36,7 @@ def test_official_checkpoint_outputs_match_the_float64_reference(tmp_path, test_
     expected = reference_generator_forward(checkpoint[key], x, config.light)
 
     names = ("image", "cam_logit", "heatmap")
-    for name, got, want in zip(names, outputs, expected):
+    for name, got, want in zip(names, outputs, expected, strict=True):
         scale = max(1.0, float(want.abs().max()))  # heatmap and logits are not bounded like the image
         error = float((got.double() - want).abs().max()) / scale
         assert error <= 1e-5, f"{name}: max error {error:.2e} (relative to {scale:.1f})"

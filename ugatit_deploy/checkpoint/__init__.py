@@ -7,7 +7,13 @@ from .formats import (
     normalize_direction,
     save_generator,
 )
-from .loading import OFFICIAL_FORMAT, CheckpointInfo, inspect_checkpoint, load_generator, read_generator_config
+from .loading import (
+    OFFICIAL_FORMAT,
+    CheckpointInfo,
+    inspect_checkpoint,
+    load_generator,
+    read_generator_config,
+)
 from .safe_load import read_checkpoint_file
 
 __all__ = [

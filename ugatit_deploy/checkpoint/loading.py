@@ -41,6 +41,15 @@ class CheckpointInfo:
     def directions(self) -> tuple[str, ...]:
         return tuple(self.generators)
 
+    def config_for(self, direction: str) -> GeneratorConfig:
+        """The architecture of one direction; CheckpointError if the name is unknown or absent here."""
+        direction = normalize_direction(direction)
+        if direction not in self.generators:
+            raise CheckpointError(
+                f"{self.path} has no {direction} generator (available: {', '.join(self.directions)})"
+            )
+        return self.generators[direction]
+
 
 @dataclass(frozen=True)
 class _Opened:
@@ -134,18 +143,9 @@ def inspect_checkpoint(path: str | os.PathLike[str]) -> CheckpointInfo:
     return _open(path).info
 
 
-def _pick(opened: _Opened, direction: str) -> str:
-    direction = normalize_direction(direction)
-    if direction not in opened.info.generators:
-        available = ", ".join(opened.info.directions)
-        raise CheckpointError(f"{opened.info.path} has no {direction} generator (available: {available})")
-    return direction
-
-
 def read_generator_config(path: str | os.PathLike[str], direction: str = "a2b") -> GeneratorConfig:
     """The architecture of one direction's generator, inferred from its weights."""
-    opened = _open(path)
-    return opened.info.generators[_pick(opened, direction)]
+    return _open(path).info.config_for(direction)
 
 
 def load_generator(
@@ -158,9 +158,8 @@ def load_generator(
     executed (``weights_only=True``). Raises CheckpointError with a one-line reason on bad input.
     """
     opened = _open(path)
-    direction = _pick(opened, direction)
-    config = opened.info.generators[direction]
+    config = opened.info.config_for(direction)
     model = config.build("meta")
-    weights = {k: v.to(torch.float32) for k, v in opened.state_dicts[direction].items()}
+    weights = {k: v.to(torch.float32) for k, v in opened.state_dicts[normalize_direction(direction)].items()}
     model.load_state_dict(weights, strict=True, assign=True)
     return model.to(device).eval()

@@ -21,7 +21,8 @@ def read_checkpoint_file(path: str | os.PathLike[str]) -> Any:
     """Load a checkpoint's object tree on the CPU without ever running code from the file.
 
     Zip-format files (torch >= 1.6) have their checksums verified, then are memory-mapped, so a
-    multi-GB training file costs no RAM until its tensors are used. Raises CheckpointError with a one-line reason on any failure.
+    multi-GB training file costs no RAM until its tensors are used. Raises CheckpointError with a
+    one-line reason on any failure.
     """
     file = Path(path)
     if not file.exists():
@@ -62,7 +63,9 @@ def _check_zip(file: Path) -> None:
         with zipfile.ZipFile(file) as archive:
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        raise CheckpointError(f"checkpoint is truncated or corrupted (incomplete zip archive): {file}") from None
+        raise CheckpointError(
+            f"checkpoint is truncated or corrupted (incomplete zip archive): {file}"
+        ) from None
     if bad is not None:
         raise CheckpointError(f"checkpoint is corrupted (CRC mismatch in {bad}): {file}")
 

@@ -8,7 +8,7 @@ import click
 
 from ..__about__ import __version__
 from ..errors import UgatitDeployError
-from .info import info
+from .info import info_command
 
 
 class _Group(click.Group):
@@ -35,4 +35,4 @@ def main() -> None:
     """
 
 
-main.add_command(info)
+main.add_command(info_command)

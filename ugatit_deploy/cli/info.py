@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from ..assets import default_model_path
-from ..checkpoint import GENERATOR_FILE_FORMAT, CheckpointInfo, inspect_checkpoint
+from ..checkpoint import (
+    GENERATOR_FILE_FORMAT,
+    CheckpointInfo,
+    inspect_checkpoint,
+    normalize_direction,
+)
 from ..model.config import GeneratorConfig
 from ..model.cost import count_macs, count_parameters
 
@@ -67,7 +73,7 @@ def _print_human(record: dict, info: CheckpointInfo) -> None:
         click.echo(f"  {'MACs':<14}{gen['macs'] / 1e9:.2f} G per image at {size}x{size}")
 
 
-@click.command()
+@click.command("info")
 @click.option(
     "--ckpt",
     type=click.Path(dir_okay=True, path_type=Path),
@@ -75,8 +81,14 @@ def _print_human(record: dict, info: CheckpointInfo) -> None:
     help="Official training checkpoint (genA2B, genB2A, disGA, ...) or ugatit-deploy generator file. "
     "Default: the built-in example model.",
 )
+@click.option(
+    "--direction",
+    default=None,
+    metavar="a2b|b2a",
+    help="Describe only this direction's generator (genA2B is a2b). Default: every generator in the file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def info(ckpt: Path | None, as_json: bool) -> None:
+def info_command(ckpt: Path | None, direction: str | None, as_json: bool) -> None:
     """Describe a checkpoint: format, directions, architecture, parameters and MACs.
 
     The architecture (ngf, n_blocks, light, img_size) is read from the weights, never from flags.
@@ -90,6 +102,9 @@ def info(ckpt: Path | None, as_json: bool) -> None:
     """
     path = ckpt if ckpt is not None else default_model_path()
     checkpoint = inspect_checkpoint(path)
+    if direction is not None:
+        config = checkpoint.config_for(direction)
+        checkpoint = replace(checkpoint, generators={normalize_direction(direction): config})
     record = describe(checkpoint)
     if as_json:
         click.echo(json.dumps(record, indent=2, sort_keys=False))

@@ -7,9 +7,10 @@ state_dict keys are ``weight_orig`` / ``weight_u`` / ``weight_v`` exactly as in 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import spectral_norm
+
+from .cam import class_activation_map
 
 
 class Discriminator(nn.Module):
@@ -36,7 +37,9 @@ class Discriminator(nn.Module):
             channels = ndf * 2 ** (i - 1)
             layers += [
                 nn.ReflectionPad2d(1),
-                spectral_norm(nn.Conv2d(channels, channels * 2, kernel_size=4, stride=2, padding=0, bias=True)),
+                spectral_norm(
+                    nn.Conv2d(channels, channels * 2, kernel_size=4, stride=2, padding=0, bias=True)
+                ),
                 nn.LeakyReLU(0.2, True),
             ]
         channels = ndf * 2 ** (n_layers - 3)
@@ -57,13 +60,15 @@ class Discriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x = self.model(x)
-        gap_logit = self.gap_fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
-        gmp_logit = self.gmp_fc(F.adaptive_max_pool2d(x, 1).flatten(1))
         # Official quirk: the logits use the spectrally normalised weight, but the channel
         # re-weighting uses the raw ``weight_orig``.
-        x_gap = x * self.gap_fc.weight_orig[:, :, None, None]
-        x_gmp = x * self.gmp_fc.weight_orig[:, :, None, None]
-        cam_logit = torch.cat([gap_logit, gmp_logit], dim=1)
-        x = self.leaky_relu(self.conv1x1(torch.cat([x_gap, x_gmp], dim=1)))
-        heatmap = x.sum(dim=1, keepdim=True)
+        x, cam_logit, heatmap = class_activation_map(
+            x,
+            self.gap_fc,
+            self.gmp_fc,
+            self.gap_fc.weight_orig,
+            self.gmp_fc.weight_orig,
+            self.conv1x1,
+            self.leaky_relu,
+        )
         return self.conv(self.pad(x)), cam_logit, heatmap

@@ -11,13 +11,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .cam import class_activation_map
 from .normalization import ILN, AdaILN
 
 N_DOWNSAMPLING = 2  # the encoder halves H and W twice: the bottleneck is H/4 x W/4
 
 
 class ResnetBlock(nn.Module):
-    """Encoder residual block: (pad, conv3x3, IN, ReLU, pad, conv3x3, IN) + identity, no ReLU after the sum."""
+    """Encoder residual block: (pad, conv3x3, IN, ReLU, pad, conv3x3, IN) + identity; no ReLU after."""
 
     def __init__(self, dim: int) -> None:
         super().__init__()
@@ -157,14 +158,10 @@ class ResnetGenerator(nn.Module):
             )
         x = self.DownBlock(x)
 
-        gap_logit = self.gap_fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
-        gmp_logit = self.gmp_fc(F.adaptive_max_pool2d(x, 1).flatten(1))
         # CAM re-weights the channels with the logit layers' own weight vectors.
-        x_gap = x * self.gap_fc.weight[:, :, None, None]
-        x_gmp = x * self.gmp_fc.weight[:, :, None, None]
-        cam_logit = torch.cat([gap_logit, gmp_logit], dim=1)
-        x = self.relu(self.conv1x1(torch.cat([x_gap, x_gmp], dim=1)))
-        heatmap = x.sum(dim=1, keepdim=True)
+        x, cam_logit, heatmap = class_activation_map(
+            x, self.gap_fc, self.gmp_fc, self.gap_fc.weight, self.gmp_fc.weight, self.conv1x1, self.relu
+        )
 
         mlp_in = F.adaptive_avg_pool2d(x, 1).flatten(1) if self.light else x.flatten(1)
         style = self.FC(mlp_in)
