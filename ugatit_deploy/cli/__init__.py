@@ -8,7 +8,9 @@ import click
 
 from ..__about__ import __version__
 from ..errors import UgatitDeployError
+from .data import data_group
 from .info import info_command
+from .train import train_command
 
 
 class _Group(click.Group):
@@ -30,9 +32,13 @@ def main() -> None:
     Start with:
       ugatit-deploy info                     describe the built-in example model
       ugatit-deploy info --ckpt run.pt       describe your checkpoint (official or ugatit-deploy)
+      ugatit-deploy data synth --out shapes  a small two-domain dataset (circles -> squares)
+      ugatit-deploy train --dataset shapes --light --img-size 64 --ch 16 --iterations 2000
 
     Every command takes --help.
     """
 
 
 main.add_command(info_command)
+main.add_command(train_command)
+main.add_command(data_group)

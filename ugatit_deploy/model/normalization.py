@@ -14,7 +14,13 @@ EPS = 1e-5
 
 
 def instance_layer_mix(x: torch.Tensor, rho: torch.Tensor, eps: float = EPS) -> torch.Tensor:
-    """``rho * IN(x) + (1 - rho) * LN(x)`` with unbiased variances; x is B x C x H x W, rho 1 x C x 1 x 1."""
+    """``rho * IN(x) + (1 - rho) * LN(x)`` with unbiased variances; x is B x C x H x W, rho 1 x C x 1 x 1.
+
+    Half-precision inputs (bf16 autocast) are normalised in float32: their statistics would overflow
+    or lose precision. Float32 and float64 inputs are computed as they are.
+    """
+    if x.dtype in (torch.float16, torch.bfloat16):
+        return instance_layer_mix(x.float(), rho.float(), eps).to(x.dtype)
     in_mean = x.mean(dim=(2, 3), keepdim=True)
     in_var = x.var(dim=(2, 3), keepdim=True)
     ln_mean = x.mean(dim=(1, 2, 3), keepdim=True)

@@ -1,0 +1,75 @@
+"""The one definition of U-GAT-IT's image pre- and post-processing, shared by training, inference,
+export validation and benchmarks.
+
+Official convention: RGB, bilinear resize to the model size, ``ToTensor`` then ``Normalize(0.5, 0.5)``,
+i.e. ``x = pixel / 255 * 2 - 1`` in [-1, 1], NCHW float32. Output: ``(x + 1) / 2 * 255`` rounded to uint8.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from .errors import UgatitDeployError
+
+# The official ImageFolder's extensions (upper-case variants accepted too).
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+
+
+class ImageReadError(UgatitDeployError):
+    """An image file that cannot be decoded."""
+
+
+def is_image_file(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any PIL image as 8-bit RGB: grayscale, palette, RGBA (composited on white), 16-bit and float modes."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        high = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
+        array = np.clip(array / high * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        image = Image.fromarray(array, mode="L")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def read_image(path: str | os.PathLike[str]) -> Image.Image:
+    """Decode an image file fully (truncated files fail here, not later) and return it as RGB."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return to_rgb(image)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ImageReadError(f"cannot read image {path}: {reason}") from None
+
+
+def resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Bilinear resize to (width, height), as torchvision's ``Resize`` does on PIL images."""
+    return image if image.size == size else image.resize(size, Image.BILINEAR)
+
+
+def image_to_tensor(image: Image.Image) -> torch.Tensor:
+    """RGB PIL image -> 3 x H x W float32 in [-1, 1]."""
+    array = np.asarray(image, dtype=np.uint8)
+    return torch.from_numpy(array.copy()).permute(2, 0, 1).float().div_(127.5).sub_(1.0)
+
+
+def tensor_to_uint8(tensor: torch.Tensor) -> np.ndarray:
+    """3 x H x W (or B x 3 x H x W) in [-1, 1] -> H x W x 3 (B x H x W x 3) uint8, rounded."""
+    values = ((tensor.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return values.movedim(-3, -1).numpy()
+
+
+def preprocess(path: str | os.PathLike[str], size: int) -> torch.Tensor:
+    """Image file -> 1 x 3 x size x size model input in [-1, 1] (the official test transform)."""
+    return image_to_tensor(resize(read_image(path), (size, size))).unsqueeze(0)
