@@ -103,9 +103,7 @@ def test_installed_entry_point_prints_no_traceback(tmp_path):
 
 
 def test_python_dash_m_runs_the_cli():
-    done = subprocess.run(
-        [sys.executable, "-m", "ugatit_deploy", "--version"], capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-m", "ugatit_deploy", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and __version__ in done.stdout
 
 

@@ -86,11 +86,7 @@ def test_macs_at_256_match_the_published_cost():
 def test_generator_has_no_buffers_and_only_conv1x1_has_a_bias():
     model = GeneratorConfig(ngf=8, light=True).build()
     assert list(model.buffers()) == []
-    biased = [
-        name
-        for name, m in model.named_modules()
-        if isinstance(m, (nn.Conv2d, nn.Linear)) and m.bias is not None
-    ]
+    biased = [name for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)) and m.bias is not None]
     assert biased == ["conv1x1"]
 
 

@@ -23,10 +23,7 @@ def test_adailn_matches_numpy_float64_with_unbiased_variance():
     with torch.no_grad():
         norm.rho.copy_(rho)
         out = norm(x, gamma, beta).numpy()
-    expected = (
-        numpy_ilnorm(x.numpy(), rho.numpy()) * gamma.numpy()[:, :, None, None]
-        + beta.numpy()[:, :, None, None]
-    )
+    expected = numpy_ilnorm(x.numpy(), rho.numpy()) * gamma.numpy()[:, :, None, None] + beta.numpy()[:, :, None, None]
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
 
 

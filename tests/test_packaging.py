@@ -35,18 +35,14 @@ def test_pyproject_lists_every_package_folder():
     assert _declared_packages() == _packages_on_disk()
 
 
-@pytest.mark.parametrize(
-    "name", ["ugatit_deploy.training", "ugatit_deploy.export", "ugatit_deploy.benchmarks"]
-)
+@pytest.mark.parametrize("name", ["ugatit_deploy.training", "ugatit_deploy.export", "ugatit_deploy.benchmarks"])
 def test_top_level_folders_import_under_ugatit_deploy(name):
     __import__(name)
 
 
 @pytest.mark.parametrize("bare", ["export", "training", "benchmarks"])
 def test_no_bare_top_level_module_is_importable(tmp_path, bare):
-    done = subprocess.run(
-        [sys.executable, "-c", f"import {bare}"], cwd=tmp_path, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-c", f"import {bare}"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode != 0 and "No module named" in done.stderr
 
 

@@ -19,9 +19,7 @@ CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "config", CONFIGS, ids=lambda c: f"ngf{c.ngf}-nb{c.n_blocks}-{c.img_size}-light{c.light}"
-)
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"ngf{c.ngf}-nb{c.n_blocks}-{c.img_size}-light{c.light}")
 @pytest.mark.parametrize("direction", ["a2b", "b2a"])
 def test_official_checkpoint_outputs_match_the_float64_reference(tmp_path, test_images, config, direction):
     checkpoint = official_checkpoint(config, seed=3)

@@ -29,9 +29,7 @@ def test_two_process_ddp_equals_one_process_with_the_same_global_batch(tmp_path)
     assert done.stdout.count("done: 2 steps") == 1  # only rank 0 reports and writes
 
     # One process, batch 2 = the same two samples per step that the two ranks took.
-    single = Trainer(
-        tiny_config(dataset, tmp_path / "single", batch_size=2), progress=False, log=lambda _: None
-    )
+    single = Trainer(tiny_config(dataset, tmp_path / "single", batch_size=2), progress=False, log=lambda _: None)
     single.run()
     ddp = read_checkpoint_file(tmp_path / "ddp" / "tiny" / "model" / "tiny_params_0000002.pt")
     for name, net in single.nets.items():

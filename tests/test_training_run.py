@@ -118,9 +118,7 @@ def test_resume_from_official_weights_only_starts_fresh_optimizers(dataset, tmp_
     _run(tiny_config(dataset, tmp_path))
     (tmp_path / "tiny" / "model" / "tiny_resume.pt").unlink()  # as if trained by the official code
     notes = []
-    trainer = Trainer(
-        tiny_config(dataset, tmp_path, iterations=3, resume=True), progress=False, log=notes.append
-    )
+    trainer = Trainer(tiny_config(dataset, tmp_path, iterations=3, resume=True), progress=False, log=notes.append)
     assert trainer.step == 2
     assert "no optimizer state found" in notes[0]
     assert [r["step"] for r in trainer.run()] == [3]
@@ -143,9 +141,7 @@ def test_bf16_autocast_step_runs_and_keeps_weights_float32(dataset, tmp_path):
 
 def test_rho_stays_in_the_unit_interval_after_each_step(dataset, tmp_path):
     trainer, _ = _run(tiny_config(dataset, tmp_path, lr=0.5))  # a huge LR pushes rho out of [0, 1]
-    rhos = torch.cat(
-        [p.detach().flatten() for n, p in trainer.nets["genA2B"].named_parameters() if n.endswith("rho")]
-    )
+    rhos = torch.cat([p.detach().flatten() for n, p in trainer.nets["genA2B"].named_parameters() if n.endswith("rho")])
     assert float(rhos.min()) >= 0 and float(rhos.max()) <= 1
 
 
@@ -158,9 +154,7 @@ def test_learning_rate_is_constant_then_linear_to_zero(step, expected):
     assert learning_rate(step, 1e-4, 100, decay=False) == 1e-4
 
 
-@pytest.mark.parametrize(
-    ("size", "layers"), [(256, (7, 5)), (128, (7, 5)), (64, (6, 5)), (32, (5, 5)), (16, (4, 4))]
-)
+@pytest.mark.parametrize(("size", "layers"), [(256, (7, 5)), (128, (7, 5)), (64, (6, 5)), (32, (5, 5)), (16, (4, 4))])
 def test_discriminator_depth_adapts_below_128_px(size, layers):
     assert discriminator_layers(size) == layers
 

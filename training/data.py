@@ -63,9 +63,7 @@ class DomainImages:
             self.paths.append(path)
         if not self.paths:
             what = "no readable images" if any(is_image_file(p) for p in files) else "no image files"
-            raise DatasetError(
-                f"{folder} has {what} ({len(self.skipped)} file(s) skipped); need at least one"
-            )
+            raise DatasetError(f"{folder} has {what} ({len(self.skipped)} file(s) skipped); need at least one")
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -109,9 +107,7 @@ class SampleStream:
     ``(seed, domain_id, i)``. ``position`` is the index of the next sample: the stream's whole state.
     """
 
-    def __init__(
-        self, domain: DomainImages, img_size: int, seed: int, domain_id: int, position: int = 0
-    ) -> None:
+    def __init__(self, domain: DomainImages, img_size: int, seed: int, domain_id: int, position: int = 0) -> None:
         self.domain = domain
         self.img_size = img_size
         self.seed = seed

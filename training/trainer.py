@@ -63,9 +63,7 @@ class Trainer:
     latest checkpoint of ``config.result_dir/config.name`` exactly where it stopped.
     """
 
-    def __init__(
-        self, config: TrainConfig, progress: bool = True, log: Callable[[str], None] = tqdm.write
-    ) -> None:
+    def __init__(self, config: TrainConfig, progress: bool = True, log: Callable[[str], None] = tqdm.write) -> None:
         self.config = config
         self.progress = progress
         self.log = log
@@ -183,12 +181,7 @@ class Trainer:
             cam = losses.generator_cam_loss(fake_b2a_cam, fake_a2a_cam) + losses.generator_cam_loss(
                 fake_a2b_cam, fake_b2b_cam
             )
-            g_loss = (
-                c.adv_weight * adv
-                + c.cycle_weight * cycle
-                + c.identity_weight * identity
-                + c.cam_weight * cam
-            )
+            g_loss = c.adv_weight * adv + c.cycle_weight * cycle + c.identity_weight * identity + c.cam_weight * cam
         g_loss.backward()
         self.optimizers["G"].step()
         self.nets["genA2B"].apply(self.rho_clipper)
@@ -233,9 +226,7 @@ class Trainer:
                 writer.writerows(rows)
         return path
 
-    def run(
-        self, on_step: Callable[[Trainer, dict[str, float]], None] | None = None
-    ) -> list[dict[str, float]]:
+    def run(self, on_step: Callable[[Trainer, dict[str, float]], None] | None = None) -> list[dict[str, float]]:
         """Train to ``config.iterations``; return this call's per-step losses.
 
         Raises TrainingInterrupted after saving when stopped by Ctrl-C or SIGTERM.
@@ -261,9 +252,7 @@ class Trainer:
                     if self.world.is_main:
                         writer.writerow(record)
                     bar.update(1)
-                    bar.set_postfix(
-                        d_loss=f"{record['d_loss']:.4f}", g_loss=f"{record['g_loss']:.4f}", refresh=False
-                    )
+                    bar.set_postfix(d_loss=f"{record['d_loss']:.4f}", g_loss=f"{record['g_loss']:.4f}", refresh=False)
                     if self.step % c.print_freq == 0 or self.step == c.iterations:
                         self.write_samples()
                         rate = len(history) / (time.perf_counter() - started)

@@ -7,3 +7,9 @@ class UgatitDeployError(Exception):
 
 class CheckpointError(UgatitDeployError, ValueError):
     """A checkpoint file that cannot be read or does not hold a U-GAT-IT generator."""
+
+
+class UnavailableError(UgatitDeployError):
+    """A required package or device is missing here (exit code 2, as for a usage problem)."""
+
+    exit_code = 2

@@ -61,17 +61,13 @@ def save_generator(
     record = {"ugatit_deploy_version": __version__, **dict(metadata or {})}
     for key, value in record.items():
         if not isinstance(value, (str, int, float, bool)):
-            raise CheckpointError(
-                f"metadata {key!r} must be a str, int, float or bool, got {type(value).__name__}"
-            )
+            raise CheckpointError(f"metadata {key!r} must be a str, int, float or bool, got {type(value).__name__}")
     payload = {
         "format": GENERATOR_FILE_FORMAT,
         "format_version": GENERATOR_FILE_VERSION,
         "direction": normalize_direction(direction),
         "config": config.to_dict(),
         "metadata": record,
-        "state_dict": {
-            k: v.detach().to("cpu", torch.float32).clone() for k, v in generator.state_dict().items()
-        },
+        "state_dict": {k: v.detach().to("cpu", torch.float32).clone() for k, v in generator.state_dict().items()},
     }
     atomic_torch_save(payload, path)

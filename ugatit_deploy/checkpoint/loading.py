@@ -45,9 +45,7 @@ class CheckpointInfo:
         """The architecture of one direction; CheckpointError if the name is unknown or absent here."""
         direction = normalize_direction(direction)
         if direction not in self.generators:
-            raise CheckpointError(
-                f"{self.path} has no {direction} generator (available: {', '.join(self.directions)})"
-            )
+            raise CheckpointError(f"{self.path} has no {direction} generator (available: {', '.join(self.directions)})")
         return self.generators[direction]
 
 

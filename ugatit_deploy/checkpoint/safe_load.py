@@ -63,9 +63,7 @@ def _check_zip(file: Path) -> None:
         with zipfile.ZipFile(file) as archive:
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        raise CheckpointError(
-            f"checkpoint is truncated or corrupted (incomplete zip archive): {file}"
-        ) from None
+        raise CheckpointError(f"checkpoint is truncated or corrupted (incomplete zip archive): {file}") from None
     if bad is not None:
         raise CheckpointError(f"checkpoint is corrupted (CRC mismatch in {bad}): {file}")
 

@@ -23,9 +23,7 @@ def check_generator_state_dict(state_dict: Mapping[str, object], config: Generat
         if not isinstance(value, torch.Tensor):
             raise CheckpointError(f"{where}: {key!r} is a {type(value).__name__}, not a tensor")
         if not value.is_floating_point():
-            raise CheckpointError(
-                f"{where}: {key!r} has dtype {value.dtype}, expected a floating-point tensor"
-            )
+            raise CheckpointError(f"{where}: {key!r} has dtype {value.dtype}, expected a floating-point tensor")
     expected = config.state_dict_shapes()
     missing = [k for k in expected if k not in state_dict]
     if missing:
@@ -36,6 +34,4 @@ def check_generator_state_dict(state_dict: Mapping[str, object], config: Generat
     for key, shape in expected.items():
         found = tuple(state_dict[key].shape)  # type: ignore[union-attr]
         if found != shape:
-            raise CheckpointError(
-                f"{where}: shape mismatch for {key!r}: expected {list(shape)}, found {list(found)}"
-            )
+            raise CheckpointError(f"{where}: shape mismatch for {key!r}: expected {list(shape)}, found {list(found)}")

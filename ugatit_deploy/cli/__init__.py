@@ -8,7 +8,9 @@ import click
 
 from ..__about__ import __version__
 from ..errors import UgatitDeployError
+from .build import build_command
 from .data import data_group
+from .export import export_command
 from .info import info_command
 from .train import train_command
 
@@ -20,7 +22,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except UgatitDeployError as exc:
-            raise click.ClickException(str(exc)) from None
+            error = click.ClickException(str(exc))
+            error.exit_code = getattr(exc, "exit_code", 1)
+            raise error from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,7 +37,8 @@ def main() -> None:
       ugatit-deploy info                     describe the built-in example model
       ugatit-deploy info --ckpt run.pt       describe your checkpoint (official or ugatit-deploy)
       ugatit-deploy data synth --out shapes  a small two-domain dataset (circles -> squares)
-      ugatit-deploy train --dataset shapes --light --img-size 64 --ch 16 --iterations 2000
+      ugatit-deploy train --dataset shapes --light --img-size 64 --ch 8 --iterations 6000
+      ugatit-deploy export --precision fp32,fp16,int8   validated ONNX files of the built-in model
 
     Every command takes --help.
     """
@@ -42,3 +47,5 @@ def main() -> None:
 main.add_command(info_command)
 main.add_command(train_command)
 main.add_command(data_group)
+main.add_command(export_command)
+main.add_command(build_command)

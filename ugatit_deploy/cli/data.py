@@ -13,12 +13,8 @@ def data_group() -> None:
 
 
 @data_group.command("synth")
-@click.option(
-    "--out", type=click.Path(path_type=Path), required=True, help="Folder to create (official layout)."
-)
-@click.option(
-    "--n", default=400, show_default=True, help="Training images per domain (test: n/4, at least 8)."
-)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to create (official layout).")
+@click.option("--n", default=400, show_default=True, help="Training images per domain (test: n/4, at least 8).")
 @click.option("--size", default=64, show_default=True, help="Image side in pixels.")
 @click.option("--seed", default=0, show_default=True, help="Same seed, same images, byte for byte.")
 def synth_command(out: Path, n: int, size: int, seed: int) -> None:

@@ -26,12 +26,8 @@ import torch
     help="Light model: the gamma/beta MLP reads the pooled bottleneck (10.6M params at 256 px, not 279M).",
 )
 @click.option("--img-size", default=256, show_default=True, help="Training size (multiple of 4, >= 16).")
-@click.option(
-    "--ch", default=64, show_default=True, help="Base channels of generators and discriminators (ngf/ndf)."
-)
-@click.option(
-    "--n-res", default=4, show_default=True, help="Residual blocks in the generator's encoder and decoder."
-)
+@click.option("--ch", default=64, show_default=True, help="Base channels of generators and discriminators (ngf/ndf).")
+@click.option("--n-res", default=4, show_default=True, help="Residual blocks in the generator's encoder and decoder.")
 @click.option("--iterations", default=1_000_000, show_default=True, help="Training steps.")
 @click.option(
     "--batch-size",
@@ -44,12 +40,8 @@ import torch
 @click.option("--adv-weight", default=1.0, show_default=True, help="Weight of the LSGAN losses.")
 @click.option("--cycle-weight", default=10.0, show_default=True, help="Weight of the cycle L1 loss.")
 @click.option("--identity-weight", default=10.0, show_default=True, help="Weight of the identity L1 loss.")
-@click.option(
-    "--cam-weight", default=1000.0, show_default=True, help="Weight of the generators' CAM BCE loss."
-)
-@click.option(
-    "--decay/--no-decay", default=True, show_default=True, help="Linear LR decay to 0 over the second half."
-)
+@click.option("--cam-weight", default=1000.0, show_default=True, help="Weight of the generators' CAM BCE loss.")
+@click.option("--decay/--no-decay", default=True, show_default=True, help="Linear LR decay to 0 over the second half.")
 @click.option(
     "--print-freq", default=1000, show_default=True, help="Write sample grids (and a log line) every N steps."
 )

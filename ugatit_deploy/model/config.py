@@ -48,9 +48,7 @@ class GeneratorConfig:
             raise CheckpointError(f"invalid generator config record {dict(record)!r}: {exc}") from None
 
     @classmethod
-    def from_state_dict(
-        cls, state_dict: Mapping[str, torch.Tensor], img_size: int | None = None
-    ) -> GeneratorConfig:
+    def from_state_dict(cls, state_dict: Mapping[str, torch.Tensor], img_size: int | None = None) -> GeneratorConfig:
         """Read ngf, n_blocks, light and (for full models) img_size from the weights themselves.
 
         ``img_size`` is only used for light models, whose weights work at any size; it defaults to 256.

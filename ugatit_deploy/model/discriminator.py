@@ -37,9 +37,7 @@ class Discriminator(nn.Module):
             channels = ndf * 2 ** (i - 1)
             layers += [
                 nn.ReflectionPad2d(1),
-                spectral_norm(
-                    nn.Conv2d(channels, channels * 2, kernel_size=4, stride=2, padding=0, bias=True)
-                ),
+                spectral_norm(nn.Conv2d(channels, channels * 2, kernel_size=4, stride=2, padding=0, bias=True)),
                 nn.LeakyReLU(0.2, True),
             ]
         channels = ndf * 2 ** (n_layers - 3)

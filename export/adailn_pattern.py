@@ -1,0 +1,135 @@
+"""The AdaILN / ILN graph pattern: native normalization ops with the exact unbiased-variance fold.
+
+U-GAT-IT normalises with *unbiased* variances (N - 1), while ONNX InstanceNormalization and
+LayerNormalization use biased ones (N). For N values per statistic and s = sqrt((N - 1) / N):
+
+    unbiased_norm(x; eps) = s * biased_norm(x; eps * (N - 1) / N) = s * biased_norm(x / s; eps)
+
+(the second form because a normalization is scale-invariant except for eps: biased_norm(a x; eps) =
+biased_norm(x; eps / a^2)). Each norm is exported as ONE node of the custom domain ``ugatit``
+(``ugatit.AdaILN``, ``ugatit.ILN``) whose ONNX local-function body (below) computes
+
+    s_I, s_L = sqrt((N_I - 1) / N_I), sqrt((N_L - 1) / N_L)    N_I = H * W, N_L = C * H * W (runtime shape)
+    a_I = InstanceNormalization(X / s_I, scale=rho, bias=0, epsilon)
+    a_L = LayerNormalization(X / s_L, axis=1, epsilon)
+    Y   = (s_I * a_I + s_L * (1 - rho) * a_L) * gamma + beta
+          # AdaILN: gamma, beta are the MLP's B x C outputs; ILN: its own 1 x C x 1 x 1 parameters
+
+Because N comes from the runtime shape and eps stays the model's own, the result is exact at every
+input size, also for dynamic-shape light models. ``function`` mode keeps the nodes (TensorRT's parser
+inlines a model-local function, or takes a plugin of that name); ``inline`` mode splices the bodies
+in place.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import onnx
+import onnx.parser
+import torch
+from torch import nn
+
+from ..model import ILN, AdaILN, ResnetGenerator
+
+DOMAIN = "ugatit"
+DOMAIN_VERSION = 1
+
+_STATISTICS = """
+    shape = Shape(X)
+    shape_f = Cast<to = 1>(shape)
+    c1 = Constant<value_ints = [1]>()
+    c2 = Constant<value_ints = [2]>()
+    c4 = Constant<value_ints = [4]>()
+    hw = Slice(shape_f, c2, c4)
+    chw = Slice(shape_f, c1, c4)
+    n_i = ReduceProd<keepdims = 0>(hw)
+    n_l = ReduceProd<keepdims = 0>(chw)
+    one = Constant<value_float = 1.0>()
+    n_i1 = Sub(n_i, one)
+    n_l1 = Sub(n_l, one)
+    r_i = Div(n_i1, n_i)
+    r_l = Div(n_l1, n_l)
+    s_i = Sqrt(r_i)
+    s_l = Sqrt(r_l)
+    flat = Constant<value_ints = [-1]>()
+    rho_c = Reshape(rho, flat)
+    zero_c = Sub(rho_c, rho_c)
+    x_i = Div(X, s_i)
+    x_l = Div(X, s_l)
+    a_i = InstanceNormalization<epsilon: float = @epsilon>(x_i, rho_c, zero_c)
+    chw_i = Slice(shape, c1, c4)
+    ones = Expand(one, chw_i)
+    a_l = LayerNormalization<axis = 1, epsilon: float = @epsilon>(x_l, ones)
+    w_l = Sub(one, rho)
+    i_part = Mul(a_i, s_i)
+    l_w = Mul(a_l, w_l)
+    l_part = Mul(l_w, s_l)
+    mix = Add(i_part, l_part)
+"""
+
+_ADAILN = """
+    axes = Constant<value_ints = [2, 3]>()
+    g4 = Unsqueeze(gamma, axes)
+    b4 = Unsqueeze(beta, axes)
+    scaled = Mul(mix, g4)
+    Y = Add(scaled, b4)
+"""
+
+_ILN = """
+    scaled = Mul(mix, gamma)
+    Y = Add(scaled, beta)
+"""
+
+
+def function_protos(opset: int) -> list[onnx.FunctionProto]:
+    """The FunctionProtos of ugatit.AdaILN and ugatit.ILN, built for the model's default opset."""
+    header = f'<domain: "{DOMAIN}", opset_import: ["" : {opset}]>'
+    protos = []
+    for name, tail in (("AdaILN", _ADAILN), ("ILN", _ILN)):
+        text = f"{header}\n{name} <epsilon>(X, rho, gamma, beta) => (Y) {{{_STATISTICS}{tail}}}"
+        function = onnx.parser.parse_function(text)
+        function.doc_string = __doc__.split("\n\n")[1]
+        protos.append(function)
+    return protos
+
+
+class _ExportAdaILN(nn.Module):
+    """Stands in for AdaILN while exporting: one ``ugatit::AdaILN`` node."""
+
+    def __init__(self, norm: AdaILN) -> None:
+        super().__init__()
+        self.rho = norm.rho
+        self.eps = norm.eps
+
+    def forward(self, x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+        return torch.onnx.ops.symbolic(
+            f"{DOMAIN}::AdaILN", (x, self.rho, gamma, beta), attrs={"epsilon": self.eps},
+            dtype=x.dtype, shape=x.shape, version=DOMAIN_VERSION,
+        )  # fmt: skip
+
+
+class _ExportILN(nn.Module):
+    """Stands in for ILN while exporting: one ``ugatit::ILN`` node."""
+
+    def __init__(self, norm: ILN) -> None:
+        super().__init__()
+        self.rho, self.gamma, self.beta = norm.rho, norm.gamma, norm.beta
+        self.eps = norm.eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.onnx.ops.symbolic(
+            f"{DOMAIN}::ILN", (x, self.rho, self.gamma, self.beta), attrs={"epsilon": self.eps},
+            dtype=x.dtype, shape=x.shape, version=DOMAIN_VERSION,
+        )  # fmt: skip
+
+
+def with_norm_nodes(generator: ResnetGenerator) -> ResnetGenerator:
+    """A copy of ``generator`` whose AdaILN/ILN layers export as ``ugatit`` custom-domain nodes."""
+    patched = copy.deepcopy(generator)
+    for block in patched.up_blocks():
+        block.norm1, block.norm2 = _ExportAdaILN(block.norm1), _ExportAdaILN(block.norm2)
+    for index, module in enumerate(patched.UpBlock2):
+        if isinstance(module, ILN):
+            patched.UpBlock2[index] = _ExportILN(module)
+    return patched

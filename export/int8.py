@@ -1,0 +1,113 @@
+"""INT8 ONNX: static QuantizeLinear/DequantizeLinear (QDQ) graphs calibrated on real images.
+
+Two variants, both with per-channel symmetric int8 weights and only convolutions quantized (the
+normalizations, the rho mix and the tiny MLP stay float; the first and last conv stay float too):
+
+- ``int8``     TensorRT-style: int8 activations with symmetric scales, every zero point 0 (TensorRT
+               refuses anything else). What a strongly typed TensorRT 11 engine is built from.
+- ``int8-cpu`` ONNX Runtime on x86: uint8 activations with asymmetric ranges, which ORT's VNNI kernels
+               run fastest.
+
+Calibration runs the FP32 graph on ``calibration_images`` (MinMax ranges); the ranges are cached in a
+JSON file keyed by the model and the image set, so re-exports skip it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from ..errors import UgatitDeployError
+from ..imaging import IMAGE_EXTENSIONS, ImageReadError, image_to_tensor, read_image, resize
+from ..optional import onnxruntime
+from .onnx_graph import INPUT_NAME
+
+VARIANTS = ("int8", "int8-cpu")
+
+
+class CalibrationError(UgatitDeployError):
+    """No usable calibration images."""
+
+
+def calibration_files(folder: Path, limit: int) -> list[Path]:
+    """Up to ``limit`` image files of a folder (sorted, recursive), or CalibrationError."""
+    if not folder.is_dir():
+        raise CalibrationError(f"calibration folder not found: {folder}")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise CalibrationError(f"calibration folder {folder} has no image files ({', '.join(IMAGE_EXTENSIONS)})")
+    return files[:limit]
+
+
+def calibration_batches(files: list[Path], size: int) -> list[np.ndarray]:
+    """One 1 x 3 x size x size array per readable file (the shared pre-processing)."""
+    batches = []
+    for path in files:
+        try:
+            batches.append(image_to_tensor(resize(read_image(path), (size, size)))[None].numpy())
+        except ImageReadError:
+            continue
+    if not batches:
+        raise CalibrationError(f"none of the {len(files)} calibration files could be read, e.g. {files[0]}")
+    return batches
+
+
+class _Reader:
+    """onnxruntime.quantization.CalibrationDataReader over prepared arrays."""
+
+    def __init__(self, batches: list[np.ndarray]) -> None:
+        self._iter: Iterator[np.ndarray] = iter(batches)
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        batch = next(self._iter, None)
+        return None if batch is None else {INPUT_NAME: batch}
+
+
+def calibration_key(model: onnx.ModelProto, batches: list[np.ndarray]) -> str:
+    digest = hashlib.sha256(model.SerializeToString())
+    for batch in batches:
+        digest.update(batch.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _conv_names(model: onnx.ModelProto) -> list[str]:
+    return [n.name for n in model.graph.node if n.op_type == "Conv"]
+
+
+def quantize(
+    model: onnx.ModelProto, batches: list[np.ndarray], variant: str, cache_dir: Path | None = None
+) -> onnx.ModelProto:
+    """QDQ-quantize the convolutions of an FP32 function-mode graph (see module doc for variants)."""
+    onnxruntime()  # a clear message when it is missing
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+    if variant not in VARIANTS:
+        raise UgatitDeployError(f"unknown INT8 variant {variant!r}")
+    convs = _conv_names(model)
+    tensorrt_style = variant == "int8"
+    options = dict(
+        quant_format=QuantFormat.QDQ,
+        op_types_to_quantize=["Conv"],
+        per_channel=True,
+        activation_type=QuantType.QInt8 if tensorrt_style else QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        nodes_to_exclude=[convs[0], convs[-1]],  # RGB in and RGB out: the most sensitive layers
+        calibrate_method=CalibrationMethod.MinMax,
+        extra_options={"ActivationSymmetric": tensorrt_style, "WeightSymmetric": True},
+    )
+    cache = None
+    if cache_dir is not None and "calibration_cache_path" in inspect.signature(quantize_static).parameters:
+        cache = cache_dir / f"calibration_{calibration_key(model, batches)}_{variant}.json"
+        options["calibration_cache_path"] = cache
+    with tempfile.TemporaryDirectory(prefix="ugatit-int8-") as tmp:
+        source, target = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+        onnx.save(model, source)
+        quantize_static(source, target, _Reader(batches), **options)
+        quantized = onnx.load(target)
+    return quantized

@@ -1,0 +1,129 @@
+"""Checkpoint -> validated ONNX artifacts (FP32, FP16, INT8), each with its metadata sidecar."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from ..checkpoint import inspect_checkpoint, load_generator
+from ..fileio import atomic_output, file_sha256
+from ..metadata import describe_file, new_record, to_onnx_props, write_sidecar
+from ..reference_images import demo_images, photo_paths
+from .fp16 import convert_to_fp16
+from .int8 import VARIANTS, calibration_batches, calibration_files, quantize
+from .onnx_graph import ExportError, GraphOptions, dim_names, export_graph, inline_norms
+from .validate import check_graph, extreme_inputs, ort_session, validate_against_torch
+
+PRECISIONS = ("fp32", "fp16", "int8", "int8-cpu")
+
+
+def artifact_paths(out: Path, stem: str, direction: str, precisions: Sequence[str]) -> dict[str, Path]:
+    """Where each precision goes: ``out`` itself if it names one .onnx file, else ``out/<stem>_<dir>_<p>.onnx``."""
+    if out.suffix == ".onnx":
+        if len(precisions) > 1:
+            raise ExportError(f"--out {out} names one file, but {len(precisions)} precisions were asked: give a folder")
+        return {precisions[0]: out}
+    return {p: out / f"{stem}_{direction}_{p}.onnx" for p in precisions}
+
+
+def default_calibration(metadata: dict, direction: str, size: int) -> tuple[list[np.ndarray], str]:
+    """The source domain's test split of the training dataset when the file records it, else the
+    bundled reference images (demo circles and natural photos)."""
+    dataset = metadata.get("dataset")
+    split = Path(str(dataset)) / ("testA" if direction == "a2b" else "testB") if dataset else None
+    if split is not None and split.is_dir():
+        return calibration_batches(calibration_files(split, 64), size), f"{split} (the training test split)"
+    from ..imaging import image_to_tensor, read_image, resize
+
+    pictures = demo_images(32, size) + [read_image(p) for p in photo_paths()]
+    batches = [image_to_tensor(resize(p, (size, size)))[None].numpy() for p in pictures]
+    return batches, "the bundled reference images (32 demo images + 4 photos)"
+
+
+def _check_finite_on_extremes(model: onnx.ModelProto, size: int, light: bool) -> dict[str, int]:
+    session = ort_session(model)
+    counts = {}
+    for label, x in extreme_inputs(size if not light else size).items():
+        out = session.run(None, {"input": x})
+        counts[label] = int(sum((~np.isfinite(o)).sum() for o in out))
+    if any(counts.values()):
+        raise ExportError(f"NaN/Inf on extreme inputs: {counts}")
+    return counts
+
+
+def export_checkpoint(
+    ckpt: str | os.PathLike[str],
+    direction: str = "a2b",
+    out: str | os.PathLike[str] = "exports",
+    precisions: Sequence[str] = ("fp32",),
+    options: GraphOptions = GraphOptions(),  # noqa: B008 - frozen dataclass, never mutated
+    calib: str | os.PathLike[str] | None = None,
+    calib_images: int = 64,
+    log: Callable[[str], None] = print,
+) -> list[Path]:
+    """Export one direction of a checkpoint to validated ONNX files; return their paths."""
+    unknown = [p for p in precisions if p not in PRECISIONS]
+    if unknown:
+        raise ExportError(f"unknown precision {unknown[0]!r}: use {', '.join(PRECISIONS)}")
+    ckpt = Path(ckpt)
+    info = inspect_checkpoint(ckpt)
+    config = info.config_for(direction)
+    paths = artifact_paths(Path(out), ckpt.stem, direction, precisions)
+    if any(p in VARIANTS for p in precisions) and calib is not None:
+        calibration = calibration_batches(calibration_files(Path(calib), calib_images), config.img_size)
+        calib_note = f"{calib} ({len(calibration)} images)"
+    elif any(p in VARIANTS for p in precisions):
+        calibration, calib_note = default_calibration(info.metadata, direction, config.img_size)
+        calibration = calibration[:calib_images]
+
+    generator = load_generator(ckpt, direction)
+    log(f"exporting {ckpt.name} [{direction}]: {'light' if config.light else 'full'}, ngf {config.ngf}, "
+        f"n_blocks {config.n_blocks}, {config.img_size} px")  # fmt: skip
+    base = export_graph(generator, replace(options, adailn="function"))
+    source = {"checkpoint": ckpt.name, "sha256": file_sha256(ckpt)}
+    dims = dim_names(config.light, options.dynamic_batch, config.img_size)
+    io = {
+        "input": {"name": "input", "shape": dims["input"], "dtype": "float32", "range": [-1.0, 1.0]},
+        "outputs": [{"name": n, "shape": dims[n], "dtype": "float32"} for n in options.output_names],
+    }
+    written = []
+    for precision, path in paths.items():
+        if precision == "fp32":
+            model = base
+        elif precision == "fp16":
+            model = convert_to_fp16(base)
+        else:
+            log(f"  calibrating {precision} on {calib_note}")
+            model = quantize(base, calibration, precision, cache_dir=path.parent)
+        if options.adailn == "inline":
+            model = inline_norms(model)
+        check_graph(model, require_symmetric=precision == "int8")
+        report = validate_against_torch(model, generator, precision, options.dynamic_batch, options.output_names)
+        if precision == "fp16":
+            report["extreme_inputs_nonfinite"] = _check_finite_on_extremes(model, config.img_size, config.light)
+        record = new_record(
+            "onnx",
+            precision=precision,
+            normalization=f"adailn-{options.adailn}",
+            direction=direction,
+            model=config.to_dict(),
+            io=io,
+            source=source,
+            opset=options.opset,
+            validation=report,
+        )
+        del model.metadata_props[:]
+        onnx.helper.set_model_props(model, to_onnx_props(record))
+        with atomic_output(path) as handle:
+            handle.write(model.SerializeToString())
+        write_sidecar(describe_file(record, path), path)
+        worst_abs = max(stats["max_abs"] for stats in report["cases"].values())
+        worst_psnr = min(stats["psnr_db"] for stats in report["cases"].values())
+        log(f"  {precision:<8} {path}  max abs {worst_abs:.2e}, PSNR {worst_psnr:.1f} dB")
+        written.append(path)
+    return written

@@ -1,0 +1,129 @@
+"""Export-time validation, as Hugging Face Optimum does: check the graph, then run it and compare."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+import onnx.checker
+import torch
+
+from ..model import ResnetGenerator
+from ..optional import onnxruntime
+from ..parity import image_parity, relative_max_error
+from ..reference_images import reference_batch
+from .onnx_graph import INPUT_NAME, ExportError
+from .tensorrt_ops import TENSORRT_VERSION_OF_LIST, nonzero_zero_points, unsupported_ops
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Pass criteria of one precision against the PyTorch FP32 reference."""
+
+    max_abs: float | None = None
+    min_psnr_db: float | None = None
+    max_aux_error: float | None = None  # cam_logit / heatmap, relative to max(1, |reference|)
+
+
+GATES = {
+    "fp32": Gate(max_abs=1e-4, max_aux_error=1e-4),
+    "fp16": Gate(max_abs=1e-2, min_psnr_db=50.0),
+    "int8": Gate(min_psnr_db=30.0),
+    "int8-cpu": Gate(min_psnr_db=30.0),
+}
+
+
+def check_graph(model: onnx.ModelProto, require_symmetric: bool = False) -> None:
+    """onnx.checker (full), TensorRT operator support, and zero points for TensorRT-style QDQ."""
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
+        raise ExportError(f"exported graph fails onnx.checker: {str(exc).splitlines()[0]}") from None
+    bad = unsupported_ops(model)
+    if bad:
+        raise ExportError(f"graph uses ops TensorRT {TENSORRT_VERSION_OF_LIST} cannot parse: {', '.join(bad)}")
+    if require_symmetric and (nodes := nonzero_zero_points(model)):
+        raise ExportError(f"TensorRT needs zero points of 0; {len(nodes)} Q/DQ nodes have others, e.g. {nodes[0]}")
+
+
+def ort_session(model: onnx.ModelProto, threads: int | None = None):
+    ort = onnxruntime()
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    if threads:
+        options.intra_op_num_threads = threads
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+
+def _batches(images: torch.Tensor, sizes: tuple[int, ...]) -> list[torch.Tensor]:
+    out, start = [], 0
+    for size in sizes:
+        out.append(images[start : start + size] if start + size <= len(images) else images[:size])
+        start += size
+    return out
+
+
+def validate_against_torch(
+    model: onnx.ModelProto,
+    generator: ResnetGenerator,
+    precision: str,
+    dynamic_batch: bool,
+    output_names: tuple[str, ...],
+) -> dict:
+    """Run the graph on ONNX Runtime CPU and compare with the PyTorch FP32 generator on real images
+    (bundled photos + demo images) at two batch sizes, plus another spatial size for light models.
+    Raises ExportError with the figures when the precision's gate fails; returns the report."""
+    gate = GATES[precision]
+    session = ort_session(model)
+    size = generator.img_size
+    images = reference_batch(size)
+    cases = [(f"batch {len(b)}", b) for b in _batches(images, (1, 3) if dynamic_batch else (1, 1))]
+    if generator.light:
+        other = (size // 4 * 3, size // 4 * 5)  # non-square, neither the export size nor square
+        resized = torch.nn.functional.interpolate(images[:2], size=other, mode="bilinear", align_corners=False)
+        cases.append((f"{other[0]}x{other[1]}", resized[:2] if dynamic_batch else resized[:1]))
+    report: dict = {"precision": precision, "cases": {}}
+    failures = []
+    for label, batch in cases:
+        with torch.no_grad():
+            expected = [t.numpy() for t in generator(batch)]
+        got = session.run(list(output_names), {INPUT_NAME: batch.numpy()})
+        stats = image_parity(expected[0], got[0])
+        for name, value in zip(output_names[1:], got[1:], strict=True):
+            stats[f"{name}_rel_max"] = relative_max_error(expected[OUTPUTS_INDEX[name]], value)
+        report["cases"][label] = stats
+        failures += _failures(label, stats, gate)
+    report["passed"] = not failures
+    if failures:
+        raise ExportError(f"{precision} export failed validation against PyTorch FP32: {'; '.join(failures)}")
+    return report
+
+
+OUTPUTS_INDEX = {"output": 0, "cam_logit": 1, "heatmap": 2}
+
+
+def _failures(label: str, stats: dict, gate: Gate) -> list[str]:
+    problems = []
+    if stats["nonfinite"]:
+        problems.append(f"{label}: {stats['nonfinite']} NaN/Inf values")
+    if gate.max_abs is not None and stats["max_abs"] > gate.max_abs:
+        problems.append(f"{label}: max abs error {stats['max_abs']:.2e} > {gate.max_abs:.0e}")
+    if gate.min_psnr_db is not None and stats["psnr_db"] < gate.min_psnr_db:
+        problems.append(f"{label}: PSNR {stats['psnr_db']:.1f} dB < {gate.min_psnr_db:.0f} dB")
+    if gate.max_aux_error is not None:
+        for key, value in stats.items():
+            if key.endswith("_rel_max") and value > gate.max_aux_error:
+                problems.append(f"{label}: {key[:-8]} relative error {value:.2e} > {gate.max_aux_error:.0e}")
+    return problems
+
+
+def extreme_inputs(size: int, batch: int = 1) -> dict[str, np.ndarray]:
+    """Inputs at the edges of [-1, 1]: all -1, all +1, and a +/-1 checkerboard."""
+    ys, xs = np.indices((size, size))
+    board = np.where((ys // 4 + xs // 4) % 2 == 0, 1.0, -1.0).astype(np.float32)
+    return {
+        "all -1": np.full((batch, 3, size, size), -1.0, np.float32),
+        "all +1": np.full((batch, 3, size, size), 1.0, np.float32),
+        "checkerboard": np.broadcast_to(board, (batch, 3, size, size)).copy(),
+    }

@@ -1,0 +1,35 @@
+"""Real images for parity checks: the natural photos shipped in the package and synthetic demo
+images (circles of the demo dataset), resized with the shared pre-processing."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .assets import ASSETS_DIR
+from .imaging import image_to_tensor, read_image, resize
+
+PHOTOS_DIR = ASSETS_DIR / "photos"
+
+
+def photo_paths() -> list:
+    """The bundled natural photos (see assets/photos/SOURCES.md)."""
+    return sorted(PHOTOS_DIR.glob("*.png"))
+
+
+def demo_images(count: int, size: int, seed: int = 2024) -> list[Image.Image]:
+    """``count`` held-out circle images of the demo dataset's distribution (domain A)."""
+    from .training.synth import random_spec, render
+
+    images = []
+    for index in range(count):
+        rng = np.random.default_rng([seed, 0, index])
+        images.append(Image.fromarray(render(random_spec(rng, "circle", 64), rng, 64)))
+    return images
+
+
+def reference_batch(size: int, demo: int = 4) -> torch.Tensor:
+    """The bundled photos plus ``demo`` synthetic images, as N x 3 x size x size in [-1, 1]."""
+    pictures = [read_image(p) for p in photo_paths()] + demo_images(demo, size)
+    return torch.stack([image_to_tensor(resize(picture, (size, size))) for picture in pictures])
