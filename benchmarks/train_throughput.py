@@ -25,7 +25,7 @@ from .machine import machine_record
 
 CONFIGS = {
     "tiny": dict(light=True, img_size=64, ch=4, n_res=1),  # the test suite's config
-    "demo": dict(light=True, img_size=64, ch=8, n_res=4),  # the built-in demo model's config
+    "demo": dict(light=True, img_size=64, ch=8, dis_ch=32, n_res=4),  # the built-in demo model's config
     "default": dict(light=False, img_size=256, ch=64, n_res=4),  # official defaults
     "default-light": dict(light=True, img_size=256, ch=64, n_res=4),
 }

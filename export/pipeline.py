@@ -13,9 +13,9 @@ import onnx
 from ..checkpoint import inspect_checkpoint, load_generator
 from ..fileio import atomic_output, file_sha256
 from ..metadata import describe_file, new_record, to_onnx_props, write_sidecar
-from ..reference_images import demo_images, photo_paths
+from ..reference_images import reference_batch
 from .fp16 import convert_to_fp16
-from .int8 import VARIANTS, calibration_batches, calibration_files, quantize
+from .int8 import VARIANTS, calibration_set, quantize
 from .onnx_graph import ExportError, GraphOptions, dim_names, export_graph, inline_norms
 from .validate import check_graph, extreme_inputs, ort_session, validate_against_torch
 
@@ -29,20 +29,6 @@ def artifact_paths(out: Path, stem: str, direction: str, precisions: Sequence[st
             raise ExportError(f"--out {out} names one file, but {len(precisions)} precisions were asked: give a folder")
         return {precisions[0]: out}
     return {p: out / f"{stem}_{direction}_{p}.onnx" for p in precisions}
-
-
-def default_calibration(metadata: dict, direction: str, size: int) -> tuple[list[np.ndarray], str]:
-    """The source domain's test split of the training dataset when the file records it, else the
-    bundled reference images (demo circles and natural photos)."""
-    dataset = metadata.get("dataset")
-    split = Path(str(dataset)) / ("testA" if direction == "a2b" else "testB") if dataset else None
-    if split is not None and split.is_dir():
-        return calibration_batches(calibration_files(split, 64), size), f"{split} (the training test split)"
-    from ..imaging import image_to_tensor, read_image, resize
-
-    pictures = demo_images(32, size) + [read_image(p) for p in photo_paths()]
-    batches = [image_to_tensor(resize(p, (size, size)))[None].numpy() for p in pictures]
-    return batches, "the bundled reference images (32 demo images + 4 photos)"
 
 
 def _check_finite_on_extremes(model: onnx.ModelProto, size: int, light: bool) -> dict[str, int]:
@@ -74,12 +60,10 @@ def export_checkpoint(
     info = inspect_checkpoint(ckpt)
     config = info.config_for(direction)
     paths = artifact_paths(Path(out), ckpt.stem, direction, precisions)
-    if any(p in VARIANTS for p in precisions) and calib is not None:
-        calibration = calibration_batches(calibration_files(Path(calib), calib_images), config.img_size)
-        calib_note = f"{calib} ({len(calibration)} images)"
-    elif any(p in VARIANTS for p in precisions):
-        calibration, calib_note = default_calibration(info.metadata, direction, config.img_size)
-        calibration = calibration[:calib_images]
+    calibration = None
+    if any(p in VARIANTS for p in precisions):
+        calibration = calibration_set(calib, calib_images, info.metadata, direction, config.img_size)
+    references = reference_batch(config.img_size)  # 4 natural photos + 4 demo images
 
     generator = load_generator(ckpt, direction)
     log(f"exporting {ckpt.name} [{direction}]: {'light' if config.light else 'full'}, ngf {config.ngf}, "
@@ -98,12 +82,18 @@ def export_checkpoint(
         elif precision == "fp16":
             model = convert_to_fp16(base)
         else:
-            log(f"  calibrating {precision} on {calib_note}")
-            model = quantize(base, calibration, precision, cache_dir=path.parent)
+            log(f"  calibrating {precision} on {calibration.source}")
+            model = quantize(base, calibration.batches, precision, cache_dir=path.parent)
         if options.adailn == "inline":
             model = inline_norms(model)
         check_graph(model, require_symmetric=precision == "int8")
-        report = validate_against_torch(model, generator, precision, options.dynamic_batch, options.output_names)
+        if precision in VARIANTS:  # gated in the calibration domain; natural photos measured too
+            gate_images, extra = calibration.holdout, {"photos": references[:4]}
+        else:
+            gate_images, extra = references, None
+        report = validate_against_torch(
+            model, generator, precision, options.dynamic_batch, options.output_names, gate_images, extra
+        )
         if precision == "fp16":
             report["extreme_inputs_nonfinite"] = _check_finite_on_extremes(model, config.img_size, config.light)
         record = new_record(

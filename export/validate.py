@@ -12,7 +12,6 @@ import torch
 from ..model import ResnetGenerator
 from ..optional import onnxruntime
 from ..parity import image_parity, relative_max_error
-from ..reference_images import reference_batch
 from .onnx_graph import INPUT_NAME, ExportError
 from .tensorrt_ops import TENSORRT_VERSION_OF_LIST, nonzero_zero_points, unsupported_ops
 
@@ -56,12 +55,31 @@ def ort_session(model: onnx.ModelProto, threads: int | None = None):
     return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
-def _batches(images: torch.Tensor, sizes: tuple[int, ...]) -> list[torch.Tensor]:
-    out, start = [], 0
-    for size in sizes:
-        out.append(images[start : start + size] if start + size <= len(images) else images[:size])
-        start += size
-    return out
+def _cases(images: torch.Tensor, dynamic_batch: bool, light: bool) -> list[tuple[str, torch.Tensor]]:
+    """Batches that cover every image: 1, then 3, then the rest (one at a time for static batch),
+    plus a non-square size that is not the export size for light models."""
+    if not dynamic_batch:
+        cases = [(f"image {i}", images[i : i + 1]) for i in range(len(images))]
+    else:
+        cases = [("batch 1", images[:1]), ("batch 3", images[1:4])]
+        if len(images) > 4:
+            cases.append((f"batch {len(images) - 4}", images[4:]))
+    if light:
+        size = images.shape[-1]
+        other = (size // 4 * 3, size // 4 * 5)
+        resized = torch.nn.functional.interpolate(images[:2], size=other, mode="bilinear", align_corners=False)
+        cases.append((f"{other[0]}x{other[1]}", resized if dynamic_batch else resized[:1]))
+    return cases
+
+
+def _compare(session, generator: ResnetGenerator, batch: torch.Tensor, output_names: tuple[str, ...]) -> dict:
+    with torch.no_grad():
+        expected = [t.numpy() for t in generator(batch)]
+    got = session.run(list(output_names), {INPUT_NAME: batch.numpy()})
+    stats = image_parity(expected[0], got[0])
+    for name, value in zip(output_names[1:], got[1:], strict=True):
+        stats[f"{name}_rel_max"] = relative_max_error(expected[OUTPUTS_INDEX[name]], value)
+    return stats
 
 
 def validate_against_torch(
@@ -70,30 +88,26 @@ def validate_against_torch(
     precision: str,
     dynamic_batch: bool,
     output_names: tuple[str, ...],
+    images: torch.Tensor,
+    report_only: dict[str, torch.Tensor] | None = None,
 ) -> dict:
-    """Run the graph on ONNX Runtime CPU and compare with the PyTorch FP32 generator on real images
-    (bundled photos + demo images) at two batch sizes, plus another spatial size for light models.
-    Raises ExportError with the figures when the precision's gate fails; returns the report."""
+    """Run the graph on ONNX Runtime CPU and compare with the PyTorch FP32 generator on ``images``
+    (N x 3 x S x S, N >= 4) in batches of 1, 3 and the rest, plus another size for light models.
+
+    Raises ExportError with the figures when the precision's gate fails; returns the report.
+    ``report_only`` image sets are measured and recorded but not gated.
+    """
     gate = GATES[precision]
     session = ort_session(model)
-    size = generator.img_size
-    images = reference_batch(size)
-    cases = [(f"batch {len(b)}", b) for b in _batches(images, (1, 3) if dynamic_batch else (1, 1))]
-    if generator.light:
-        other = (size // 4 * 3, size // 4 * 5)  # non-square, neither the export size nor square
-        resized = torch.nn.functional.interpolate(images[:2], size=other, mode="bilinear", align_corners=False)
-        cases.append((f"{other[0]}x{other[1]}", resized[:2] if dynamic_batch else resized[:1]))
-    report: dict = {"precision": precision, "cases": {}}
+    report: dict = {"precision": precision, "cases": {}, "report_only": {}}
     failures = []
-    for label, batch in cases:
-        with torch.no_grad():
-            expected = [t.numpy() for t in generator(batch)]
-        got = session.run(list(output_names), {INPUT_NAME: batch.numpy()})
-        stats = image_parity(expected[0], got[0])
-        for name, value in zip(output_names[1:], got[1:], strict=True):
-            stats[f"{name}_rel_max"] = relative_max_error(expected[OUTPUTS_INDEX[name]], value)
+    for label, batch in _cases(images, dynamic_batch, generator.light):
+        stats = _compare(session, generator, batch, output_names)
         report["cases"][label] = stats
         failures += _failures(label, stats, gate)
+    for label, batch in (report_only or {}).items():
+        chosen = batch if dynamic_batch else batch[:1]
+        report["report_only"][label] = _compare(session, generator, chosen, output_names)
     report["passed"] = not failures
     if failures:
         raise ExportError(f"{precision} export failed validation against PyTorch FP32: {'; '.join(failures)}")

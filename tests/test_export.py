@@ -37,14 +37,14 @@ def checkpoints(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def exported(checkpoints, tmp_path_factory):
-    """FP32 + FP16 of both tiny (random-weight) models, function mode, outputs=all (one export each).
-    INT8 needs trained weights: see test_export_int8.py."""
+    """FP32, FP16 and the ORT-CPU INT8 of both tiny (random-weight) models, function mode, outputs=all.
+    The TensorRT-style INT8 needs trained weights to reach 30 dB: see test_export_int8.py."""
     out = tmp_path_factory.mktemp("onnx")
     files = {}
     for name, ckpt in checkpoints.items():
-        paths = export_checkpoint(ckpt, out=out / name, precisions=("fp32", "fp16"),
+        paths = export_checkpoint(ckpt, out=out / name, precisions=("fp32", "fp16", "int8-cpu"),
                                   options=GraphOptions(outputs="all"), log=lambda _: None)  # fmt: skip
-        files[name] = dict(zip(("fp32", "fp16"), paths, strict=True))
+        files[name] = dict(zip(("fp32", "fp16", "int8-cpu"), paths, strict=True))
     return files
 
 
@@ -83,10 +83,15 @@ def test_each_norm_is_one_ugatit_node_with_a_local_function_body(exported):
 
 
 def test_no_reducemean_variance_chain_in_either_mode(exported):
-    for model in (onnx.load(exported["light"]["fp32"]), inline_norms(onnx.load(exported["light"]["fp32"]))):
+    function_mode = onnx.load(exported["light"]["fp32"])
+    inline_mode = inline_norms(function_mode)
+    for model in (function_mode, inline_mode):
         ops = [n.op_type for n in model.graph.node]
-        # Two ReduceMean are the CAM's and the light MLP's global average pools; no Pow/variance chain.
-        assert ops.count("ReduceMean") == 2 and "Pow" not in ops and "ReduceSumSquare" not in ops
+        # At most the CAM's and the light MLP's global average pools; no squared-deviation chain.
+        assert ops.count("ReduceMean") <= 2 and "Pow" not in ops and "ReduceSumSquare" not in ops
+    assert "Sqrt" not in [n.op_type for n in function_mode.graph.node]
+    # inline: the only Sqrt are the two sqrt((N-1)/N) factors of each of the 6 norms
+    assert [n.op_type for n in inline_mode.graph.node].count("Sqrt") == 2 * 6
 
 
 def test_inline_mode_has_no_custom_domain_and_native_norms(exported):
@@ -151,6 +156,15 @@ def test_fp16_graph_keeps_norms_in_fp32_and_io_in_fp32(exported):
                for i in norm_inputs)  # fmt: skip
 
 
+@pytest.mark.parametrize("name", ["light", "full"])
+def test_int8_cpu_reaches_30_db_in_domain_and_on_photos(exported, name):
+    validation = read_sidecar(exported[name]["int8-cpu"])["validation"]
+    assert min(case["psnr_db"] for case in validation["cases"].values()) >= 30
+    assert validation["report_only"]["photos"]["psnr_db"] >= 30
+    model = onnx.load(exported[name]["int8-cpu"])
+    assert Counter(n.op_type for n in model.graph.node)["QuantizeLinear"] > 0
+
+
 def test_metadata_in_onnx_and_sidecar_agree(exported, checkpoints):
     path = exported["full"]["fp16"]
     sidecar = read_sidecar(path)
@@ -173,11 +187,15 @@ def test_static_batch_export(checkpoints, tmp_path):
     assert dims == [1, 3, "height", "width"]
 
 
-def test_inline_mode_export_passes_validation(checkpoints, tmp_path):
-    (path,) = export_checkpoint(checkpoints["full"], out=tmp_path, options=GraphOptions(adailn="inline"),
-                                log=lambda _: None)  # fmt: skip
-    assert read_sidecar(path)["normalization"] == "adailn-inline"
-    assert not onnx.load(path).functions
+@pytest.mark.parametrize("name", ["light", "full"])
+def test_inline_mode_exports_pass_validation_in_every_precision(checkpoints, tmp_path, name):
+    paths = export_checkpoint(checkpoints[name], out=tmp_path, precisions=("fp32", "fp16", "int8-cpu"),
+                              options=GraphOptions(adailn="inline"), log=lambda _: None)  # fmt: skip
+    for path in paths:
+        assert read_sidecar(path)["normalization"] == "adailn-inline"
+        assert read_sidecar(path)["validation"]["passed"]
+        model = onnx.load(path)
+        assert not model.functions and {n.domain for n in model.graph.node} <= {""}
 
 
 # --- bad input ---------------------------------------------------------------------------------------

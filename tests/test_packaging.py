@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -48,6 +49,10 @@ def test_no_bare_top_level_module_is_importable(tmp_path, bare):
 
 @pytest.mark.slow
 def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
+    # Build from a copy: setuptools keeps a build/ folder whose stale files would leak into later wheels.
+    source = tmp_path / "src"
+    skip = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__", ".pytest_cache", "exports")
+    shutil.copytree(ROOT, source, ignore=skip)
     done = subprocess.run(
         [
             sys.executable,
@@ -59,7 +64,7 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
             "-q",
             "-w",
             str(tmp_path),
-            str(ROOT),
+            str(source),
         ],
         capture_output=True,
         text=True,

@@ -11,14 +11,14 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import make_generator
 from fake_tensorrt import make_fake_tensorrt
-from ugatit_deploy import save_generator
-from ugatit_deploy.cli import main
 from ugatit_deploy.export import GraphOptions, export_checkpoint
 from ugatit_deploy.export import tensorrt_build as tb
 from ugatit_deploy.export.tensorrt_build import BuildError, BuildOptions, make_profile, parse_sizes, typing_mode
+
+from ugatit_deploy import save_generator
+from ugatit_deploy.cli import main
 from ugatit_deploy.model import GeneratorConfig
 
 LIGHT = GeneratorConfig(ngf=4, n_blocks=1, img_size=64, light=True)
@@ -45,7 +45,12 @@ def _record(onnx_files, name):
 
 def test_profile_defaults_to_the_model_size_and_batch_1_1_8(onnx_files):
     profile = make_profile(_record(onnx_files, "light"), BuildOptions())
-    assert (profile.name, profile.min, profile.opt, profile.max) == ("input", (1, 3, 64, 64), (1, 3, 64, 64), (8, 3, 64, 64))
+    assert (profile.name, profile.min, profile.opt, profile.max) == (
+        "input",
+        (1, 3, 64, 64),
+        (1, 3, 64, 64),
+        (8, 3, 64, 64),
+    )
 
 
 def test_light_model_takes_a_spatial_range(onnx_files):
@@ -110,7 +115,9 @@ def test_build_flow_against_the_tensorrt_api(onnx_files, tmp_path, monkeypatch, 
     monkeypatch.setitem(sys.modules, "tensorrt", fake)
     monkeypatch.setattr(tb, "_gpu", lambda: {"name": "Fake GPU", "compute_capability": "9.0"})
     cache = tmp_path / "timing.cache"
-    result = tb.build_engine(onnx_files["light"], tmp_path / "e.plan", BuildOptions(timing_cache=cache), log=lambda _: None)
+    result = tb.build_engine(
+        onnx_files["light"], tmp_path / "e.plan", BuildOptions(timing_cache=cache), log=lambda _: None
+    )
 
     assert result.engine.read_bytes() == b"PLAN-BYTES"  # the raw plan, nothing prepended
     assert cache.read_bytes() == b"timing-cache"

@@ -167,3 +167,13 @@ def test_every_discriminator_takes_its_image_size(size):
         out, cam, _ = Discriminator(4, n_layers)(torch.zeros(1, 3, size, size))
         assert out.shape[-1] >= 1 and cam.shape == (1, 2)
         assert np.isfinite(out.detach().numpy()).all()
+
+
+def test_dis_ch_widens_only_the_discriminators(dataset, tmp_path):
+    config = tiny_config(dataset, tmp_path, ch=4, dis_ch=8)
+    nets = build_networks(config)
+    assert nets["genA2B"].ngf == 4
+    assert nets["disLA"].state_dict()["model.1.weight_orig"].shape[0] == 8
+    assert (
+        build_networks(tiny_config(dataset, tmp_path, ch=4))["disLA"].state_dict()["model.1.weight_orig"].shape[0] == 4
+    )

@@ -40,6 +40,7 @@ class TrainConfig:
     light: bool = False
     img_size: int = 256
     ch: int = 64
+    dis_ch: int | None = None  # discriminator width; None: the same as ch (official)
     n_res: int = 4
     iterations: int = 1_000_000
     batch_size: int = 1
@@ -64,6 +65,7 @@ class TrainConfig:
             (self.img_size >= 16 and self.img_size % 4 == 0,
              f"--img-size must be a multiple of 4 and >= 16, got {self.img_size}"),
             (self.ch >= 1, f"--ch must be >= 1, got {self.ch}"),
+            (self.dis_ch is None or self.dis_ch >= 1, f"--dis-ch must be >= 1, got {self.dis_ch}"),
             (self.n_res >= 0, f"--n-res must be >= 0, got {self.n_res}"),
             (self.iterations >= 1, f"--iterations must be >= 1, got {self.iterations}"),
             (self.batch_size >= 1, f"--batch-size must be >= 1, got {self.batch_size}"),
@@ -81,13 +83,17 @@ class TrainConfig:
         return GeneratorConfig(ngf=self.ch, n_blocks=self.n_res, img_size=self.img_size, light=self.light)
 
     @property
+    def ndf(self) -> int:
+        return self.dis_ch or self.ch
+
+    @property
     def run_dir(self) -> Path:
         return Path(self.result_dir) / self.name
 
     def architecture(self) -> dict[str, int | bool]:
         """What must match for a checkpoint to be resumed by this run."""
         g, l = discriminator_layers(self.img_size)  # noqa: E741
-        return {**self.generator.to_dict(), "ch": self.ch, "global_layers": g, "local_layers": l}
+        return {**self.generator.to_dict(), "ndf": self.ndf, "global_layers": g, "local_layers": l}
 
     def to_record(self) -> dict:
         """JSON-ready copy of the options (paths as strings)."""
@@ -101,8 +107,8 @@ def build_networks(config: TrainConfig) -> dict[str, nn.Module]:
     return {
         "genA2B": gen.build(),
         "genB2A": gen.build(),
-        "disGA": Discriminator(config.ch, global_layers),
-        "disGB": Discriminator(config.ch, global_layers),
-        "disLA": Discriminator(config.ch, local_layers),
-        "disLB": Discriminator(config.ch, local_layers),
+        "disGA": Discriminator(config.ndf, global_layers),
+        "disGB": Discriminator(config.ndf, global_layers),
+        "disLA": Discriminator(config.ndf, local_layers),
+        "disLB": Discriminator(config.ndf, local_layers),
     }

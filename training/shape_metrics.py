@@ -43,3 +43,41 @@ def classify_shape(image: np.ndarray, color: tuple[int, int, int], expected_area
     fill = float(inside.sum() / box)
     mean = tuple(float(c) for c in image[mask].mean(axis=0))
     return ShapeReading("square" if fill >= SQUARE_FILL else "circle", fill, area, mean)  # type: ignore[arg-type]
+
+
+def evaluate_translation(generator, root, split: str = "testA") -> dict:
+    """Score a circles -> squares generator on a synthetic dataset split (meta.json gives the truth).
+
+    Returns the fraction of inputs and of outputs read as squares, the fraction of outputs whose shape
+    kept the input's colour (label not "none"), and the mean RGB distance between the input colour and
+    the output foreground's mean colour.
+    """
+    from pathlib import Path
+
+    import torch
+    from PIL import Image
+
+    from ..imaging import image_to_tensor, tensor_to_uint8
+    from .synth import load_meta
+
+    specs = {name: spec for name, spec in load_meta(Path(root)).items() if name.startswith(split + "/")}
+    inputs, outputs, distances = [], [], []
+    for name, spec in sorted(specs.items()):
+        image = Image.open(Path(root) / name).convert("RGB")
+        expected_area = math.pi * spec.r**2
+        inputs.append(classify_shape(np.asarray(image), spec.color, expected_area).label)
+        with torch.no_grad():
+            translated = tensor_to_uint8(generator(image_to_tensor(image)[None])[0][0])
+        reading = classify_shape(translated, spec.color, expected_area)
+        outputs.append(reading.label)
+        if reading.label != "none":
+            distances.append(float(np.linalg.norm(np.subtract(reading.mean_color, spec.color))))
+    n = len(specs)
+    return {
+        "images": n,
+        "input_square_fraction": inputs.count("square") / n,
+        "output_square_fraction": outputs.count("square") / n,
+        "output_circle_fraction": outputs.count("circle") / n,
+        "colour_kept_fraction": (n - outputs.count("none")) / n,
+        "mean_colour_distance": float(np.mean(distances)) if distances else float("nan"),
+    }

@@ -112,7 +112,7 @@ class Trainer:
             for stream in self.streams.values():
                 stream.position = self.step * config.batch_size * self.world.world_size
             self.log(note)
-        elif latest_params(config) is not None and self.world.is_main:
+        elif latest_params(config) is not None:
             raise UgatitDeployError(
                 f"{model_dir(config)} already holds checkpoints of a run named {config.name!r}: "
                 "pass --resume to continue it, or choose another --name / --result-dir"

@@ -27,6 +27,13 @@ import torch
 )
 @click.option("--img-size", default=256, show_default=True, help="Training size (multiple of 4, >= 16).")
 @click.option("--ch", default=64, show_default=True, help="Base channels of generators and discriminators (ngf/ndf).")
+@click.option(
+    "--dis-ch",
+    type=int,
+    default=None,
+    help="Discriminator base channels, if not --ch. Spectrally normalised discriminators need width: a "
+    "small generator (e.g. --ch 8) learns shape changes only against wider discriminators.",
+)
 @click.option("--n-res", default=4, show_default=True, help="Residual blocks in the generator's encoder and decoder.")
 @click.option("--iterations", default=1_000_000, show_default=True, help="Training steps.")
 @click.option(
