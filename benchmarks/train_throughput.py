@@ -25,7 +25,7 @@ from .machine import machine_record
 
 CONFIGS = {
     "tiny": dict(light=True, img_size=64, ch=4, n_res=1),  # the test suite's config
-    "demo": dict(light=True, img_size=64, ch=8, dis_ch=32, n_res=4),  # the built-in demo model's config
+    "demo": dict(light=True, img_size=64, ch=8, dis_ch=16, n_res=4, batch_size=8),  # the built-in demo model
     "default": dict(light=False, img_size=256, ch=64, n_res=4),  # official defaults
     "default-light": dict(light=True, img_size=256, ch=64, n_res=4),
 }
@@ -57,7 +57,7 @@ def measure(name: str, device: str, warmup: int, iters: int, amp: bool = False) 
         **options,
         "device": device,
         "amp": amp,
-        "batch_size": 1,
+        "batch_size": options.get("batch_size", 1),
         "iters": iters,
         "seconds_per_iter_median": median,
         "seconds_per_iter_all": times,

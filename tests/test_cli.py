@@ -34,10 +34,10 @@ def test_version():
     assert result.output.strip() == f"ugatit-deploy, version {__version__}"
 
 
-def test_info_without_ckpt_describes_the_built_in_example():
+def test_info_without_ckpt_describes_the_built_in_demo_model():
     result = run("info")
     assert result.exit_code == 0, result.output
-    assert "built-in example" in result.output
+    assert "built-in demo model" in result.output
     assert "light, ngf 8, n_blocks 4" in result.output
     assert "167,896" in result.output  # parameters
     assert "MACs" in result.output

@@ -77,7 +77,8 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
         f"ugatit_deploy-{ugatit_deploy.__version__}.dist-info",
     }
     assert "ugatit_deploy/export/__init__.py" in names
-    assert "ugatit_deploy/assets/example_tiny_light64.pt" in names
+    assert "ugatit_deploy/assets/demo_shapes_a2b.pt" in names
+    assert "ugatit_deploy/assets/photos/astronaut.png" in names
 
     # A regular (non-editable) install of that wheel works on its own: CLI, sub-packages, asset.
     target = tmp_path / "site"

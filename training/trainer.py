@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -123,9 +124,9 @@ class Trainer:
         try:
             for sub in ("model", "img"):
                 (run_dir / sub).mkdir(parents=True, exist_ok=True)
-            probe = run_dir / ".write-test"
+            probe = run_dir / f".write-test-{os.getpid()}"  # one per process: DDP ranks probe at once
             probe.write_bytes(b"")
-            probe.unlink()
+            probe.unlink(missing_ok=True)
         except OSError as exc:
             raise UgatitDeployError(f"cannot write to result dir {run_dir}: {exc.strerror or exc}") from None
 

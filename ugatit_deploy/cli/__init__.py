@@ -34,10 +34,10 @@ def main() -> None:
 
     \b
     Start with:
-      ugatit-deploy info                     describe the built-in example model
+      ugatit-deploy info                     describe the built-in demo model
       ugatit-deploy info --ckpt run.pt       describe your checkpoint (official or ugatit-deploy)
       ugatit-deploy data synth --out shapes  a small two-domain dataset (circles -> squares)
-      ugatit-deploy train --dataset shapes --light --img-size 64 --ch 8 --iterations 6000
+      ugatit-deploy train --dataset shapes --light --img-size 64 --ch 8 --dis-ch 16 --batch-size 8
       ugatit-deploy export --precision fp32,fp16,int8   validated ONNX files of the built-in model
 
     Every command takes --help.

@@ -79,7 +79,7 @@ def _print_human(record: dict, info: CheckpointInfo) -> None:
     type=click.Path(dir_okay=True, path_type=Path),
     default=None,
     help="Official training checkpoint (genA2B, genB2A, disGA, ...) or ugatit-deploy generator file. "
-    "Default: the built-in example model.",
+    "Default: the built-in demo model.",
 )
 @click.option(
     "--direction",
@@ -110,5 +110,5 @@ def info_command(ckpt: Path | None, direction: str | None, as_json: bool) -> Non
         click.echo(json.dumps(record, indent=2, sort_keys=False))
     else:
         if ckpt is None:
-            click.echo("(no --ckpt given: describing the built-in example model)\n")
+            click.echo("(no --ckpt given: describing the built-in demo model)\n")
         _print_human(record, checkpoint)

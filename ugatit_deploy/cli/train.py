@@ -98,8 +98,9 @@ def train_command(dataset: Path, name: str | None, device: str | None, progress:
     \b
     Examples:
       ugatit-deploy data synth --out data/shapes
-      ugatit-deploy train --dataset data/shapes --light --img-size 64 --ch 16 --iterations 2000
-      ugatit-deploy train --dataset data/shapes --light --img-size 64 --ch 16 --iterations 4000 --resume
+      ugatit-deploy train --dataset data/shapes --light --img-size 64 --ch 8 --dis-ch 16 --batch-size 8 \\
+          --iterations 2000
+      ugatit-deploy train --dataset data/shapes --light --img-size 64 --ch 8 --dis-ch 16 --batch-size 8 --resume
       torchrun --nproc_per_node 2 -m ugatit_deploy train --dataset data/selfie2anime --light
     """
     from ..training import TrainConfig, Trainer, TrainingInterrupted

@@ -1,0 +1,42 @@
+"""The built-in demo model really translates: held-out circles become squares of the same colour."""
+
+from __future__ import annotations
+
+import pytest
+from ugatit_deploy.training.shape_metrics import evaluate_translation
+from ugatit_deploy.training.synth import generate
+
+from ugatit_deploy import inspect_checkpoint, load_generator
+from ugatit_deploy.assets import default_model_path
+
+
+@pytest.fixture(scope="module")
+def scores(tmp_path_factory):
+    root = tmp_path_factory.mktemp("heldout")
+    generate(root, n=1, size=64, seed=777, n_test=100)  # a seed the demo model never saw
+    return evaluate_translation(load_generator(default_model_path(), "a2b"), root, "testA")
+
+
+def test_demo_model_is_a_small_light_generator_file():
+    info = inspect_checkpoint(default_model_path())
+    assert info.format == "ugatit-deploy/generator"
+    assert info.generators["a2b"].light and info.generators["a2b"].img_size == 64
+    assert info.file_size < 5_000_000
+    assert info.metadata["trained_steps"] > 0
+
+
+def test_inputs_are_circles(scores):
+    assert scores["images"] == 100
+    assert scores["input_square_fraction"] == 0.0
+
+
+def test_some_outputs_are_squares(scores):
+    # Measured: 11 of 100 outputs read as squares (0 of the inputs). The model is visibly squaring
+    # shapes but not yet most of them: see the README, "The demo model".
+    assert scores["output_square_fraction"] >= 0.08
+
+
+def test_colours_are_kept(scores):
+    # Measured: 89 of 100 outputs keep the input's colour (RGB distance < 60), mean distance 27.1.
+    assert scores["colour_kept_fraction"] >= 0.85
+    assert scores["mean_colour_distance"] <= 30.0

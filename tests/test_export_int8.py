@@ -1,0 +1,86 @@
+"""INT8 export of the trained demo model: quality gates, TensorRT's zero-point rule, the calibration cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+import pytest
+from ugatit_deploy.export import ExportError, export_checkpoint
+from ugatit_deploy.export.tensorrt_ops import nonzero_zero_points
+
+from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.metadata import read_sidecar
+
+
+@pytest.fixture(scope="module")
+def int8_files(tmp_path_factory):
+    out = tmp_path_factory.mktemp("int8")
+    paths = export_checkpoint(default_model_path(), out=out, precisions=("int8", "int8-cpu"), log=lambda _: None)
+    return dict(zip(("int8", "int8-cpu"), paths, strict=True))
+
+
+@pytest.mark.parametrize("variant", ["int8", "int8-cpu"])
+def test_int8_variants_pass_the_30_db_gate(int8_files, variant):
+    validation = read_sidecar(int8_files[variant])["validation"]
+    assert validation["passed"]
+    assert min(case["psnr_db"] for case in validation["cases"].values()) >= 30
+
+
+def _initializer(model, name):
+    for tensor in model.graph.initializer:
+        if tensor.name == name:
+            return onnx.numpy_helper.to_array(tensor)
+    return None
+
+
+def test_tensorrt_variant_has_only_zero_zero_points_and_int8_activations(int8_files):
+    model = onnx.load(int8_files["int8"])
+    assert nonzero_zero_points(model) == []
+    zero_points = [_initializer(model, n.input[2]) for n in model.graph.node if n.op_type == "QuantizeLinear"]
+    assert zero_points and all(zp is not None and zp.dtype == np.int8 and not zp.any() for zp in zero_points)
+
+
+def test_cpu_variant_uses_uint8_activations(int8_files):
+    model = onnx.load(int8_files["int8-cpu"])
+    zero_points = [_initializer(model, n.input[2]) for n in model.graph.node if n.op_type == "QuantizeLinear"]
+    assert {zp.dtype for zp in zero_points} == {np.dtype(np.uint8)}
+
+
+def test_weights_are_per_channel_int8_and_the_sensitive_convs_stay_float(int8_files):
+    model = onnx.load(int8_files["int8"])
+    producers = {o: n for n in model.graph.node for o in n.output}
+    convs = [n for n in model.graph.node if n.op_type == "Conv"]
+    weight_sources = [producers.get(c.input[1]) for c in convs]
+    # first conv, first down-sampling conv and last conv: plain float initializers
+    assert weight_sources[0] is None and weight_sources[1] is None and weight_sources[-1] is None
+    quantized = [w for w in weight_sources[2:-1] if w is not None]
+    assert len(quantized) == len(convs) - 3
+    for dq in quantized:
+        assert dq.op_type == "DequantizeLinear"
+        assert _initializer(model, dq.input[0]).dtype == np.int8
+        assert _initializer(model, dq.input[1]).ndim == 1  # one scale per output channel
+
+
+def test_calibration_cache_is_written_and_reused(tmp_path):
+    export_checkpoint(default_model_path(), out=tmp_path, precisions=("int8",), log=lambda _: None)
+    (cache,) = tmp_path.glob("calibration_*_int8.json")
+    stamp = cache.stat().st_mtime_ns
+    export_checkpoint(default_model_path(), out=tmp_path, precisions=("int8",), log=lambda _: None)
+    assert list(tmp_path.glob("calibration_*_int8.json")) == [cache]  # same model + images: same key
+    assert cache.stat().st_mtime_ns == stamp  # read, not recomputed
+
+
+def test_a_model_int8_cannot_represent_fails_with_the_figures(tmp_path):
+    """Random weights quantize badly: the export refuses to write a file below the 30 dB gate."""
+    import torch
+
+    from ugatit_deploy import save_generator
+    from ugatit_deploy.model import GeneratorConfig
+
+    torch.manual_seed(0)
+    ckpt = tmp_path / "random.pt"
+    save_generator(GeneratorConfig(ngf=4, n_blocks=1, img_size=64, light=True).build(), ckpt)
+    with pytest.raises(ExportError, match=r"int8 export failed validation .*PSNR \d+\.\d dB < 30 dB"):
+        export_checkpoint(ckpt, out=tmp_path, precisions=("int8",), log=lambda _: None)
+    assert not list(tmp_path.glob("*.onnx"))
