@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from ..checkpoint import inspect_checkpoint, load_generator
+from ..checkpoint import open_generator
 from ..fileio import atomic_output, file_sha256
 from ..metadata import describe_file, new_record, to_onnx_props, write_sidecar
 from ..reference_images import reference_batch
@@ -57,7 +57,7 @@ def export_checkpoint(
     if unknown:
         raise ExportError(f"unknown precision {unknown[0]!r}: use {', '.join(PRECISIONS)}")
     ckpt = Path(ckpt)
-    info = inspect_checkpoint(ckpt)
+    info, generator = open_generator(ckpt, direction)
     config = info.config_for(direction)
     paths = artifact_paths(Path(out), ckpt.stem, direction, precisions)
     calibration = None
@@ -65,7 +65,6 @@ def export_checkpoint(
         calibration = calibration_set(calib, calib_images, info.metadata, direction, config.img_size)
     references = reference_batch(config.img_size)  # 4 natural photos + 4 demo images
 
-    generator = load_generator(ckpt, direction)
     log(f"exporting {ckpt.name} [{direction}]: {'light' if config.light else 'full'}, ngf {config.ngf}, "
         f"n_blocks {config.n_blocks}, {config.img_size} px")  # fmt: skip
     base = export_graph(generator, replace(options, adailn="function"))

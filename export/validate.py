@@ -25,6 +25,8 @@ class Gate:
     max_aux_error: float | None = None  # cam_logit / heatmap, relative to max(1, |reference|)
 
 
+OUTPUTS_INDEX = {"output": 0, "cam_logit": 1, "heatmap": 2}
+
 GATES = {
     "fp32": Gate(max_abs=1e-4, max_aux_error=1e-4),
     "fp16": Gate(max_abs=1e-2, min_psnr_db=50.0),
@@ -112,9 +114,6 @@ def validate_against_torch(
     if failures:
         raise ExportError(f"{precision} export failed validation against PyTorch FP32: {'; '.join(failures)}")
     return report
-
-
-OUTPUTS_INDEX = {"output": 0, "cam_logit": 1, "heatmap": 2}
 
 
 def _failures(label: str, stats: dict, gate: Gate) -> list[str]:

@@ -12,6 +12,7 @@ from .loading import (
     CheckpointInfo,
     inspect_checkpoint,
     load_generator,
+    open_generator,
     read_generator_config,
 )
 from .safe_load import read_checkpoint_file
@@ -25,6 +26,7 @@ __all__ = [
     "inspect_checkpoint",
     "load_generator",
     "normalize_direction",
+    "open_generator",
     "read_checkpoint_file",
     "read_generator_config",
     "save_generator",

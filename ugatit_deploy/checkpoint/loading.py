@@ -155,9 +155,16 @@ def load_generator(
     ugatit-deploy generator file. The architecture comes from the weights; nothing in the file is
     executed (``weights_only=True``). Raises CheckpointError with a one-line reason on bad input.
     """
+    return open_generator(path, direction, device)[1]
+
+
+def open_generator(
+    path: str | os.PathLike[str], direction: str = "a2b", device: torch.device | str = "cpu"
+) -> tuple[CheckpointInfo, ResnetGenerator]:
+    """``inspect_checkpoint`` and ``load_generator`` in one read of the file."""
     opened = _open(path)
     config = opened.info.config_for(direction)
     model = config.build("meta")
     weights = {k: v.to(torch.float32) for k, v in opened.state_dicts[normalize_direction(direction)].items()}
     model.load_state_dict(weights, strict=True, assign=True)
-    return model.to(device).eval()
+    return opened.info, model.to(device).eval()
