@@ -30,13 +30,14 @@ def test_inputs_are_circles(scores):
     assert scores["input_square_fraction"] == 0.0
 
 
-def test_some_outputs_are_squares(scores):
-    # Measured: 11 of 100 outputs read as squares (0 of the inputs). The model is visibly squaring
-    # shapes but not yet most of them: see the README, "The demo model".
-    assert scores["output_square_fraction"] >= 0.08
+def test_most_outputs_are_squares(scores):
+    # Measured: 60 of 100 outputs read as squares (0 of the inputs); mean fill ratio 0.870 vs 0.819.
+    assert scores["output_square_fraction"] >= 0.5
+    assert scores["output_mean_fill"] >= scores["input_mean_fill"] + 0.04
 
 
 def test_colours_are_kept(scores):
-    # Measured: 89 of 100 outputs keep the input's colour (RGB distance < 60), mean distance 27.1.
+    # Measured: 88 of 100 outputs keep the input's colour (foreground mean within RGB distance 60),
+    # mean distance 37.0.
     assert scores["colour_kept_fraction"] >= 0.85
-    assert scores["mean_colour_distance"] <= 30.0
+    assert scores["mean_colour_distance"] <= 40.0

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-from PIL import Image
+from PIL import Image, ImageFilter
 from training_helpers import make_dataset, tiny_config
 from ugatit_deploy.training import Trainer
 from ugatit_deploy.training.data import DatasetError, DomainImages, SampleStream, load_dataset
@@ -118,11 +118,14 @@ def test_synth_is_deterministic_and_labelled(tmp_path):
     assert {spec.shape for name, spec in meta.items() if name.startswith("testB")} == {"square"}
 
 
-def test_shape_classifier_reads_every_synthetic_image_correctly(tmp_path):
+@pytest.mark.parametrize("blur", [0.0, 1.5])
+def test_shape_classifier_reads_every_synthetic_image_correctly(tmp_path, blur):
     root = tmp_path / "s"
     generate(root, n=40, size=64, seed=3, n_test=10)
     for name, spec in load_meta(root).items():
-        reading = classify_shape(np.asarray(Image.open(root / name)), spec.color, math.pi * spec.r**2)
+        image = Image.open(root / name)
+        image = image.filter(ImageFilter.GaussianBlur(blur)) if blur else image
+        reading = classify_shape(np.asarray(image), spec.color, math.pi * spec.r**2)
         assert reading.label == spec.shape, (name, reading)
 
 
