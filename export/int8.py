@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import inspect
 import io
+import logging
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,14 +104,41 @@ def calibration_set(calib: Path | None, limit: int, metadata: dict, direction: s
 
 
 class _Reader:
-    """onnxruntime.quantization.CalibrationDataReader over prepared arrays."""
+    """onnxruntime.quantization.CalibrationDataReader over prepared arrays; ``set_range`` lets ORT
+    calibrate in strides (``CalibStridedMinMax``) so it never holds every image's activations at once."""
 
     def __init__(self, batches: list[np.ndarray]) -> None:
+        self._batches = batches
         self._iter: Iterator[np.ndarray] = iter(batches)
+
+    def __len__(self) -> int:
+        return len(self._batches)
+
+    def set_range(self, start_index: int, end_index: int) -> None:
+        self._iter = iter(self._batches[start_index:end_index])
 
     def get_next(self) -> dict[str, np.ndarray] | None:
         batch = next(self._iter, None)
         return None if batch is None else {INPUT_NAME: batch}
+
+
+# ORT's calibrators keep every calibration image's activations in memory until they compute ranges:
+# about 0.5 GB per image for the official 256 px generator. Calibrate in strides that stay under this.
+CALIBRATION_MEMORY_BYTES = 2 << 30
+ACTIVATION_MAPS = 32  # full-resolution-equivalent ngf-channel feature maps per image (measured order)
+
+
+def calibration_stride(model: onnx.ModelProto, batches: list[np.ndarray]) -> int | None:
+    """Images per calibration stride (a divisor of their count), or None when all fit at once."""
+    weights = {i.name: i for i in model.graph.initializer}
+    first_conv = next(n for n in model.graph.node if n.op_type == "Conv")
+    ngf = weights[first_conv.input[1]].dims[0]
+    per_image = 4 * ACTIVATION_MAPS * ngf * batches[0].shape[-2] * batches[0].shape[-1]
+    count = len(batches)
+    fitting = max(1, CALIBRATION_MEMORY_BYTES // per_image)
+    if fitting >= count:
+        return None
+    return max(d for d in range(1, fitting + 1) if count % d == 0)
 
 
 def calibration_key(model: onnx.ModelProto, batches: list[np.ndarray]) -> str:
@@ -118,6 +146,16 @@ def calibration_key(model: onnx.ModelProto, batches: list[np.ndarray]) -> str:
     for batch in batches:
         digest.update(batch.tobytes())
     return digest.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
 
 
 def _conv_names(model: onnx.ModelProto) -> list[str]:
@@ -149,6 +187,8 @@ def quantize(
         calibrate_method=CalibrationMethod.MinMax if tensorrt_style else CalibrationMethod.Percentile,
         extra_options={"ActivationSymmetric": tensorrt_style, "WeightSymmetric": True, "CalibPercentile": 99.99},
     )
+    if stride := calibration_stride(model, batches):
+        options["extra_options"]["CalibStridedMinMax"] = stride  # any calibrator, despite the name
     cache = None
     if cache_dir is not None and "calibration_cache_path" in inspect.signature(quantize_static).parameters:
         cache = cache_dir / f"calibration_{calibration_key(model, batches)}_{variant}.json"
@@ -156,7 +196,8 @@ def quantize(
     with tempfile.TemporaryDirectory(prefix="ugatit-int8-") as tmp:
         source, target = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
         onnx.save(model, source)
-        with contextlib.redirect_stdout(io.StringIO()):  # the calibrators print progress lines
+        # The calibrators print progress lines, and ORT logs advice about pre-processing on the root logger.
+        with contextlib.redirect_stdout(io.StringIO()), _quiet_root_logger():
             quantize_static(source, target, _Reader(batches), **options)
         quantized = onnx.load(target)
     return quantized

@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import onnx
-
 from ..errors import UgatitDeployError, UnavailableError
 from ..fileio import atomic_output, file_sha256
-from ..metadata import MetadataError, describe_file, from_onnx_props, read_sidecar, write_sidecar
+from ..metadata import describe_file, read_onnx_record, write_sidecar
 
 Shape = tuple[int, ...]
 
@@ -77,17 +75,7 @@ def parse_sizes(text: str) -> tuple[tuple[int, int], ...]:
 
 def onnx_record(onnx_path: Path) -> dict[str, Any]:
     """The ugatit-deploy metadata of an ONNX file: its sidecar, else its metadata_props."""
-    try:
-        return read_sidecar(onnx_path)
-    except MetadataError:
-        pass
-    try:
-        model = onnx.load(str(onnx_path), load_external_data=False)
-    except Exception as exc:  # noqa: BLE001 - any decode failure means "not an ONNX file"
-        raise BuildError(
-            f"cannot read ONNX file {onnx_path}: {str(exc).splitlines()[0] if str(exc) else exc}"
-        ) from None
-    return from_onnx_props({p.key: p.value for p in model.metadata_props}, str(onnx_path))
+    return read_onnx_record(onnx_path)
 
 
 def make_profile(record: dict[str, Any], options: BuildOptions) -> Profile:

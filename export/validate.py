@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import onnx
 import onnx.checker
@@ -11,28 +9,11 @@ import torch
 
 from ..model import ResnetGenerator
 from ..optional import onnxruntime
-from ..parity import image_parity, relative_max_error
+from ..parity import GATES, image_parity, relative_max_error
 from .onnx_graph import INPUT_NAME, ExportError
 from .tensorrt_ops import TENSORRT_VERSION_OF_LIST, nonzero_zero_points, unsupported_ops
 
-
-@dataclass(frozen=True)
-class Gate:
-    """Pass criteria of one precision against the PyTorch FP32 reference."""
-
-    max_abs: float | None = None
-    min_psnr_db: float | None = None
-    max_aux_error: float | None = None  # cam_logit / heatmap, relative to max(1, |reference|)
-
-
 OUTPUTS_INDEX = {"output": 0, "cam_logit": 1, "heatmap": 2}
-
-GATES = {
-    "fp32": Gate(max_abs=1e-4, max_aux_error=1e-4),
-    "fp16": Gate(max_abs=1e-2, min_psnr_db=50.0),
-    "int8": Gate(min_psnr_db=30.0),
-    "int8-cpu": Gate(min_psnr_db=30.0),
-}
 
 
 def check_graph(model: onnx.ModelProto, require_symmetric: bool = False) -> None:
@@ -106,7 +87,7 @@ def validate_against_torch(
     for label, batch in _cases(images, dynamic_batch, generator.light):
         stats = _compare(session, generator, batch, output_names)
         report["cases"][label] = stats
-        failures += _failures(label, stats, gate)
+        failures += gate.failures(stats, label)
     for label, batch in (report_only or {}).items():
         chosen = batch if dynamic_batch else batch[:1]
         report["report_only"][label] = _compare(session, generator, chosen, output_names)
@@ -114,21 +95,6 @@ def validate_against_torch(
     if failures:
         raise ExportError(f"{precision} export failed validation against PyTorch FP32: {'; '.join(failures)}")
     return report
-
-
-def _failures(label: str, stats: dict, gate: Gate) -> list[str]:
-    problems = []
-    if stats["nonfinite"]:
-        problems.append(f"{label}: {stats['nonfinite']} NaN/Inf values")
-    if gate.max_abs is not None and stats["max_abs"] > gate.max_abs:
-        problems.append(f"{label}: max abs error {stats['max_abs']:.2e} > {gate.max_abs:.0e}")
-    if gate.min_psnr_db is not None and stats["psnr_db"] < gate.min_psnr_db:
-        problems.append(f"{label}: PSNR {stats['psnr_db']:.1f} dB < {gate.min_psnr_db:.0f} dB")
-    if gate.max_aux_error is not None:
-        for key, value in stats.items():
-            if key.endswith("_rel_max") and value > gate.max_aux_error:
-                problems.append(f"{label}: {key[:-8]} relative error {value:.2e} > {gate.max_aux_error:.0e}")
-    return problems
 
 
 def extreme_inputs(size: int, batch: int = 1) -> dict[str, np.ndarray]:

@@ -16,7 +16,7 @@ from ugatit_deploy.export.validate import extreme_inputs, ort_session
 
 from ugatit_deploy import load_generator, save_generator
 from ugatit_deploy.cli import main
-from ugatit_deploy.metadata import from_onnx_props, read_sidecar
+from ugatit_deploy.metadata import from_onnx_props, read_sidecar, sidecar_path
 from ugatit_deploy.model import GeneratorConfig
 from ugatit_deploy.parity import image_parity
 from ugatit_deploy.reference_images import reference_batch
@@ -233,4 +233,4 @@ def test_export_cli_writes_files_and_sidecars(checkpoints, tmp_path):
     result = _cli("--ckpt", checkpoints["light"], "--out", tmp_path, "--precision", "fp32")
     assert result.exit_code == 0, result.output
     onnx_file = tmp_path / "tiny_light_a2b_fp32.onnx"
-    assert onnx_file.exists() and json.loads(onnx_file.with_suffix(".json").read_text())["kind"] == "onnx"
+    assert onnx_file.exists() and json.loads(sidecar_path(onnx_file).read_text())["kind"] == "onnx"

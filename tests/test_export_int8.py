@@ -84,3 +84,37 @@ def test_a_model_int8_cannot_represent_fails_with_the_figures(tmp_path):
     with pytest.raises(ExportError, match=r"int8 export failed validation .*PSNR \d+\.\d dB < 30 dB"):
         export_checkpoint(ckpt, out=tmp_path, precisions=("int8",), log=lambda _: None)
     assert not list(tmp_path.glob("*.onnx"))
+
+
+def test_calibration_strides_only_when_the_activations_would_not_fit():
+    from ugatit_deploy.export.int8 import calibration_stride
+    from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+
+    from ugatit_deploy import load_generator
+
+    model = export_graph(load_generator(default_model_path()), GraphOptions())
+    small = [np.zeros((1, 3, 64, 64), np.float32)] * 64
+    large = [np.zeros((1, 3, 1024, 1024), np.float32)] * 60
+    assert calibration_stride(model, small) is None  # the demo model: all 64 images at once
+    # ngf 8 at 1024 px: 4 B x 32 maps x 8 ch x 1024^2 = 1 GiB per image -> 2 fit -> a divisor of 60
+    assert calibration_stride(model, large) == 2
+
+
+def test_strided_minmax_calibration_gives_the_same_ranges(monkeypatch):
+    from ugatit_deploy.export import int8
+    from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+
+    from ugatit_deploy import load_generator
+
+    model = export_graph(load_generator(default_model_path()), GraphOptions())
+    batches = int8.calibration_set(None, 8, {}, "a2b", 64).batches
+    whole = int8.quantize(model, batches, "int8")
+    monkeypatch.setattr(int8, "CALIBRATION_MEMORY_BYTES", 1)  # one image per stride
+    strided = int8.quantize(model, batches, "int8")
+
+    def scales(m):
+        return {
+            i.name: onnx.numpy_helper.to_array(i).tolist() for i in m.graph.initializer if i.name.endswith("_scale")
+        }
+
+    assert scales(strided) == scales(whole) and scales(whole)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import sys
 
 import pytest
@@ -19,6 +20,7 @@ from ugatit_deploy.export.tensorrt_build import BuildError, BuildOptions, make_p
 
 from ugatit_deploy import save_generator
 from ugatit_deploy.cli import main
+from ugatit_deploy.metadata import read_sidecar, sidecar_path
 from ugatit_deploy.model import GeneratorConfig
 
 LIGHT = GeneratorConfig(ngf=4, n_blocks=1, img_size=64, light=True)
@@ -132,6 +134,18 @@ def test_build_flow_against_the_tensorrt_api(onnx_files, tmp_path, monkeypatch, 
     assert sidecar["tensorrt"]["strongly_typed"] is strong
     assert sidecar["tensorrt"]["onnx_sha256"] and sidecar["tensorrt"]["trtexec"] == result.trtexec
     assert sidecar["size_bytes"] == len(b"PLAN-BYTES")
+
+
+def test_an_engine_built_beside_its_onnx_keeps_both_sidecars(onnx_files, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorrt", make_fake_tensorrt("11.4.0"))
+    monkeypatch.setattr(tb, "_gpu", lambda: {"name": "Fake GPU", "compute_capability": "9.0"})
+    onnx_path = tmp_path / "m.onnx"
+    shutil.copy(onnx_files["light"], onnx_path)
+    shutil.copy(sidecar_path(onnx_files["light"]), sidecar_path(onnx_path))
+    result = tb.build_engine(onnx_path, log=lambda _: None)  # default: m.plan in the same folder
+    assert result.engine == tmp_path / "m.plan" and result.sidecar == tmp_path / "m.plan.json"
+    assert read_sidecar(onnx_path)["kind"] == "onnx"
+    assert read_sidecar(result.engine)["kind"] == "tensorrt-plan"
 
 
 def test_parse_failure_is_reported_and_nothing_written(onnx_files, tmp_path, monkeypatch):

@@ -1,8 +1,9 @@
 """The artifact metadata schema: one record per exported artifact (ONNX file or TensorRT plan).
 
-It is written twice: as a sidecar JSON beside the artifact (``model.onnx`` -> ``model.json``;
-``model.plan`` -> ``model.json``), and, for ONNX files, flattened into ``metadata_props`` under the
-``ugatit.`` prefix. Plans never carry metadata inside the file (loaders would reject it).
+It is written twice: as a sidecar JSON beside the artifact (``model.onnx`` -> ``model.onnx.json``;
+``model.plan`` -> ``model.plan.json``: an ONNX and its engine can share a folder and a stem), and, for
+ONNX files, flattened into ``metadata_props`` under the ``ugatit.`` prefix. Plans never carry
+metadata inside the file (loaders would reject it).
 
 Schema ``ugatit-deploy/artifact``, version 1::
 
@@ -65,7 +66,8 @@ def new_record(kind: str, **fields: Any) -> dict[str, Any]:
 
 
 def sidecar_path(artifact: str | os.PathLike[str]) -> Path:
-    return Path(artifact).with_suffix(".json")
+    path = Path(artifact)
+    return path.with_name(path.name + ".json")
 
 
 def describe_file(record: dict[str, Any], artifact: Path) -> dict[str, Any]:
@@ -117,6 +119,21 @@ def to_onnx_props(record: dict[str, Any]) -> dict[str, str]:
             value = record[key]
             props[PREFIX + key] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     return props
+
+
+def read_onnx_record(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """An ONNX file's record: its sidecar, else the metadata inside the file (MetadataError if neither)."""
+    try:
+        return read_sidecar(path)
+    except MetadataError:
+        pass
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # noqa: BLE001 - any decode failure means "not an ONNX file"
+        raise MetadataError(f"cannot read ONNX file {path}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+    return from_onnx_props({p.key: p.value for p in model.metadata_props}, str(path))
 
 
 def from_onnx_props(props: dict[str, str], where: str) -> dict[str, Any]:

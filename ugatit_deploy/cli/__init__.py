@@ -8,6 +8,7 @@ import click
 
 from ..__about__ import __version__
 from ..errors import UgatitDeployError
+from .bench import bench_command
 from .build import build_command
 from .data import data_group
 from .export import export_command
@@ -39,6 +40,7 @@ def main() -> None:
       ugatit-deploy data synth --out shapes  a small two-domain dataset (circles -> squares)
       ugatit-deploy train --dataset shapes --light --img-size 64 --ch 8 --dis-ch 16 --batch-size 8
       ugatit-deploy export --precision fp32,fp16,int8   validated ONNX files of the built-in model
+      ugatit-deploy bench                    parity and latency of every backend, with a report
 
     Every command takes --help.
     """
@@ -49,3 +51,4 @@ main.add_command(train_command)
 main.add_command(data_group)
 main.add_command(export_command)
 main.add_command(build_command)
+main.add_command(bench_command)

@@ -84,7 +84,7 @@ def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tup
     LayerNormalization and the exact unbiased-variance correction.
 
     Each file is checked with onnx.checker, against TensorRT's operator list, and on ONNX Runtime CPU
-    against the PyTorch model on real images at two batch sizes (gates: fp32 max abs <= 1e-4; fp16
+    against the PyTorch model on real images at two batch sizes (gates: fp32 max abs <= 5e-4; fp16
     PSNR >= 50 dB and max abs <= 1e-2, no NaN/Inf on extreme inputs; int8 PSNR >= 30 dB). A file that
     fails is not written. Metadata goes into the ONNX and a JSON sidecar beside it.
 

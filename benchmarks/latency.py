@@ -1,0 +1,86 @@
+"""The timing loop: warm-up, then timed runs of one staged batch, synchronized after each run.
+
+Device work is timed with a host clock around ``execute`` + ``synchronize``, so every millisecond the
+GPU spends is inside the measurement and nothing queued leaks into the next sample.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ..backends import Backend
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def summarize(samples_ms: list[float], batch: int) -> dict:
+    """ms per batch and per image (p50, p90, p99, mean, std, min) and throughput."""
+    values = np.asarray(samples_ms, dtype=np.float64)
+    per_batch = {
+        "p50": _percentile(values, 50),
+        "p90": _percentile(values, 90),
+        "p99": _percentile(values, 99),
+        "mean": float(values.mean()),
+        "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+        "min": float(values.min()),
+    }
+    return {
+        "ms_per_batch": per_batch,
+        "ms_per_image": {k: v / batch for k, v in per_batch.items()},
+        "images_per_s": batch * 1000.0 / per_batch["p50"],
+        "iters": len(values),
+        "samples_ms": [round(v, 4) for v in samples_ms],
+    }
+
+
+def reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS counter of this process (Linux >= 4.0); False where unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process since the last ``reset_peak_rss`` (or since start)."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_latency(
+    backend: Backend,
+    images: np.ndarray,
+    warmup: int = 3,
+    iters: int = 20,
+    clock: Callable[[], float] = time.perf_counter,
+    progress: Callable[[], None] | None = None,
+) -> dict:
+    """Time ``iters`` runs of a loaded backend on one batch after ``warmup`` untimed runs."""
+    staged = backend.stage(images)
+    backend.synchronize()
+    for _ in range(warmup):
+        backend.execute(staged)
+        backend.synchronize()
+    samples = []
+    for _ in range(iters):
+        start = clock()
+        backend.execute(staged)
+        backend.synchronize()
+        samples.append((clock() - start) * 1e3)
+        if progress:
+            progress()
+    return summarize(samples, len(images))

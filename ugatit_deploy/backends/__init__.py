@@ -1,0 +1,13 @@
+"""Runners behind one interface: PyTorch (CPU / CUDA), ONNX Runtime (CPU / CUDA / TensorRT EP), TensorRT.
+
+>>> from ugatit_deploy.backends import create_backend
+>>> backend = create_backend("onnxruntime-cpu", "exports/demo_a2b_fp32.onnx", threads=2)
+>>> backend.availability()            # Availability(ok=True, reason='')
+>>> with backend:                     # load() ... close()
+...     images = backend.run(batch)   # B x 3 x H x W float32 in [-1, 1] -> same
+"""
+
+from .base import Availability, Backend, BackendError, BackendInfo
+from .registry import BACKENDS, create_backend
+
+__all__ = ["BACKENDS", "Availability", "Backend", "BackendError", "BackendInfo", "create_backend"]

@@ -1,0 +1,132 @@
+"""The backend interface: one small runner per way of executing a U-GAT-IT generator.
+
+A backend is created from an artifact (checkpoint, ONNX file or TensorRT plan), says whether it can run
+here and why not (``availability``, cheap, loads nothing), and runs batches of images. The CLI (``bench``,
+``infer``), the benchmarks and the tests all use this one interface, as Polygraphy's runners do.
+
+Images are always B x 3 x H x W float32 in [-1, 1] (see ``ugatit_deploy.imaging``), on the host. For timing,
+the same run is split into ``stage`` (host -> device, once), ``execute`` (the timed part; results stay on
+the device) and ``fetch`` (device -> host); ``synchronize`` waits for queued device work.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import UgatitDeployError, UnavailableError
+
+
+class BackendError(UgatitDeployError):
+    """A backend that cannot load or run the artifact it was given."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a backend can run here; ``reason`` says why not (one line, with the fix when there is one)."""
+
+    ok: bool
+    reason: str = ""
+
+    @classmethod
+    def yes(cls) -> Availability:
+        return cls(True)
+
+    @classmethod
+    def no(cls, reason: str) -> Availability:
+        return cls(False, reason)
+
+
+@dataclass
+class BackendInfo:
+    """What a backend runs, for tables and result records."""
+
+    backend: str  # "torch-cpu", "onnxruntime-cuda", "tensorrt", ...
+    precision: str  # "fp32" | "fp16" | "int8" | "int8-cpu"
+    artifact: Path
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def size_mb(self) -> float:
+        try:
+            return self.artifact.stat().st_size / 1e6
+        except OSError:
+            return float("nan")
+
+    @property
+    def label(self) -> str:
+        extras = "+".join(k for k, v in sorted(self.options.items()) if v is True)
+        return f"{self.backend} {self.precision}" + (f" ({extras})" if extras else "")
+
+
+class Backend(ABC):
+    """Base class of all runners. Subclasses set ``info`` in ``__init__`` and implement the hooks below."""
+
+    info: BackendInfo
+
+    @abstractmethod
+    def availability(self) -> Availability:
+        """Can this backend run here? Must not raise and must not load the model."""
+
+    @abstractmethod
+    def load(self) -> None:
+        """Load the artifact (build sessions, engines, CUDA graphs). Raises BackendError / UnavailableError."""
+
+    @abstractmethod
+    def stage(self, images: np.ndarray) -> Any:
+        """Put a host batch where ``execute`` reads it (device memory for GPU backends)."""
+
+    @abstractmethod
+    def execute(self, staged: Any) -> Any:
+        """Run the generator on a staged batch; the result may stay on the device, unsynchronized."""
+
+    @abstractmethod
+    def fetch(self, result: Any) -> np.ndarray:
+        """The translated images of ``execute`` as a host float32 array (synchronizes)."""
+
+    def accepts(self, shape: tuple[int, ...]) -> str | None:
+        """None if a batch of this shape can run (after ``load``), else why not (static batch, fixed size)."""
+        return None
+
+    def synchronize(self) -> None:
+        """Wait until queued device work is done (host backends are always done)."""
+        return None
+
+    def device_memory_bytes(self) -> int | None:
+        """Peak device memory since ``load`` (None for host backends)."""
+        return None
+
+    def close(self) -> None:
+        """Release sessions, engines and device buffers."""
+        return None
+
+    def run(self, images: np.ndarray) -> np.ndarray:
+        """Translate a host batch: B x 3 x H x W float32 in [-1, 1] -> same shape, float32."""
+        images = np.ascontiguousarray(images, dtype=np.float32)
+        if images.ndim != 4 or images.shape[1] != 3:
+            raise BackendError(f"expected a B x 3 x H x W batch, got shape {tuple(images.shape)}")
+        return self.fetch(self.execute(self.stage(images)))
+
+    def __enter__(self) -> Backend:
+        self.load()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def require_available(self) -> None:
+        status = self.availability()
+        if not status.ok:
+            raise UnavailableError(f"{self.info.backend}: {status.reason}")
+
+
+def check_file(path: str | os.PathLike[str], what: str) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise BackendError(f"{what} not found: {path}")
+    return path

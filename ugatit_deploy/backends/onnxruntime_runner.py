@@ -1,0 +1,144 @@
+"""ONNX Runtime runner for our ONNX files: CPU, CUDA or TensorRT execution provider.
+
+On GPU providers the input is staged once in device memory and outputs are bound to device memory
+(IO binding), so timings measure the model, not PCIe copies.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnavailableError
+from ..metadata import read_onnx_record
+from ..optional import onnxruntime
+from .base import Availability, Backend, BackendError, BackendInfo, check_file
+
+PROVIDERS = {
+    "cpu": "CPUExecutionProvider",
+    "cuda": "CUDAExecutionProvider",
+    "tensorrt": "TensorrtExecutionProvider",
+}
+
+
+def cuda_used_bytes() -> int:
+    """Device memory in use on the current GPU by every allocator (torch's, ORT's, TensorRT's)."""
+    import torch
+
+    free, total = torch.cuda.mem_get_info()
+    return int(total - free)
+
+
+class OnnxRuntimeBackend(Backend):
+    """One InferenceSession on one execution provider, with the thread count and graph optimizations set."""
+
+    def __init__(self, onnx_path: str | os.PathLike[str], provider: str = "cpu", threads: int | None = None,
+                 device_id: int = 0, cache_dir: str | os.PathLike[str] | None = None) -> None:  # fmt: skip
+        if provider not in PROVIDERS:
+            raise BackendError(f"onnxruntime provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
+        self.path = check_file(onnx_path, "ONNX file")
+        self.record = read_onnx_record(self.path)
+        self.provider, self.threads, self.device_id = provider, threads, device_id
+        self.cache_dir = Path(cache_dir) if cache_dir else self.path.parent
+        options = {"threads": threads} if provider == "cpu" and threads else {}
+        self.info = BackendInfo(f"onnxruntime-{provider}", self.record.get("precision", "fp32"), self.path, options)
+        self.session: Any = None
+        self._binding: Any = None
+        self._baseline_used: int | None = None
+
+    def availability(self) -> Availability:
+        try:
+            ort = onnxruntime()
+        except UnavailableError as exc:
+            return Availability.no(str(exc))
+        wanted = PROVIDERS[self.provider]
+        if wanted not in ort.get_available_providers():
+            hint = "" if self.provider == "cpu" else " (install onnxruntime-gpu: pip install 'ugatit-deploy[gpu]')"
+            return Availability.no(f"this onnxruntime {ort.__version__} build has no {wanted}{hint}")
+        if self.provider != "cpu":
+            from .torch_runner import cuda_unavailable_reason
+
+            if reason := cuda_unavailable_reason():
+                return Availability.no(reason)
+        return Availability.yes()
+
+    def _provider_options(self) -> dict[str, Any]:
+        if self.provider == "cuda":
+            return {"device_id": self.device_id}
+        if self.provider == "tensorrt":
+            precision = self.info.precision
+            return {
+                "device_id": self.device_id,
+                "trt_fp16_enable": precision == "fp16",
+                "trt_int8_enable": precision.startswith("int8"),  # explicit Q/DQ: no calibration table needed
+                "trt_engine_cache_enable": True,
+                "trt_engine_cache_path": str(self.cache_dir / "ort_trt_cache"),
+            }
+        return {}
+
+    def load(self) -> None:
+        self.require_available()
+        ort = onnxruntime()
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+        providers: list[Any] = [(PROVIDERS[self.provider], self._provider_options())]
+        if self.provider == "tensorrt":
+            providers.append(("CUDAExecutionProvider", {"device_id": self.device_id}))
+        self._baseline_used = cuda_used_bytes() if self.provider != "cpu" else None
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=providers)
+        except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
+            raise BackendError(f"onnxruntime cannot load {self.path.name}: {str(exc).splitlines()[0]}") from None
+        if self.session.get_providers()[0] != PROVIDERS[self.provider]:
+            raise BackendError(f"{PROVIDERS[self.provider]} failed to initialise; onnxruntime fell back to CPU")
+        self.input_name = self.session.get_inputs()[0].name
+        self.input_shape = self.session.get_inputs()[0].shape
+
+    def accepts(self, shape: tuple[int, ...]) -> str | None:
+        for axis, (want, got) in enumerate(zip(self.input_shape, shape, strict=True)):
+            if isinstance(want, int) and want != got:
+                what = "batch" if axis == 0 else "size"
+                return f"this ONNX has a static {what} of {want} (got {got}); re-export with dynamic axes"
+        return None
+
+    def stage(self, images: np.ndarray) -> Any:
+        images = np.ascontiguousarray(images, dtype=np.float32)
+        if self.provider == "cpu":
+            return images
+        return onnxruntime().OrtValue.ortvalue_from_numpy(images, "cuda", self.device_id)
+
+    def execute(self, staged: Any) -> Any:
+        if self.provider == "cpu":
+            return self.session.run(["output"], {self.input_name: staged})[0]
+        binding = self.session.io_binding()
+        binding.bind_ortvalue_input(self.input_name, staged)
+        binding.bind_output("output", "cuda", self.device_id)
+        self.session.run_with_iobinding(binding)
+        self._binding = binding
+        return binding
+
+    def synchronize(self) -> None:
+        if self._binding is not None:
+            self._binding.synchronize_outputs()
+
+    def fetch(self, result: Any) -> np.ndarray:
+        if self.provider == "cpu":
+            return np.asarray(result, dtype=np.float32)
+        return np.asarray(result.copy_outputs_to_cpu()[0], dtype=np.float32)
+
+    def device_memory_bytes(self) -> int | None:
+        # ORT's CUDA arena grows and never shrinks, so device memory in use now is its peak.
+        if self.provider == "cpu" or self._baseline_used is None:
+            return None
+        return max(0, cuda_used_bytes() - self._baseline_used)
+
+    def close(self) -> None:
+        self.session = None
+        self._binding = None
