@@ -1,0 +1,71 @@
+/* ugatit_runner.h: the C API of the U-GAT-IT runner (ugatit-deploy).
+ *
+ * A runner wraps one TensorRT plan written by `ugatit-deploy build` (or trtexec beside an exported
+ * ONNX) and its metadata sidecar (model.plan -> model.json). Images go through the same pre- and
+ * post-processing as the Python package (ugatit_deploy.imaging), bit for bit.
+ *
+ * Every function that can fail returns a ugatit_status; on failure ugatit_last_error() returns a
+ * one-line message (per thread, valid until the next call on that thread). A runner is not
+ * thread-safe: use one per thread.
+ */
+#ifndef UGATIT_RUNNER_H
+#define UGATIT_RUNNER_H
+
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define UGATIT_API __attribute__((visibility("default")))
+#else
+#define UGATIT_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ugatit_status {
+    UGATIT_OK = 0,
+    UGATIT_ERROR_INVALID_ARGUMENT = 1, /* a null pointer, a bad size, a shape outside the profile */
+    UGATIT_ERROR_IO = 2,               /* a file that cannot be opened, read or written */
+    UGATIT_ERROR_IMAGE = 3,            /* a file that is not a decodable image */
+    UGATIT_ERROR_METADATA = 4,         /* a missing or invalid sidecar JSON */
+    UGATIT_ERROR_UNAVAILABLE = 5,      /* built without TensorRT (or libpng / libjpeg) */
+    UGATIT_ERROR_ENGINE = 6,           /* TensorRT or CUDA failed */
+    UGATIT_ERROR_INTERNAL = 7          /* out of memory or a bug */
+} ugatit_status;
+
+typedef struct ugatit_runner ugatit_runner;
+
+UGATIT_API const char* ugatit_version(void);
+UGATIT_API int ugatit_has_tensorrt(void); /* 1 if this build can run plans */
+UGATIT_API const char* ugatit_last_error(void);
+
+/* Opens `engine_path` (a .plan) with the sidecar beside it. On success *out_runner is set. */
+UGATIT_API ugatit_status ugatit_runner_create(const char* engine_path, ugatit_runner** out_runner);
+UGATIT_API void ugatit_runner_destroy(ugatit_runner* runner); /* NULL is fine */
+
+/* The height and width images are resized to before inference. */
+UGATIT_API ugatit_status ugatit_runner_input_size(const ugatit_runner* runner, int* height, int* width);
+
+/* Image file (PNG, JPEG, binary PPM/PGM) -> translated image file (.png or .ppm). With keep_size != 0
+ * the result is resized back to the input image's size. */
+UGATIT_API ugatit_status ugatit_runner_translate_file(ugatit_runner* runner, const char* input_path,
+                                                      const char* output_path, int keep_size);
+
+/* float32 NCHW batch in [-1, 1] (batch x 3 x height x width) -> the translated batch, same shape, in
+ * [-1, 1]. output_count is the capacity of `output` in floats. */
+UGATIT_API ugatit_status ugatit_runner_translate(ugatit_runner* runner, const float* input, int batch, int height,
+                                                 int width, float* output, size_t output_count);
+
+/* Pre-processing alone: image file -> 3 x height x width float32 in [-1, 1] (out_count floats). */
+UGATIT_API ugatit_status ugatit_preprocess_file(const char* image_path, int height, int width, float* out,
+                                                size_t out_count);
+
+/* Post-processing alone: 3 x height x width float32 -> image file (.png or .ppm). */
+UGATIT_API ugatit_status ugatit_postprocess_to_file(const float* chw, int height, int width, const char* output_path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UGATIT_RUNNER_H */

@@ -1,0 +1,199 @@
+#include "sidecar.h"
+
+#include <sys/stat.h>
+#include <cerrno>
+
+#include "error.h"
+#include "files.h"
+#include "json.h"
+
+namespace ugatit {
+namespace {
+
+// Reads fields of one JSON object; `path` is its dotted location ("io.input") for messages.
+class Fields {
+public:
+    Fields(const Json& object, std::string path, const std::string& where)
+        : object_(object), path_(std::move(path)), where_(where) {
+        if (!object_.is_object())
+            fail(path_.empty() ? "the document must be a JSON object" : "field " + path_ + " must be an object");
+    }
+
+    [[noreturn]] void fail(const std::string& what) const { throw Error(ErrorKind::kMetadata, where_ + ": " + what); }
+
+    std::string name(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+    const Json* optional(const std::string& key) const { return object_.find(key); }
+
+    const Json& require(const std::string& key) const {
+        const Json* value = object_.find(key);
+        if (!value) fail("missing field " + name(key));
+        return *value;
+    }
+
+    const Json& require(const std::string& key, Json::Type type) const {
+        const Json& value = require(key);
+        if (value.type() != type) fail(mistyped(key, Json::type_name(type), value));
+        return value;
+    }
+
+    std::string string(const std::string& key) const { return require(key, Json::Type::kString).as_string(); }
+
+    std::int64_t positive_integer(const std::string& key) const {
+        const Json& value = require(key);
+        if (!value.is_integer() || value.as_integer() < 1 || value.as_integer() > (1 << 30)) {
+            fail(mistyped(key, "a positive integer", value));
+        }
+        return value.as_integer();
+    }
+
+    bool boolean(const std::string& key) const { return require(key, Json::Type::kBool).as_bool(); }
+
+    Fields object(const std::string& key) const { return Fields(require(key), name(key), where_); }
+
+    std::string mistyped(const std::string& key, const char* expected, const Json& got) const {
+        return "field " + name(key) + " must be " + expected + ", got " + Json::type_name(got.type());
+    }
+
+private:
+    const Json& object_;
+    std::string path_;
+    const std::string& where_;
+};
+
+std::vector<ShapeDim> read_shape(const Fields& fields, const std::string& key) {
+    const Json& shape = fields.require(key, Json::Type::kArray);
+    if (shape.items().size() != 4) fields.fail("field " + fields.name(key) + " must have 4 dims (N, C, H, W)");
+    std::vector<ShapeDim> dims;
+    for (const Json& dim : shape.items()) {
+        if (dim.is_string()) {
+            dims.push_back({-1, dim.as_string()});
+        } else if (dim.is_integer() && dim.as_integer() >= 1) {
+            dims.push_back({dim.as_integer(), ""});
+        } else {
+            fields.fail("field " + fields.name(key) + " must hold positive integers or names of dynamic dims");
+        }
+    }
+    return dims;
+}
+
+Shape4 read_shape4(const Fields& fields, const std::string& key) {
+    const Json& shape = fields.require(key, Json::Type::kArray);
+    Shape4 out{};
+    if (shape.items().size() != 4) fields.fail("field " + fields.name(key) + " must have 4 dims (N, C, H, W)");
+    for (std::size_t i = 0; i < 4; ++i) {
+        const Json& dim = shape.items()[i];
+        if (!dim.is_integer() || dim.as_integer() < 1)
+            fields.fail("field " + fields.name(key) + " must hold positive integers");
+        out[i] = dim.as_integer();
+    }
+    return out;
+}
+
+TensorRtSpec read_tensorrt(const Fields& trt) {
+    TensorRtSpec spec;
+    spec.version = trt.string("version");
+    spec.compute_capability = trt.string("compute_capability");
+    if (const Json* gpu = trt.optional("gpu"); gpu && gpu->is_string()) spec.gpu = gpu->as_string();
+    if (const Json* compatible = trt.optional("version_compatible"); compatible && compatible->is_bool()) {
+        spec.version_compatible = compatible->as_bool();
+    }
+    if (const Json* level = trt.optional("hardware_compat"); level && level->is_string())
+        spec.hardware_compat = level->as_string();
+    const Fields profile = trt.object("profile");
+    spec.profile = {read_shape4(profile, "min"), read_shape4(profile, "opt"), read_shape4(profile, "max")};
+    for (std::size_t i = 0; i < 4; ++i) {
+        if (!(spec.profile.min[i] <= spec.profile.opt[i] && spec.profile.opt[i] <= spec.profile.max[i])) {
+            trt.fail("field tensorrt.profile needs min <= opt <= max in every dim, got min " +
+                     shape_to_string(spec.profile.min) + ", opt " + shape_to_string(spec.profile.opt) + ", max " +
+                     shape_to_string(spec.profile.max));
+        }
+    }
+    return spec;
+}
+
+}  // namespace
+
+std::string sidecar_path(const std::string& artifact_path) {
+    return artifact_path + ".json";
+}
+
+std::string shape_to_string(const Shape4& shape) {
+    return std::to_string(shape[0]) + "x" + std::to_string(shape[1]) + "x" + std::to_string(shape[2]) + "x" +
+           std::to_string(shape[3]);
+}
+
+Sidecar parse_sidecar(const std::string& text, const std::string& where) {
+    Json document;
+    try {
+        document = Json::parse(text);
+    } catch (const Error& error) {
+        throw Error(ErrorKind::kMetadata, where + ": " + error.what());
+    }
+    const Json* schema = document.find("schema");
+    if (!schema || !schema->is_string() || schema->as_string() != kSidecarSchema) {
+        throw Error(ErrorKind::kMetadata, where + ": not ugatit-deploy artifact metadata (schema \"" +
+                                              std::string(kSidecarSchema) + "\" expected)");
+    }
+    const Fields root(document, "", where);
+    const Json& version = root.require("schema_version");
+    if (!version.is_integer() || version.as_integer() < 1)
+        root.fail(root.mistyped("schema_version", "a positive integer", version));
+    if (version.as_integer() > kSidecarSchemaVersion) {
+        root.fail("metadata schema_version " + std::to_string(version.as_integer()) +
+                  " is newer than this runner reads (" + std::to_string(kSidecarSchemaVersion) +
+                  "): update the runner");
+    }
+    Sidecar sidecar;
+    sidecar.where = where;
+    sidecar.schema_version = static_cast<int>(version.as_integer());
+    sidecar.kind = root.string("kind");
+    if (sidecar.kind != "onnx" && sidecar.kind != "tensorrt-plan") {
+        root.fail("unknown kind \"" + sidecar.kind + "\" (onnx or tensorrt-plan expected)");
+    }
+    sidecar.precision = root.string("precision");
+    sidecar.direction = root.string("direction");
+
+    const Fields model = root.object("model");
+    sidecar.model.ngf = static_cast<int>(model.positive_integer("ngf"));
+    sidecar.model.n_blocks = static_cast<int>(model.positive_integer("n_blocks"));
+    sidecar.model.img_size = static_cast<int>(model.positive_integer("img_size"));
+    sidecar.model.light = model.boolean("light");
+
+    const Fields io = root.object("io");
+    const Fields input = io.object("input");
+    sidecar.input.name = input.string("name");
+    sidecar.input.shape = read_shape(input, "shape");
+    const Json& outputs = io.require("outputs", Json::Type::kArray);
+    if (outputs.items().empty()) root.fail("field io.outputs is empty");
+    for (std::size_t i = 0; i < outputs.items().size(); ++i) {
+        const Fields output(outputs.items()[i], "io.outputs[" + std::to_string(i) + "]", where);
+        sidecar.output_names.push_back(output.string("name"));
+    }
+
+    if (sidecar.kind == "tensorrt-plan") sidecar.tensorrt = read_tensorrt(root.object("tensorrt"));
+    return sidecar;
+}
+
+Sidecar read_sidecar(const std::string& artifact_path) {
+    std::string path = sidecar_path(artifact_path);
+    struct stat info;
+    if (::stat(path.c_str(), &info) != 0 && errno == ENOENT) {
+        // A plan built by trtexec has no sidecar of its own: use its ONNX's (model.plan -> model.onnx.json).
+        const std::string onnx_sidecar = sidecar_path(replace_extension(artifact_path, ".onnx"));
+        if (::stat(onnx_sidecar.c_str(), &info) == 0) path = onnx_sidecar;
+    }
+    if (::stat(path.c_str(), &info) != 0 && errno == ENOENT) {
+        throw Error(ErrorKind::kMetadata,
+                    "no metadata sidecar " + path + " beside " + artifact_path + ": not an ugatit-deploy artifact");
+    }
+    std::string text;
+    try {
+        text = read_text_file(path);
+    } catch (const Error& error) {
+        throw Error(ErrorKind::kMetadata, std::string("unreadable metadata sidecar: ") + error.what());
+    }
+    return parse_sidecar(text, path);
+}
+
+}  // namespace ugatit

@@ -1,0 +1,72 @@
+// The artifact sidecar (ugatit_deploy/metadata.py, schema "ugatit-deploy/artifact" version <= 1):
+// the fields a runner needs, validated with one-line errors that name the file and the field.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ugatit {
+
+constexpr const char* kSidecarSchema = "ugatit-deploy/artifact";
+constexpr int kSidecarSchemaVersion = 1;
+
+using Shape4 = std::array<std::int64_t, 4>;  // N, C, H, W
+
+struct ShapeDim {
+    std::int64_t value = -1;  // -1 for a dynamic dim
+    std::string symbol;       // "batch", "height", ... for a dynamic dim
+    bool dynamic() const { return value < 0; }
+};
+
+struct TensorSpec {
+    std::string name;
+    std::vector<ShapeDim> shape;
+};
+
+struct ModelSpec {
+    int ngf = 0;
+    int n_blocks = 0;
+    int img_size = 0;
+    bool light = false;
+};
+
+struct InputProfile {  // one TensorRT optimization profile of the single input
+    Shape4 min{}, opt{}, max{};
+};
+
+struct TensorRtSpec {
+    std::string version;             // the TensorRT that built the plan, e.g. "10.3.0"
+    std::string compute_capability;  // of the GPU it was built on, e.g. "8.7"
+    std::string gpu;                 // optional
+    bool version_compatible = false;
+    std::string hardware_compat = "none";
+    InputProfile profile;
+};
+
+struct Sidecar {
+    std::string where;  // the file it came from, for messages
+    int schema_version = 0;
+    std::string kind;  // "onnx" | "tensorrt-plan"
+    std::string precision;
+    std::string direction;
+    ModelSpec model;
+    TensorSpec input;
+    std::vector<std::string> output_names;  // the first is the translated image
+    std::optional<TensorRtSpec> tensorrt;   // present exactly when kind == "tensorrt-plan"
+};
+
+// "model.plan" -> "model.plan.json" (ugatit_deploy.metadata.sidecar_path).
+std::string sidecar_path(const std::string& artifact_path);
+
+// Parses and validates; `where` prefixes every error. Throws Error(kMetadata, ...).
+Sidecar parse_sidecar(const std::string& text, const std::string& where);
+
+// The sidecar beside an artifact; a missing file says the artifact is not ours.
+Sidecar read_sidecar(const std::string& artifact_path);
+
+std::string shape_to_string(const Shape4& shape);  // "1x3x256x256"
+
+}  // namespace ugatit

@@ -1,0 +1,80 @@
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "check.h"
+#include "engine.h"
+#include "files.h"
+#include "image_io.h"
+#include "tensor.h"
+#include "ugatit_runner.h"
+
+namespace {
+
+bool mentions(const char* fragment) {
+    return std::strstr(ugatit_last_error(), fragment) != nullptr;
+}
+
+void basics() {
+    CHECK(std::strlen(ugatit_version()) > 0);
+    CHECK(ugatit_has_tensorrt() == 0 || ugatit_has_tensorrt() == 1);
+    ugatit_runner_destroy(nullptr);
+}
+
+void create() {
+    ugatit_runner* runner = reinterpret_cast<ugatit_runner*>(&runner);  // must be reset to NULL on failure
+    CHECK_EQ(ugatit_runner_create(nullptr, &runner), UGATIT_ERROR_INVALID_ARGUMENT);
+    CHECK(runner == nullptr && mentions("must not be NULL"));
+    CHECK_EQ(ugatit_runner_create(test::temp_path("none.plan").c_str(), &runner), UGATIT_ERROR_METADATA);
+    CHECK(mentions("no metadata sidecar test-output-none.plan.json"));
+
+    test::write_text(test::temp_path("broken.plan.json"), "{\"schema\": \"ugatit-deploy/artifact\", \"schema_version\": 3}");
+    CHECK_EQ(ugatit_runner_create(test::temp_path("broken.plan").c_str(), &runner), UGATIT_ERROR_METADATA);
+    CHECK(mentions("schema_version 3 is newer"));
+
+    test::write_text(test::temp_path("engine.plan.json"), ugatit::read_text_file(test::data_path("plan_fp16.json")));
+    test::write_text(test::temp_path("engine.plan"), "not a real plan");
+    const ugatit_status status = ugatit_runner_create(test::temp_path("engine.plan").c_str(), &runner);
+    if (!ugatit_has_tensorrt()) {
+        CHECK_EQ(status, UGATIT_ERROR_UNAVAILABLE);
+        CHECK(mentions("built without TensorRT"));
+    } else {
+        CHECK_EQ(status, UGATIT_ERROR_ENGINE);  // the sidecar is fine, the plan is not
+    }
+    CHECK(runner == nullptr);
+    for (const char* name : {"broken.plan.json", "engine.plan.json", "engine.plan"}) std::remove(test::temp_path(name).c_str());
+}
+
+void pre_and_post_processing() {
+    ugatit::Image image(4, 2);
+    for (std::size_t i = 0; i < image.rgb.size(); ++i) image.rgb[i] = static_cast<std::uint8_t>(i * 10);
+    const std::string input = test::temp_path("capi.ppm"), output = test::temp_path("capi-out.ppm");
+    ugatit::write_image(input, image);
+
+    std::vector<float> chw(3 * 2 * 4);
+    CHECK_EQ(ugatit_preprocess_file(input.c_str(), 2, 4, chw.data(), chw.size() - 1), UGATIT_ERROR_INVALID_ARGUMENT);
+    CHECK(mentions("out_count is smaller"));
+    CHECK_EQ(ugatit_preprocess_file(input.c_str(), 2, 4, chw.data(), chw.size()), UGATIT_OK);
+    CHECK(std::strlen(ugatit_last_error()) == 0);
+    CHECK(chw[0] == ugatit::pixel_to_float(0) && chw[8] == ugatit::pixel_to_float(10));  // R then G planes
+    CHECK_EQ(ugatit_preprocess_file(input.c_str(), 0, 4, chw.data(), chw.size()), UGATIT_ERROR_INVALID_ARGUMENT);
+    CHECK_EQ(ugatit_preprocess_file(test::temp_path("absent.png").c_str(), 2, 4, chw.data(), chw.size()),
+             UGATIT_ERROR_IO);
+    test::write_text(test::temp_path("garbage.png"), "garbage");
+    CHECK_EQ(ugatit_preprocess_file(test::temp_path("garbage.png").c_str(), 2, 4, chw.data(), chw.size()),
+             UGATIT_ERROR_IMAGE);
+
+    CHECK_EQ(ugatit_postprocess_to_file(chw.data(), 2, 4, output.c_str()), UGATIT_OK);
+    CHECK(ugatit::read_image(output).rgb == image.rgb);
+    CHECK_EQ(ugatit_postprocess_to_file(chw.data(), 2, 4, test::temp_path("x.tiff").c_str()),
+             UGATIT_ERROR_INVALID_ARGUMENT);
+    for (const std::string& path : {input, output, test::temp_path("garbage.png")}) std::remove(path.c_str());
+}
+
+}  // namespace
+
+void c_api_tests() {
+    basics();
+    create();
+    pre_and_post_processing();
+}
