@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test venv clean
 
 demo: $(STAMP)
-	$(BIN)/ugatit-deploy info
+	$(BIN)/ugatit-deploy demo --out reports/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

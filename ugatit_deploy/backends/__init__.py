@@ -8,6 +8,7 @@
 """
 
 from .base import Availability, Backend, BackendError, BackendInfo
-from .registry import BACKENDS, create_backend
+from .registry import BACKENDS, artifact_kind, create_backend, open_model
 
-__all__ = ["BACKENDS", "Availability", "Backend", "BackendError", "BackendInfo", "create_backend"]
+__all__ = ["BACKENDS", "Availability", "Backend", "BackendError", "BackendInfo", "artifact_kind", "create_backend",
+           "open_model"]  # fmt: skip

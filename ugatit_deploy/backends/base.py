@@ -112,6 +112,15 @@ class Backend(ABC):
             raise BackendError(f"expected a B x 3 x H x W batch, got shape {tuple(images.shape)}")
         return self.fetch(self.execute(self.stage(images)))
 
+    def run_outputs(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        """Every output the artifact has (``output``; with CAM also ``cam_logit`` and ``heatmap``)."""
+        return {"output": self.run(images)}
+
+    @property
+    def img_size(self) -> int:
+        """The model's training size: the size images are resized to (after ``load``)."""
+        raise NotImplementedError
+
     def __enter__(self) -> Backend:
         self.load()
         return self

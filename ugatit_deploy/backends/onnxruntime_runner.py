@@ -124,6 +124,15 @@ class OnnxRuntimeBackend(Backend):
         self._binding = binding
         return binding
 
+    def run_outputs(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        names = [o.name for o in self.session.get_outputs()]
+        values = self.session.run(names, {self.input_name: np.ascontiguousarray(images, dtype=np.float32)})
+        return {name: np.asarray(value, dtype=np.float32) for name, value in zip(names, values, strict=True)}
+
+    @property
+    def img_size(self) -> int:
+        return int(self.record["model"]["img_size"])
+
     def synchronize(self) -> None:
         if self._binding is not None:
             self._binding.synchronize_outputs()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
+from ..errors import UnavailableError
 from .base import Backend, BackendError
 
 # name -> (artifact kind it runs, one-line description)
@@ -16,6 +18,48 @@ BACKENDS: dict[str, tuple[str, str]] = {
     "onnxruntime-tensorrt": ("onnx", "ONNX Runtime, TensorRT execution provider, IO binding"),
     "tensorrt": ("engine", "TensorRT plan file, execute_async_v3 on torch CUDA buffers"),
 }
+
+
+ARTIFACT_BACKENDS = {"checkpoint": ("torch-cuda", "torch-cpu"), "onnx": ("onnxruntime-cuda", "onnxruntime-cpu"),
+                     "engine": ("tensorrt",)}  # fmt: skip
+
+
+def artifact_kind(path: str | os.PathLike[str]) -> str:
+    """checkpoint, onnx or engine: what a model file is (by its sidecar when it has one, else its suffix)."""
+    from ..metadata import MetadataError, read_sidecar
+
+    try:
+        kind = read_sidecar(path).get("kind")
+    except MetadataError:
+        kind = None
+    if kind == "tensorrt-plan" or str(path).endswith((".plan", ".engine")):
+        return "engine"
+    return "onnx" if kind == "onnx" or str(path).endswith(".onnx") else "checkpoint"
+
+
+def open_model(path: str | os.PathLike[str], backend: str = "auto", **options: Any) -> Backend:
+    """A runner for a model file: ``backend`` auto picks the first available of its kind's backends
+    (CUDA before CPU); torch / onnxruntime / tensorrt pick the family; a full name picks exactly."""
+    kind = artifact_kind(path)
+    family = {"torch": "checkpoint", "onnxruntime": "onnx", "tensorrt": "engine"}
+    if backend in family:
+        if family[backend] != kind:
+            raise BackendError(f"--backend {backend} cannot run {Path(path).name}: it is a {kind} file")
+        candidates = ARTIFACT_BACKENDS[kind]
+    elif backend == "auto":
+        candidates = ARTIFACT_BACKENDS[kind]
+    else:
+        if BACKENDS.get(backend, ("?",))[0] != kind:
+            raise BackendError(f"--backend {backend} cannot run {Path(path).name}: it is a {kind} file")
+        candidates = (backend,)
+    reasons = []
+    for name in candidates:
+        runner = create_backend(name, path, **options)
+        status = runner.availability()
+        if status.ok:
+            return runner
+        reasons.append(f"{name}: {status.reason}")
+    raise UnavailableError(f"cannot run {Path(path).name} here: {'; '.join(reasons)}")
 
 
 def create_backend(name: str, artifact: str | os.PathLike[str], **options: Any) -> Backend:

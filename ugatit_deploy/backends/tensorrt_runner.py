@@ -139,6 +139,16 @@ class TensorRTBackend(Backend):
             raise BackendError("TensorRT execute_async_v3 failed (see the TensorRT log above)")
         return buffers["output"]  # reused by the next execute of the same shape: fetch before executing again
 
+    def run_outputs(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        self.execute(self.stage(np.ascontiguousarray(images, dtype=np.float32)))
+        self.stream.synchronize()
+        buffers = self._outputs[tuple(images.shape)]
+        return {name: tensor.float().cpu().numpy() for name, tensor in buffers.items()}
+
+    @property
+    def img_size(self) -> int:
+        return int(self.record["model"]["img_size"])
+
     def synchronize(self) -> None:
         self.stream.synchronize()
 

@@ -120,6 +120,16 @@ class TorchBackend(Backend):
         with self._numerics():
             return self._forward(staged)
 
+    def run_outputs(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        assert self.model is not None, "call load() first"
+        with self._numerics():
+            out, cam_logit, heatmap = self.model(self.stage(images))
+        return {"output": self.fetch(out), "cam_logit": self.fetch(cam_logit), "heatmap": self.fetch(heatmap)}
+
+    @property
+    def img_size(self) -> int:
+        return self.config.img_size
+
     def fetch(self, result: torch.Tensor) -> np.ndarray:
         return result.float().cpu().numpy()
 

@@ -11,7 +11,9 @@ from ..errors import UgatitDeployError
 from .bench import bench_command
 from .build import build_command
 from .data import data_group
+from .demo import demo_command
 from .export import export_command
+from .infer import infer_command
 from .info import info_command
 from .train import train_command
 
@@ -35,12 +37,14 @@ def main() -> None:
 
     \b
     Start with:
+      ugatit-deploy demo                     the whole pipeline on the built-in model, with a report
       ugatit-deploy info                     describe the built-in demo model
       ugatit-deploy info --ckpt run.pt       describe your checkpoint (official or ugatit-deploy)
       ugatit-deploy data synth --out shapes  a small two-domain dataset (circles -> squares)
       ugatit-deploy train --dataset shapes --light --img-size 64 --ch 8 --dis-ch 16 --batch-size 8
       ugatit-deploy export --precision fp32,fp16,int8   validated ONNX files of the built-in model
       ugatit-deploy bench                    parity and latency of every backend, with a report
+      ugatit-deploy infer photos/ --out out/ translate images (checkpoint, ONNX or engine)
 
     Every command takes --help.
     """
@@ -52,3 +56,5 @@ main.add_command(data_group)
 main.add_command(export_command)
 main.add_command(build_command)
 main.add_command(bench_command)
+main.add_command(infer_command)
+main.add_command(demo_command)

@@ -1,0 +1,90 @@
+"""``ugatit-deploy infer``: translate images with a checkpoint, an ONNX file or a TensorRT engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..assets import default_model_path
+
+
+@click.command("infer")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Checkpoint, ONNX file or TensorRT plan (its sidecar says which). Default: the demo model.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("translated"),
+    show_default=True,
+    help="Output folder: one PNG per input, same relative names.",
+)
+@click.option(
+    "--direction",
+    default="a2b",
+    show_default=True,
+    metavar="a2b|b2a",
+    help="Which generator of a checkpoint (ONNX files and engines hold one).",
+)
+@click.option(
+    "--backend",
+    default="auto",
+    show_default=True,
+    type=click.Choice(
+        [
+            "auto",
+            "torch",
+            "onnxruntime",
+            "tensorrt",
+            "torch-cpu",
+            "torch-cuda",
+            "onnxruntime-cpu",
+            "onnxruntime-cuda",
+            "onnxruntime-tensorrt",
+        ]
+    ),
+    help="auto: the model file's own kind, on CUDA when available, else CPU.",
+)
+@click.option("--batch", default=1, show_default=True, help="Images per run.")
+@click.option("--keep-size", is_flag=True, help="Resize each output back to its input's size and aspect.")
+@click.option("--heatmap", is_flag=True, help="Also write <name>_heatmap.png: the CAM attention over the input.")
+@click.option("--threads", type=int, default=None, help="CPU threads. Default: all.")
+def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direction: str, backend: str, batch: int,
+                  keep_size: bool, heatmap: bool, threads: int | None) -> None:  # fmt: skip
+    """Translate images (files or folders) with the official pre-processing.
+
+    RGB, bilinear resize to the model's size, [-1, 1]; outputs back to uint8 PNG. Unreadable files are
+    reported and skipped.
+
+    \b
+    Examples:
+      ugatit-deploy infer photos/ --out anime/
+      ugatit-deploy infer --model exports/run_a2b_fp16.onnx --batch 8 --keep-size photos/
+      ugatit-deploy infer --model run_params_1000000.pt --direction b2a --heatmap face.jpg
+    """
+    from tqdm import tqdm
+
+    from ..backends import artifact_kind, open_model
+    from ..inference import translate_files
+
+    path = model or default_model_path()
+    if not path.is_file():
+        raise click.BadParameter(f"{path}: no such file", param_hint="--model")
+    kind = artifact_kind(path)
+    options = {"checkpoint": {"direction": direction, "threads": threads}, "onnx": {"threads": threads},
+               "engine": {}}[kind]  # fmt: skip
+    runner = open_model(path, backend, **options)
+    with runner:
+        summary = translate_files(runner, inputs, out, batch, keep_size, heatmap,
+                                  progress=lambda jobs: tqdm(jobs, desc="translating", unit="img"))  # fmt: skip
+    for line in summary.skipped:
+        click.echo(f"skipped: {line}", err=True)
+    click.echo(f"{runner.info.label}: wrote {len(summary.written)} files to {out}"
+               + (f", skipped {len(summary.skipped)} unreadable" if summary.skipped else ""))  # fmt: skip
+    if not summary.written:
+        raise click.ClickException("no image could be read")
