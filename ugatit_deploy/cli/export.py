@@ -74,8 +74,17 @@ def _precisions(_ctx: click.Context, _param: click.Parameter, values: tuple[str,
     help="function: each AdaILN/ILN is one ugatit.AdaILN / ugatit.ILN node with a local-function "
     "body; inline: the bodies spliced in place.",
 )
+@click.option(
+    "--triton-repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Also add each exported file to this Triton model repository (<name>/config.pbtxt, "
+    "<name>/1/model.onnx) with dynamic batching.",
+)
+@click.option("--triton-max-batch", default=8, show_default=True, help="max_batch_size of the Triton models.")
 def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tuple[str, ...], calib: Path | None,
-                   calib_images: int, outputs: str, dynamic_batch: bool, opset: int, adailn: str) -> None:  # fmt: skip
+                   calib_images: int, outputs: str, dynamic_batch: bool, opset: int, adailn: str,
+                   triton_repo: Path | None, triton_max_batch: int) -> None:  # fmt: skip
     """Export a checkpoint's generator to ONNX and validate every file.
 
     Graph I/O: `input` B x 3 x H x W float32 in [-1, 1] (RGB, NCHW); `output` the same shape (tanh).
@@ -93,9 +102,15 @@ def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tup
       ugatit-deploy export
       ugatit-deploy export --ckpt run.pt --direction b2a --precision fp32,fp16,int8 --out exports/
       ugatit-deploy export --ckpt run.pt --precision int8 --calib data/selfie2anime/testA
+      ugatit-deploy export --precision fp32,fp16 --triton-repo model_repository/
     """
     from ..export import GraphOptions, export_checkpoint
 
     options = GraphOptions(outputs=outputs, dynamic_batch=dynamic_batch, opset=opset, adailn=adailn)
-    export_checkpoint(ckpt or default_model_path(), direction, out, precisions, options, calib, calib_images,
-                      log=click.echo)  # fmt: skip
+    written = export_checkpoint(ckpt or default_model_path(), direction, out, precisions, options, calib,
+                                calib_images, log=click.echo)  # fmt: skip
+    if triton_repo is not None:
+        from ..export.triton import write_triton_repo
+
+        for path in written:
+            click.echo(f"  triton   {write_triton_repo(path, triton_repo, max_batch=triton_max_batch)}")
