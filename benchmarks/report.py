@@ -30,6 +30,7 @@ TABLE_COLUMNS = (
     "status",
     "size MB",
     "PSNR dB",
+    "SSIM",
     "max abs",
     "ms/img p50",
     "ms/img p99",
@@ -133,11 +134,12 @@ def _row_cells(record: Mapping[str, Any], max_reason: int | None) -> list[str]:
     per_image = _get(record, "latency", "ms_per_image")
     return [
         str(record.get("backend") or MISSING),
-        str(record.get("precision") or MISSING),
+        " ".join(filter(None, (str(record.get("precision") or MISSING), record.get("variant")))),
         _fmt_int(record.get("batch")),
         _status_text(record, max_reason),
         _fmt_fixed(record.get("size_mb"), 2),
         _fmt_fixed(_get(record, "parity", "psnr_db"), 1),
+        _fmt_fixed(_get(record, "parity", "ssim"), 4),
         _fmt_sci(_get(record, "parity", "max_abs")),
         _fmt_ms(_get(per_image, "p50")),
         _fmt_ms(_get(per_image, "p99")),
@@ -247,6 +249,7 @@ def _csv_columns(records: Sequence[Mapping[str, Any]]) -> list[str]:
     return [
         "backend",
         "precision",
+        "variant",
         "batch",
         "status",
         "reason",
@@ -264,7 +267,8 @@ def _csv_columns(records: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def _csv_row(record: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Any]:
-    flat: dict[str, Any] = {key: record.get(key) for key in ("backend", "precision", "batch", "status", "reason")}
+    keys = ("backend", "precision", "variant", "batch", "status", "reason")
+    flat: dict[str, Any] = {key: record.get(key) for key in keys}
     flat["artifact"] = record.get("artifact")
     flat["size_mb"] = record.get("size_mb")
     flat.update(record.get("parity") or {})

@@ -26,13 +26,14 @@ from ..metadata import read_onnx_record
 from ..parity import GATES, Gate, image_parity
 from ..reference_images import reference_batch
 from .floor import matmul_peak_gflops, model_flops, peak_key
-from .latency import measure_latency, peak_rss_mb, reset_peak_rss
+from .latency import measure_latency, peak_rss_mb, reset_peak_rss, summarize
 from .machine import machine_record
 
 SCHEMA = "ugatit-deploy/bench"
 SCHEMA_VERSION = 1
-ONNX_BACKENDS = ("onnxruntime-cpu", "onnxruntime-cuda", "onnxruntime-tensorrt")
+ONNX_BACKENDS = ("onnxruntime-cpu", "onnxruntime-cuda", "onnxruntime-tensorrt", "openvino-cpu")
 ALL_BACKENDS = ("torch-cpu", "torch-cuda", *ONNX_BACKENDS, "tensorrt")
+CPU_BACKENDS = ("torch-cpu", "onnxruntime-cpu", "openvino-cpu")
 EXPORT_PRECISIONS = ("fp32", "fp16", "int8", "int8-cpu")
 MAX_IMAGES = 16
 
@@ -53,10 +54,12 @@ class BenchSettings:
     size: int | None = None  # default: the model's img_size
     warmup: int = 3
     iters: int = 20
+    rounds: int = 1  # timing rounds over all backends; each times ``iters`` runs after ``warmup``
     threads: int | None = None
     out: Path = Path("bench")
     gates: dict[str, Gate] = field(default_factory=dict)  # --gate: these precisions decide the exit code
     export_precisions: Sequence[str] = EXPORT_PRECISIONS
+    keep_fp: Sequence[str] | int | str = ()  # INT8 layers left in float when bench exports (see export)
     command: str = ""  # the command line that reproduces the run, recorded in the results
 
 
@@ -112,7 +115,8 @@ def _export_missing(settings: BenchSettings, log: Callable[[str], None]) -> tupl
     paths, failures = [], []
     for precision in settings.export_precisions:
         try:
-            paths += export_checkpoint(settings.checkpoint, settings.direction, folder, (precision,), log=log)
+            paths += export_checkpoint(settings.checkpoint, settings.direction, folder, (precision,), log=log,
+                                       keep_fp=settings.keep_fp)  # fmt: skip
         except UnavailableError as exc:
             failures.append(Case("onnxruntime-cpu", precision, None, problem=("unavailable", str(exc))))
         except UgatitDeployError as exc:
@@ -165,6 +169,8 @@ def plan_cases(settings: BenchSettings, size: int, log: Callable[[str], None]) -
             if name == "onnxruntime-tensorrt" and case.precision == "int8-cpu":
                 case.problem = ("unsupported", "uint8 zero points: TensorRT takes symmetric int8 Q/DQ only")
             cases.append(case)
+            if name == "openvino-cpu" and case.precision == "fp32":  # the same graph in BF16 (precision hint)
+                cases.append(_make(name, path, threads=threads, inference_precision="bf16"))
     if "tensorrt" in wanted:
         engines = list(settings.engines)
         if not engines:
@@ -200,7 +206,9 @@ def _record(case: Case, batch: int, status: str, reason: str = "", **fields: Any
     size = artifact.stat().st_size / 1e6 if artifact is not None and artifact.is_file() else None
     options = case.backend.info.options if case.backend else {}
     label = case.backend.info.label if case.backend else f"{case.name} {case.precision}"
-    base = {"backend": case.name, "precision": case.precision, "options": options, "batch": batch, "label": label,
+    variant = case.backend.info.variant if case.backend else ""
+    base = {"backend": case.name, "precision": case.precision, "variant": variant, "options": options, "batch": batch,
+            "label": label,
             "artifact": artifact.name if artifact else None, "size_mb": size, "status": status, "reason": reason,
             "parity": None, "gate": None, "latency": None, "memory": None, "floor": None,
             "speedup_vs_torch_eager": None}  # fmt: skip
@@ -237,6 +245,30 @@ def _measure(case: Case, batch: int, images: np.ndarray, reference: np.ndarray, 
     return record, outputs
 
 
+def _time_again(timed: list[tuple[Case, list[dict]]], images: np.ndarray, settings: BenchSettings, flops: int,
+                log: Callable[[str], None]) -> None:  # fmt: skip
+    """One more timing round of every case that was timed, samples appended to its records. Rounds
+    spread each backend's samples over the whole run, so a machine whose speed drifts (shared or
+    throttled CPUs) slows every backend alike instead of whichever ran during the slow minute."""
+    for case, case_records in timed:
+        backend = case.backend
+        assert backend is not None
+        try:
+            backend.load()
+            for record in case_records:
+                batch = record["batch"]
+                more = measure_latency(backend, _tile(images, batch), settings.warmup, settings.iters)
+                record["latency"] = summarize(record["latency"]["samples_ms"] + more["samples_ms"], batch)
+                floor = record["floor"]
+                floor["gflops_achieved"] = flops * record["latency"]["images_per_s"] / 1e9
+                if floor["peak_gflops"]:
+                    floor["pct_of_peak"] = 100 * floor["gflops_achieved"] / floor["peak_gflops"]
+        except (UgatitDeployError, BackendError, RuntimeError, OSError) as exc:
+            log(f"  {backend.info.label}: this round failed ({str(exc).splitlines()[0]}); earlier rounds kept")
+        finally:
+            backend.close()
+
+
 def _speedups(records: list[dict]) -> None:
     """Speed-up over torch eager FP32 on the same device and batch (no channels_last, no graphs)."""
     for record in records:
@@ -262,8 +294,8 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
     """Measure every case; never raises for a backend problem (it becomes the record's status)."""
     if any(b < 1 for b in settings.batches):
         raise BenchError(f"--batch values must be >= 1, got {list(settings.batches)}")
-    if settings.warmup < 0 or settings.iters < 1:
-        raise BenchError("--warmup must be >= 0 and --iters >= 1")
+    if settings.warmup < 0 or settings.iters < 1 or settings.rounds < 1:
+        raise BenchError("--warmup must be >= 0, --iters and --rounds >= 1")
     if settings.threads:
         torch.set_num_threads(settings.threads)
     info, generator = open_generator(settings.checkpoint, settings.direction)
@@ -285,6 +317,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
     peaks = measure_peaks()
     cases = plan_cases(settings, size, log)
     records, outputs = [], {}
+    timed: list[tuple[Case, list[dict]]] = []  # cases with latency, for further rounds
     for case in cases:
         backend = case.backend
         if case.problem is None and backend is not None and not (status := backend.availability()).ok:
@@ -295,9 +328,12 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
             continue
         try:
             backend.load()
+            timed.append((case, []))
             for batch in settings.batches:
                 record, out = _measure(case, batch, images, reference, gates, settings, flops, peaks)
                 records.append(record)
+                if record["latency"]:
+                    timed[-1][1].append(record)
                 if out is not None and backend.info.label not in outputs:
                     outputs[backend.info.label] = out
                 log(_progress_line(record))
@@ -308,6 +344,17 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
             log(f"  {backend.info.label}: failed: {reason}")
         finally:
             backend.close()
+    for round_index in range(2, settings.rounds + 1):
+        log(f"timing round {round_index} of {settings.rounds}")
+        _time_again(timed, images, settings, flops, log)
+    if settings.rounds > 1:  # the peak drifts too: the best of the first and the last measurement
+        log("measuring the matmul peak again")
+        again = measure_peaks()
+        peaks = {key: max((v for v in (value, again.get(key)) if v), default=None) for key, value in peaks.items()}
+        for record in records:
+            if record["floor"]:
+                record["floor"]["peak_gflops"] = peak = peaks.get(record["floor"]["peak_key"])
+                record["floor"]["pct_of_peak"] = 100 * record["floor"]["gflops_achieved"] / peak if peak else None
     _speedups(records)
     results = {
         "schema": SCHEMA,
@@ -330,6 +377,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
         "settings": {
             "warmup": settings.warmup,
             "iters": settings.iters,
+            "rounds": settings.rounds,
             "threads": settings.threads,
             "batches": list(settings.batches),
         },  # fmt: skip

@@ -1,8 +1,8 @@
 """INT8 ONNX: static QuantizeLinear/DequantizeLinear (QDQ) graphs calibrated on real images.
 
 Two variants, both with per-channel symmetric int8 weights and only convolutions quantized (the
-normalizations, the rho mix and the tiny MLP stay float; so do the first and last conv and the first
-down-sampling conv):
+normalizations, the rho mix and the tiny MLP stay float; so do the convolutions in ``FLOAT_LAYERS``,
+and any named in ``keep_fp``, e.g. the worst layers of a sensitivity run, ``export.sensitivity``):
 
 - ``int8``     TensorRT-style: int8 activations with symmetric scales, every zero point 0 (TensorRT
                refuses anything else). What a strongly typed TensorRT 11 engine is built from.
@@ -22,7 +22,7 @@ import inspect
 import io
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,20 +158,45 @@ def _quiet_root_logger() -> Iterator[None]:
         logging.disable(previous)
 
 
-def _conv_names(model: onnx.ModelProto) -> list[str]:
-    return [n.name for n in model.graph.node if n.op_type == "Conv"]
+def conv_layers(model: onnx.ModelProto) -> dict[str, str]:
+    """Conv node name -> layer name, in graph order. Layer names are the generator's module paths
+    (its state_dict keys without ``.weight``, e.g. ``UpBlock1_2.conv1``): what ``keep_fp`` takes."""
+    return {n.name: n.input[1].removeprefix("generator.").removesuffix(".weight")
+            for n in model.graph.node if n.op_type == "Conv"}  # fmt: skip
+
+
+def float_layers(model: onnx.ModelProto) -> list[str]:
+    """The convolutions every INT8 variant leaves in float: RGB in (the first conv), the first
+    down-sampling conv, the CAM 1x1 conv (its input concatenates two differently scaled halves) and
+    RGB out. Measured on the demo model: quantizing any one of them alone costs more than all the
+    residual blocks together (23-39 dB alone, vs 41-60 dB for every other layer), for ~5 % of the MACs."""
+    layers = list(conv_layers(model).values())
+    return [layers[0], layers[1], *(name for name in layers if name == "conv1x1"), layers[-1]]
+
+
+def _excluded_nodes(model: onnx.ModelProto, keep_fp: Sequence[str]) -> list[str]:
+    layers = conv_layers(model)
+    unknown = sorted(set(keep_fp) - set(layers.values()))
+    if unknown:
+        raise UgatitDeployError(f"--keep-fp: no convolution named {unknown[0]!r}; layers: {', '.join(layers.values())}")
+    floating = {*float_layers(model), *keep_fp}
+    return [node for node, layer in layers.items() if layer in floating]
 
 
 def quantize(
-    model: onnx.ModelProto, batches: list[np.ndarray], variant: str, cache_dir: Path | None = None
+    model: onnx.ModelProto,
+    batches: list[np.ndarray],
+    variant: str,
+    cache_dir: Path | None = None,
+    keep_fp: Sequence[str] = (),
 ) -> onnx.ModelProto:
-    """QDQ-quantize the convolutions of an FP32 function-mode graph (see module doc for variants)."""
+    """QDQ-quantize the convolutions of an FP32 function-mode graph (see module doc for variants);
+    the layers in ``keep_fp`` (module paths, see ``conv_layers``) stay float too."""
     onnxruntime()  # a clear message when it is missing
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     if variant not in VARIANTS:
         raise UgatitDeployError(f"unknown INT8 variant {variant!r}")
-    convs = _conv_names(model)
     tensorrt_style = variant == "int8"
     options = dict(
         quant_format=QuantFormat.QDQ,
@@ -179,9 +204,7 @@ def quantize(
         per_channel=True,
         activation_type=QuantType.QInt8 if tensorrt_style else QuantType.QUInt8,
         weight_type=QuantType.QInt8,
-        # RGB in and RGB out are the most sensitive layers, then the first down-sampling conv
-        # (measured: +3 dB on the demo model, for ~2% of the MACs).
-        nodes_to_exclude=[*convs[:2], convs[-1]],
+        nodes_to_exclude=_excluded_nodes(model, keep_fp),
         # Asymmetric uint8 ranges spread over rare outliers with MinMax (measured on the demo model:
         # 20.7 dB MinMax vs 34.3 dB at the 99.99th percentile); symmetric int8 is best with MinMax.
         calibrate_method=CalibrationMethod.MinMax if tensorrt_style else CalibrationMethod.Percentile,

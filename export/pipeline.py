@@ -13,9 +13,10 @@ import onnx
 from ..checkpoint import open_generator
 from ..fileio import atomic_output, file_sha256
 from ..metadata import describe_file, new_record, to_onnx_props, write_sidecar
-from ..reference_images import reference_batch
+from ..parity import FAST_PATH_GATE, Gate
+from ..reference_images import photo_variants, reference_batch
 from .fp16 import convert_to_fp16
-from .int8 import VARIANTS, calibration_set, quantize
+from .int8 import VARIANTS, CalibrationSet, calibration_set, conv_layers, float_layers, quantize
 from .onnx_graph import ExportError, GraphOptions, dim_names, export_graph, inline_norms
 from .validate import check_graph, extreme_inputs, ort_session, validate_against_torch
 
@@ -29,6 +30,38 @@ def artifact_paths(out: Path, stem: str, direction: str, precisions: Sequence[st
             raise ExportError(f"--out {out} names one file, but {len(precisions)} precisions were asked: give a folder")
         return {precisions[0]: out}
     return {p: out / f"{stem}_{direction}_{p}.onnx" for p in precisions}
+
+
+# --keep-fp auto chooses on held-out images and on the photos turned by 90 degrees (photo_variants), with
+# a small margin over FAST_PATH_GATE so that the photos themselves, which it never sees, land above the bar.
+AUTO_KEEP_FP_GATE = Gate(min_psnr_db=FAST_PATH_GATE.min_psnr_db + 1, min_ssim=FAST_PATH_GATE.min_ssim + 0.005)
+
+
+def _layers_to_keep(keep_fp: Sequence[str] | int | str, generator, base: onnx.ModelProto,
+                    calibration: CalibrationSet, variant: str, log: Callable[[str], None]) -> list[str]:  # fmt: skip
+    """``keep_fp`` as layer names: a count means that many of the worst layers of a sensitivity run;
+    ``"auto"`` the fewest worst layers that meet FAST_PATH_GATE on held-out images and photos."""
+    if not isinstance(keep_fp, (int, str)):
+        return list(keep_fp)
+    if keep_fp == 0:
+        return []
+    from .sensitivity import fewest_float_layers, sensitivity_of_generator, worst_layers
+
+    photos = photo_variants(int(calibration.holdout.shape[-1]))
+    log(f"  {variant}: quantizing each layer alone to rank the layers by sensitivity")
+    results = sensitivity_of_generator(generator, base, calibration, variant, photos)
+    if keep_fp == "auto":
+        worst = fewest_float_layers(generator, base, calibration, variant, photos, results, AUTO_KEEP_FP_GATE)
+    else:
+        worst = worst_layers(results, int(keep_fp))
+    by_layer = {r.layer: r for r in results}
+    log("  keeping in float: " + (", ".join(f"{n} ({by_layer[n].psnr_db:.1f} dB alone)" for n in worst) or "none"))
+    return worst
+
+
+def _quantization_record(base: onnx.ModelProto, variant: str, keep_fp: list[str], calibration: CalibrationSet) -> dict:
+    floating = list(dict.fromkeys([*float_layers(base), *keep_fp]))
+    return {"variant": variant, "float_layers": floating, "keep_fp": keep_fp, "calibration": calibration.source}
 
 
 def _check_finite_on_extremes(model: onnx.ModelProto, size: int, light: bool) -> dict[str, int]:
@@ -51,8 +84,13 @@ def export_checkpoint(
     calib: str | os.PathLike[str] | None = None,
     calib_images: int = 64,
     log: Callable[[str], None] = print,
+    keep_fp: Sequence[str] | int | str = (),
 ) -> list[Path]:
-    """Export one direction of a checkpoint to validated ONNX files; return their paths."""
+    """Export one direction of a checkpoint to validated ONNX files; return their paths.
+
+    ``keep_fp`` leaves convolutions of the INT8 variants in float: layer names (module paths such as
+    ``UpBlock2.2``), a count N to keep the N most sensitive layers of a sensitivity run per variant, or
+    ``"auto"``: the fewest most sensitive layers with which the INT8 images meet ``FAST_PATH_GATE``."""
     unknown = [p for p in precisions if p not in PRECISIONS]
     if unknown:
         raise ExportError(f"unknown precision {unknown[0]!r}: use {', '.join(PRECISIONS)}")
@@ -68,6 +106,9 @@ def export_checkpoint(
     log(f"exporting {ckpt.name} [{direction}]: {'light' if config.light else 'full'}, ngf {config.ngf}, "
         f"n_blocks {config.n_blocks}, {config.img_size} px")  # fmt: skip
     base = export_graph(generator, replace(options, adailn="function"))
+    layers = list(conv_layers(base).values())
+    if not isinstance(keep_fp, (int, str)) and (unknown := sorted(set(keep_fp) - set(layers))):
+        raise ExportError(f"--keep-fp: no convolution named {unknown[0]!r}; layers: {', '.join(layers)}")
     source = {"checkpoint": ckpt.name, "sha256": file_sha256(ckpt)}
     dims = dim_names(config.light, options.dynamic_batch, config.img_size)
     io = {
@@ -81,8 +122,9 @@ def export_checkpoint(
         elif precision == "fp16":
             model = convert_to_fp16(base)
         else:
+            floating = _layers_to_keep(keep_fp, generator, base, calibration, precision, log)
             log(f"  calibrating {precision} on {calibration.source}")
-            model = quantize(base, calibration.batches, precision, cache_dir=path.parent)
+            model = quantize(base, calibration.batches, precision, cache_dir=path.parent, keep_fp=floating)
         if options.adailn == "inline":
             model = inline_norms(model)
         check_graph(model, require_symmetric=precision == "int8")
@@ -105,6 +147,11 @@ def export_checkpoint(
             source=source,
             opset=options.opset,
             validation=report,
+            **(
+                {"quantization": _quantization_record(base, precision, floating, calibration)}
+                if precision in VARIANTS
+                else {}
+            ),  # fmt: skip
         )
         del model.metadata_props[:]
         onnx.helper.set_model_props(model, to_onnx_props(record))

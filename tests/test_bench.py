@@ -175,9 +175,15 @@ def test_bench_writes_every_output_file(cpu_bench):
 def test_every_cpu_backend_and_precision_passes_its_parity_gate(cpu_bench):
     _, _, results = cpu_bench
     seen = {(r["backend"], r["precision"], r["batch"]): r for r in results["records"]}
-    expected = [("torch-cpu", "fp32")] + [("onnxruntime-cpu", p) for p in ("fp32", "fp16", "int8", "int8-cpu")]
+    files = ("fp32", "fp16", "int8", "int8-cpu")
+    expected = [("torch-cpu", "fp32")] + [(b, p) for b in ("onnxruntime-cpu", "openvino-cpu") for p in files]
+    expected.append(("openvino-cpu", "bf16"))  # the fp32 file with OpenVINO's BF16 precision hint
     assert sorted(seen) == sorted((b, p, batch) for b, p in expected for batch in (1, 2))
     for (backend, precision, batch), record in seen.items():
+        if record["status"] == "unavailable":  # OpenVINO not installed, or no native BF16 on this CPU
+            assert backend == "openvino-cpu", record["reason"]
+            assert "pip install 'ugatit-deploy[openvino]'" in record["reason"] or "no native BF16" in record["reason"]
+            continue
         parity = record["parity"]
         assert record["status"] == "ok", (backend, precision, batch, record["reason"])
         assert parity["nonfinite"] == 0
@@ -185,6 +191,8 @@ def test_every_cpu_backend_and_precision_passes_its_parity_gate(cpu_bench):
             assert parity["max_abs"] <= 1e-4
         elif precision == "fp16":
             assert parity["psnr_db"] >= 50 and parity["max_abs"] <= 1e-2
+        elif precision == "bf16":
+            assert parity["psnr_db"] >= 40
         else:
             assert parity["psnr_db"] >= 30
 
@@ -192,11 +200,13 @@ def test_every_cpu_backend_and_precision_passes_its_parity_gate(cpu_bench):
 def test_records_carry_latency_memory_floor_and_speedup(cpu_bench):
     _, _, results = cpu_bench
     assert results["schema"] == "ugatit-deploy/bench" and results["schema_version"] == 1
-    assert results["command"].startswith("ugatit-deploy bench --backends torch-cpu,onnxruntime-cpu --images ")
+    assert results["command"].startswith(
+        "ugatit-deploy bench --backends torch-cpu,onnxruntime-cpu,openvino-cpu --images "
+    )
     assert results["inputs"]["names"] == [f"circle_{i}.png" for i in range(4)]
     assert results["floor"]["flops_per_image"] == model_flops(GeneratorConfig(8, 4, 64, light=True), 64)
     assert results["floor"]["peaks_gflops"]["cpu-fp32"] > 0
-    for record in results["records"]:
+    for record in (r for r in results["records"] if r["status"] != "unavailable"):
         latency = record["latency"]
         assert latency["iters"] == 2 and len(latency["samples_ms"]) == 2
         assert latency["ms_per_image"]["p50"] == pytest.approx(latency["ms_per_batch"]["p50"] / record["batch"])
@@ -266,6 +276,18 @@ def test_without_gate_a_parity_failure_is_reported_but_exits_0(tmp_path, fp32_on
     assert "failed-parity: max abs error" in result.output
 
 
+def test_rounds_pool_the_samples_of_every_round(tmp_path, circles):
+    args = ["--backends", "torch-cpu", "--images", str(circles), "--iters", "2", "--warmup", "0", "--rounds", "3"]
+    result = CliRunner().invoke(main, ["bench", *args, "--threads", "1", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "timing round 3 of 3" in result.output
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["settings"]["rounds"] == 3
+    (record,) = results["records"]
+    assert record["latency"]["iters"] == 6 and len(record["latency"]["samples_ms"]) == 6
+    assert record["floor"]["peak_gflops"] == results["floor"]["peaks_gflops"]["cpu-fp32"]
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
@@ -275,7 +297,9 @@ def test_without_gate_a_parity_failure_is_reported_but_exits_0(tmp_path, fp32_on
         (["--gate", "fp64:psnr=1"], 2, "PRECISION one of"),
         (["--ckpt", "missing.pt"], 2, "missing.pt: no such file"),
         (["--size", "30"], 1, "--size 30: U-GAT-IT needs a multiple of 4"),
-        (["--iters", "0"], 1, "--iters >= 1"),
+        (["--iters", "0"], 1, "--iters and --rounds >= 1"),
+        (["--rounds", "0"], 1, "--iters and --rounds >= 1"),
+        (["--backends", "openvino-gpu"], 2, "or torch, ort, openvino, cpu, all"),
     ],
 )
 def test_bad_input_is_one_line_and_nonzero(tmp_path, args, code, message):

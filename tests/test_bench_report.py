@@ -179,9 +179,15 @@ def test_table_shows_unavailable_reason_and_failed_parity():
 def test_table_formats_values_and_prints_missing_as_dash():
     rows = _table_rows(format_table(make_results()))
     ort = rows[0].split()
-    assert ort[-8:] == ["0.71", "120.3", "2.0e-06", "5.10", "6.00", "196", "21.6", "1.40x"]
-    assert rows[2].split()[-8:] == ["-"] * 8  # unavailable: nothing measured
-    assert rows[3].split()[-8:] == ["-", "inf", "0.0e+00", "7.20", "8.00", "139", "-", "1.00x"]
+    assert ort[-9:] == ["0.71", "120.3", "1.0000", "2.0e-06", "5.10", "6.00", "196", "21.6", "1.40x"]
+    assert rows[2].split()[-9:] == ["-"] * 9  # unavailable: nothing measured
+    assert rows[3].split()[-9:] == ["-", "inf", "1.0000", "0.0e+00", "7.20", "8.00", "139", "-", "1.00x"]
+
+
+def test_table_tells_int8_files_with_extra_float_layers_apart():
+    results = make_results()
+    results["records"][1]["variant"] = "keep-fp 6"
+    assert _table_rows(format_table(results))[1].split()[:4] == ["onnxruntime-cpu", "int8", "keep-fp", "6"]
 
 
 def test_table_truncates_long_reasons_but_markdown_keeps_them(tmp_path):
@@ -237,6 +243,7 @@ def test_csv_has_the_flat_columns(tmp_path):
     assert columns == [
         "backend",
         "precision",
+        "variant",
         "batch",
         "status",
         "reason",
@@ -271,7 +278,10 @@ def test_markdown_contains_the_table_rows_and_image_links(tmp_path):
         make_results(), tmp_path / "report.md", chart=tmp_path / "latency.png", grid=tmp_path / "grid.png"
     ).read_text(encoding="utf-8")
     assert "| backend | precision | batch | status |" in report
-    assert "| onnxruntime-cpu | fp32 | 1 | ok | 0.71 | 120.3 | 2.0e-06 | 5.10 | 6.00 | 196 | 21.6 | 1.40x |" in report
+    assert (
+        "| onnxruntime-cpu | fp32 | 1 | ok | 0.71 | 120.3 | 1.0000 | 2.0e-06 | 5.10 | 6.00 | 196 | 21.6 | 1.40x |"
+        in report
+    )
     assert f"| tensorrt | fp16 | 1 | unavailable: {UNAVAILABLE_REASON} | - |" in report
     assert f"| onnxruntime-cpu | int8 | 8 | failed-parity: {INT8_REASON} |" in report
     assert "| torch-cpu | fp32 | 1 | ok | - | inf |" in report

@@ -51,11 +51,12 @@ def test_weights_are_per_channel_int8_and_the_sensitive_convs_stay_float(int8_fi
     model = onnx.load(int8_files["int8"])
     producers = {o: n for n in model.graph.node for o in n.output}
     convs = [n for n in model.graph.node if n.op_type == "Conv"]
-    weight_sources = [producers.get(c.input[1]) for c in convs]
-    # first conv, first down-sampling conv and last conv: plain float initializers
-    assert weight_sources[0] is None and weight_sources[1] is None and weight_sources[-1] is None
-    quantized = [w for w in weight_sources[2:-1] if w is not None]
-    assert len(quantized) == len(convs) - 3
+    weight_sources = {c.input[1]: producers.get(c.input[1]) for c in convs}
+    # RGB in, the first down-sampling conv, the CAM 1x1 conv and RGB out: plain float initializers
+    floating = [name for name, source in weight_sources.items() if source is None]
+    assert floating == [f"generator.{n}.weight" for n in ("DownBlock.1", "DownBlock.5", "conv1x1", "UpBlock2.11")]
+    quantized = [w for w in weight_sources.values() if w is not None]
+    assert len(quantized) == len(convs) - 4
     for dq in quantized:
         assert dq.op_type == "DequantizeLinear"
         assert _initializer(model, dq.input[0]).dtype == np.int8

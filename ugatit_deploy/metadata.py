@@ -152,3 +152,9 @@ def from_onnx_props(props: dict[str, str], where: str) -> dict[str, Any]:
         except ValueError:
             raise MetadataError(f"{where}: metadata {PREFIX}{key} is not valid JSON") from None
     return record
+
+
+def artifact_variant(record: dict[str, Any]) -> str:
+    """A short tag for INT8 files with extra float layers (``keep-fp 6``), else ""."""
+    kept = (record.get("quantization") or {}).get("keep_fp") or []
+    return f"keep-fp {len(kept)}" if kept else ""

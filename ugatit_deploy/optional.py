@@ -16,3 +16,12 @@ def onnxruntime() -> ModuleType:
             "onnxruntime is not installed: pip install 'ugatit-deploy[cpu]' (or '[gpu]' on a CUDA machine)"
         ) from None
     return ort
+
+
+def openvino() -> ModuleType:
+    """OpenVINO runtime (CPU plugin; its ONNX frontend reads our files once the norm functions are inlined)."""
+    try:
+        import openvino as ov
+    except ImportError:
+        raise UnavailableError("openvino is not installed: pip install 'ugatit-deploy[openvino]'") from None
+    return ov

@@ -111,14 +111,20 @@ class Gate:
 
 # The default gates of export validation and `bench` (one uint8 step is 2/255 = 7.8e-3). FP32: ONNX
 # Runtime's CPU kernels land up to 1.6e-4 from PyTorch on the official 256 px light generator (batch 4;
-# the naive export too: it is the kernels, not the AdaILN pattern), while PyTorch FP32 is 9e-6 from
-# float64: 5e-4 leaves headroom and still catches any real graph error (those show up at >= 1e-2).
+# the naive export too: it is the kernels, not the AdaILN pattern), OpenVINO's up to 6.1e-4 (on the flat
+# synthetic images; 5e-5 on photos), while PyTorch FP32 is 9e-6 from float64: 1e-3 (1/8 of a uint8
+# step) leaves headroom and still catches any real graph error (those show up at >= 1e-2).
 GATES = {
-    "fp32": Gate(max_abs=5e-4, max_aux_error=5e-4),
+    "fp32": Gate(max_abs=1e-3, max_aux_error=1e-3),
     "fp16": Gate(max_abs=1e-2, min_psnr_db=50.0),
     "int8": Gate(min_psnr_db=30.0),
     "int8-cpu": Gate(min_psnr_db=30.0),
+    # BF16 keeps 8 mantissa bits: measured ~48 dB on the light generator (random weights).
+    "bf16": Gate(min_psnr_db=40.0),
 }
+# What a lossy CPU mode (bf16, int8) must reach before the main job or `--keep-fp auto` picks it:
+# images a viewer cannot tell from FP32 (the CPU fast-path issue's bar).
+FAST_PATH_GATE = Gate(min_psnr_db=35.0, min_ssim=0.98)
 _GATE_KEYS = {"maxabs": "max_abs", "psnr": "min_psnr_db", "ssim": "min_ssim", "aux": "max_aux_error"}
 
 

@@ -1,4 +1,5 @@
-"""Runners behind one interface: PyTorch (CPU / CUDA), ONNX Runtime (CPU / CUDA / TensorRT EP), TensorRT.
+"""Runners behind one interface: PyTorch (CPU / CUDA), ONNX Runtime (CPU / CUDA / TensorRT EP), OpenVINO (CPU),
+TensorRT.
 
 >>> from ugatit_deploy.backends import create_backend
 >>> backend = create_backend("onnxruntime-cpu", "exports/demo_a2b_fp32.onnx", threads=2)

@@ -47,9 +47,10 @@ class BackendInfo:
     """What a backend runs, for tables and result records."""
 
     backend: str  # "torch-cpu", "onnxruntime-cuda", "tensorrt", ...
-    precision: str  # "fp32" | "fp16" | "int8" | "int8-cpu"
+    precision: str  # "fp32" | "fp16" | "bf16" | "int8" | "int8-cpu"
     artifact: Path
     options: dict[str, Any] = field(default_factory=dict)
+    variant: str = ""  # what sets this artifact apart from others of its precision, e.g. "keep-fp 6"
 
     @property
     def size_mb(self) -> float:
@@ -61,7 +62,8 @@ class BackendInfo:
     @property
     def label(self) -> str:
         extras = "+".join(k for k, v in sorted(self.options.items()) if v is True)
-        return f"{self.backend} {self.precision}" + (f" ({extras})" if extras else "")
+        precision = f"{self.precision} {self.variant}" if self.variant else self.precision
+        return f"{self.backend} {precision}" + (f" ({extras})" if extras else "")
 
 
 class Backend(ABC):

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnavailableError
-from ..metadata import read_onnx_record
+from ..metadata import artifact_variant, read_onnx_record
 from ..optional import onnxruntime
 from .base import Availability, Backend, BackendError, BackendInfo, check_file
 
@@ -44,7 +44,8 @@ class OnnxRuntimeBackend(Backend):
         self.provider, self.threads, self.device_id = provider, threads, device_id
         self.cache_dir = Path(cache_dir) if cache_dir else self.path.parent
         options = {"threads": threads} if provider == "cpu" and threads else {}
-        self.info = BackendInfo(f"onnxruntime-{provider}", self.record.get("precision", "fp32"), self.path, options)
+        self.info = BackendInfo(f"onnxruntime-{provider}", self.record.get("precision", "fp32"), self.path, options,
+                                artifact_variant(self.record))  # fmt: skip
         self.session: Any = None
         self._binding: Any = None
         self._baseline_used: int | None = None

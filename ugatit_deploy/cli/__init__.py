@@ -15,6 +15,7 @@ from .demo import demo_command
 from .export import export_command
 from .infer import infer_command
 from .info import info_command
+from .sensitivity import sensitivity_command
 from .train import train_command
 
 
@@ -43,6 +44,7 @@ def main() -> None:
       ugatit-deploy data synth --out shapes  a small two-domain dataset (circles -> squares)
       ugatit-deploy train --dataset shapes --light --img-size 64 --ch 8 --dis-ch 16 --batch-size 8
       ugatit-deploy export --precision fp32,fp16,int8   validated ONNX files of the built-in model
+      ugatit-deploy sensitivity              which layers INT8 hurts most (then export --keep-fp N)
       ugatit-deploy bench                    parity and latency of every backend, with a report
       ugatit-deploy infer photos/ --out out/ translate images (checkpoint, ONNX or engine)
 
@@ -54,6 +56,7 @@ main.add_command(info_command)
 main.add_command(train_command)
 main.add_command(data_group)
 main.add_command(export_command)
+main.add_command(sensitivity_command)
 main.add_command(build_command)
 main.add_command(bench_command)
 main.add_command(infer_command)

@@ -1,0 +1,83 @@
+"""``ugatit-deploy sensitivity``: which convolutions cost the most image quality when quantized to INT8."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from ..assets import default_model_path
+
+
+@click.command("sensitivity")
+@click.option(
+    "--ckpt",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Official training checkpoint or ugatit-deploy generator file. Default: the built-in model.",
+)
+@click.option("--direction", default="a2b", show_default=True, metavar="a2b|b2a")
+@click.option(
+    "--variant",
+    type=click.Choice(["int8-cpu", "int8"]),
+    default="int8-cpu",
+    show_default=True,
+    help="int8-cpu: uint8 activations (ONNX Runtime / OpenVINO on x86); int8: symmetric (TensorRT).",
+)
+@click.option("--calib", type=click.Path(path_type=Path), default=None,
+              help="Image folder for calibration (and held-out images). Default: as `export`.")  # fmt: skip
+@click.option("--calib-images", default=64, show_default=True, help="Use at most N calibration images.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("sensitivity"),
+    show_default=True,
+    help="Folder for sensitivity.json, sensitivity.md and sensitivity.png.",
+)
+def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: Path | None, calib_images: int,
+                        out: Path) -> None:  # fmt: skip
+    """Quantize each convolution alone and rank them by the image quality they cost.
+
+    Every quantizable convolution is quantized on its own (all other layers float, ranges from one
+    calibration run) and the images are compared with PyTorch FP32 on held-out images of the
+    calibration domain and on natural photos (the bundled ones, turned by 90 degrees). The table lists
+    the worst layer first, with its share of the multiply-accumulates: leave the worst few in float
+    with `export --keep-fp N` (or by name, or `auto`). Takes one INT8 quantization and evaluation per
+    layer (19 for U-GAT-IT).
+
+    \b
+    Examples:
+      ugatit-deploy sensitivity
+      ugatit-deploy sensitivity --ckpt run.pt --calib data/selfie2anime/testA --out sens/
+      ugatit-deploy export --ckpt run.pt --precision int8-cpu --keep-fp 3
+    """
+    from tqdm import tqdm
+
+    from ..checkpoint import open_generator
+    from ..export import GraphOptions, export_graph
+    from ..export.int8 import calibration_set, float_layers
+    from ..export.sensitivity import format_sensitivity, sensitivity_of_generator, write_sensitivity
+    from ..reference_images import photo_variants
+
+    checkpoint = ckpt or default_model_path()
+    if not checkpoint.is_file():
+        raise click.BadParameter(f"{checkpoint}: no such file", param_hint="--ckpt")
+    info, generator = open_generator(checkpoint, direction)
+    size = info.config_for(direction).img_size
+    calibration = calibration_set(calib, calib_images, info.metadata, direction, size)
+    model = export_graph(generator, replace(GraphOptions(), adailn="function"))
+    click.echo(f"calibration: {calibration.source}")
+    results = sensitivity_of_generator(
+        generator, model, calibration, variant, photo_variants(size),
+        progress=lambda layers: tqdm(layers, desc="quantizing one layer at a time", unit="layer"),
+    )  # fmt: skip
+    argv = ["ugatit-deploy", "sensitivity", "--variant", variant, "--out", str(out)]
+    context = {"checkpoint": checkpoint.name, "direction": direction, "variant": variant, "size": size,
+               "calibration": calibration.source, "float_layers": float_layers(model),
+               "command": shlex.join(argv + (["--ckpt", str(ckpt)] if ckpt else []))}  # fmt: skip
+    files = write_sensitivity(results, out, context)
+    click.echo("\n" + format_sensitivity(results))
+    click.echo(f"\nalways float: {', '.join(float_layers(model))}")
+    click.echo(f"wrote {', '.join(str(p) for p in files.values())}")
