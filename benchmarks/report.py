@@ -232,6 +232,12 @@ def format_table(results: Mapping[str, Any]) -> str:
     header = [f"model: {_model_summary(results)}", f"machine: {_machine_summary(results)}", ""]
     body = [line(TABLE_COLUMNS), "  ".join("-" * width for width in widths)]
     body += [line(row) for row in rows] if rows else ["(no records)"]
+    sets = (results.get("inputs") or {}).get("sets") or {}
+    if len(sets) > 1 and (quality := quality_by_set_rows(records, sets)):
+        body += ["", f"PSNR dB / SSIM per input set ({', '.join(sets)}):"]
+        for row in quality:
+            pairs = [f"{name} {row[2 + 2 * i]} / {row[3 + 2 * i]}" for i, name in enumerate(sets)]
+            body.append(f"  {row[0]} b{row[1]}: " + ", ".join(pairs))
     if not_run := _not_run(records):
         body += ["", "not run here:", *not_run]
     return "\n".join(header + body)
@@ -413,6 +419,7 @@ def write_markdown(
         lines += _md_table(TABLE_COLUMNS, rows, numeric)
     else:
         lines.append("No records.")
+    lines += _md_quality_by_set(records, inputs.get("sets") or {})
     if chart is not None:
         lines += ["", "## Latency", "", f"![Latency per image, p50 with p99 whisker]({_link(chart, target)})"]
     if grid is not None:
@@ -430,6 +437,31 @@ def write_markdown(
     with atomic_output(target) as handle:
         handle.write("\n".join(lines).encode("utf-8"))
     return target
+
+
+def quality_by_set_rows(records: Sequence[Mapping[str, Any]], sets: Mapping[str, Any]) -> list[list[str]]:
+    """One row per measured record: label, batch, then PSNR and SSIM of each input set."""
+    rows = []
+    for record in records:
+        by_set = _get(record, "parity", "by_set") or {}
+        if not by_set:
+            continue
+        cells = [str(record.get("label")), _fmt_int(record.get("batch"))]
+        for name in sets:
+            stats = by_set.get(name) or {}
+            cells += [_fmt_fixed(stats.get("psnr_db"), 1), _fmt_fixed(stats.get("ssim"), 4)]
+        rows.append(cells)
+    return rows
+
+
+def _md_quality_by_set(records: Sequence[Mapping[str, Any]], sets: Mapping[str, Any]) -> list[str]:
+    if len(sets) < 2:
+        return []
+    header = ["backend", "batch", *(f"{name} {metric}" for name in sets for metric in ("PSNR dB", "SSIM"))]
+    rows = quality_by_set_rows(records, sets)
+    intro = "Each input set on its own (a lossy mode must pass on the natural photos, not only on the mix):"
+    numeric = [False, True, *[True] * (len(header) - 2)]
+    return ["", "## Quality per input set", "", intro, "", *_md_table(header, rows, numeric)]
 
 
 # --------------------------------------------------------------------------------------------- chart

@@ -215,8 +215,26 @@ def _record(case: Case, batch: int, status: str, reason: str = "", **fields: Any
     return {**base, **fields}
 
 
+def image_sets(names: Sequence[str], folder: Path | None) -> dict[str, list[int]]:
+    """Index ranges [start, stop) of the input sets judged on their own: the bundled photos and the demo
+    images by default (a mode must pass on natural photos, not only on the mix); one set for --images."""
+    if folder is not None:
+        return {"images": [0, len(names)]}
+    photos = sum(1 for name in names if not name.startswith("demo_"))
+    return {"photos": [0, photos], "demo": [photos, len(names)]}
+
+
+def _set_parity(reference: np.ndarray, outputs: np.ndarray, sets: dict[str, list[int]]) -> dict[str, dict]:
+    by_set = {}
+    for name, (start, stop) in sets.items():
+        stats = image_parity(reference[start:stop], outputs[start:stop])
+        by_set[name] = {key: stats[key] for key in ("psnr_db", "ssim", "max_abs")}
+    return by_set
+
+
 def _measure(case: Case, batch: int, images: np.ndarray, reference: np.ndarray, gates: dict[str, Gate],
-             settings: BenchSettings, flops: int, peaks: dict) -> tuple[dict, np.ndarray | None]:  # fmt: skip
+             settings: BenchSettings, flops: int, peaks: dict,
+             sets: dict[str, list[int]]) -> tuple[dict, np.ndarray | None]:  # fmt: skip
     backend = case.backend
     assert backend is not None
     shape = (batch, *images.shape[1:])
@@ -227,8 +245,12 @@ def _measure(case: Case, batch: int, images: np.ndarray, reference: np.ndarray, 
     parity["psnr_per_image"] = [
         round(image_parity(r, o)["psnr_db"], 2) for r, o in zip(reference, outputs, strict=True)
     ]
+    parity["by_set"] = _set_parity(reference, outputs, sets)
     gate = gates.get(case.precision, Gate())
     failures = gate.failures(parity)
+    if len(sets) > 1:  # PSNR/SSIM of each set on its own too: the photos even when the demo images pull the mean up
+        per_set = Gate(min_psnr_db=gate.min_psnr_db, min_ssim=gate.min_ssim)
+        failures += [f for name, stats in parity["by_set"].items() for f in per_set.failures(stats, label=name)]
     reset_peak_rss()
     latency = measure_latency(backend, _tile(images, batch), settings.warmup, settings.iters)
     gpu = backend.device_memory_bytes()
@@ -306,6 +328,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
     if not config.light and size != config.img_size:
         raise BenchError(f"--size {size}: a full (non-light) model only runs at its img_size {config.img_size}")
     images, names = load_inputs(settings.images, size)
+    sets = image_sets(names, settings.images)
     with torch.inference_mode():
         reference = generator(torch.from_numpy(images))[0].numpy()
     del generator
@@ -330,7 +353,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
             backend.load()
             timed.append((case, []))
             for batch in settings.batches:
-                record, out = _measure(case, batch, images, reference, gates, settings, flops, peaks)
+                record, out = _measure(case, batch, images, reference, gates, settings, flops, peaks, sets)
                 records.append(record)
                 if record["latency"]:
                     timed[-1][1].append(record)
@@ -372,6 +395,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
             "size": size,
             "count": len(names),
             "names": names,
+            "sets": sets,
             "source": str(settings.images) if settings.images else "bundled photos + demo images",
         },  # fmt: skip
         "settings": {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -14,8 +15,10 @@ from click.testing import CliRunner
 from onnx import numpy_helper
 from ugatit_deploy.benchmarks.floor import model_flops, peak_key
 from ugatit_deploy.benchmarks.latency import measure_latency, summarize
+from ugatit_deploy.benchmarks.suite import BenchSettings, Case, _measure, image_sets
 
 from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.backends import Availability, Backend, BackendInfo
 from ugatit_deploy.cli import main
 from ugatit_deploy.metadata import sidecar_path
 from ugatit_deploy.model import GeneratorConfig
@@ -117,6 +120,52 @@ def test_timing_loop_warms_up_then_times_synchronized_runs():
     assert backend.calls == ["stage", "sync"] + ["execute", "sync"] * 5
     assert summary["samples_ms"] == [2.0, 2.0, 2.0]  # each timed run spans one clock tick of 2 ms
     assert summary["ms_per_image"]["p50"] == 0.5
+
+
+# ---------------------------------------------------------------------------------------- input sets
+
+
+def test_default_inputs_are_judged_as_photos_and_demo_images_apart():
+    names = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.png"] + [f"demo_circle_{i}" for i in range(4)]
+    assert image_sets(names, None) == {"photos": [0, 4], "demo": [4, 8]}
+    assert image_sets(names, Path("mine")) == {"images": [0, 8]}
+
+
+class _NoisyOnPhotos(Backend):
+    """Returns the reference, with noise on the first two images only (the "photos")."""
+
+    def __init__(self, reference):
+        self.reference, self.info = reference, BackendInfo("fake-cpu", "int8-cpu", Path("fake.onnx"))
+
+    def availability(self):
+        return Availability.yes()
+
+    def load(self):
+        pass
+
+    def stage(self, images):
+        return images
+
+    def execute(self, staged):
+        noisy = self.reference.copy()
+        noisy[:2] += np.random.default_rng(0).normal(0, 0.075, noisy[:2].shape).astype(np.float32)  # ~28.5 dB
+        return noisy[: len(staged)]
+
+    def fetch(self, result):
+        return result
+
+
+def test_a_lossy_mode_fails_when_the_photos_alone_miss_the_gate():
+    reference = np.random.default_rng(1).uniform(-1, 1, (4, 3, 16, 16)).astype(np.float32)
+    backend = _NoisyOnPhotos(reference)
+    case = Case("fake-cpu", "int8-cpu", None, backend)
+    settings = BenchSettings(checkpoint=Path("x.pt"), warmup=0, iters=1)
+    gates = {"int8-cpu": Gate(min_psnr_db=30.0)}
+    record, _ = _measure(case, 4, reference, reference, gates, settings, 1, {}, {"photos": [0, 2], "demo": [2, 4]})
+    by_set = record["parity"]["by_set"]
+    assert by_set["demo"]["psnr_db"] == math.inf and 25 < by_set["photos"]["psnr_db"] < 30
+    assert record["parity"]["psnr_db"] >= 30  # the mix passes ...
+    assert record["status"] == "failed-parity" and record["reason"].startswith("photos: PSNR")  # ... the photos do not
 
 
 # ---------------------------------------------------------------------------------------------- floor

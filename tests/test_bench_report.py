@@ -184,6 +184,19 @@ def test_table_formats_values_and_prints_missing_as_dash():
     assert rows[3].split()[-9:] == ["-", "inf", "1.0000", "0.0e+00", "7.20", "8.00", "139", "-", "1.00x"]
 
 
+def test_quality_per_input_set_is_listed_under_the_table_and_in_markdown(tmp_path):
+    results = make_results()
+    results["inputs"]["sets"] = {"photos": [0, 4], "demo": [4, 8]}
+    results["records"][0]["parity"]["by_set"] = {"photos": {"psnr_db": 41.23, "ssim": 0.98761, "max_abs": 0.1},
+                                                 "demo": {"psnr_db": 46.5, "ssim": 0.9941, "max_abs": 0.1}}  # fmt: skip
+    table = format_table(results)
+    assert "PSNR dB / SSIM per input set (photos, demo):" in table
+    assert "  onnxruntime-cpu fp32 b1: photos 41.2 / 0.9876, demo 46.5 / 0.9941" in table
+    report = write_markdown(results, tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| backend | batch | photos PSNR dB | photos SSIM | demo PSNR dB | demo SSIM |" in report
+    assert "| onnxruntime-cpu fp32 | 1 | 41.2 | 0.9876 | 46.5 | 0.9941 |" in report
+
+
 def test_table_tells_int8_files_with_extra_float_layers_apart():
     results = make_results()
     results["records"][1]["variant"] = "keep-fp 6"
