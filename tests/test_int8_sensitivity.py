@@ -49,7 +49,7 @@ def test_layer_names_are_the_generators_module_paths_and_four_stay_float():
 
 def test_keep_fp_by_name_leaves_that_conv_float_and_records_it(tmp_path):
     (path,) = export_checkpoint(default_model_path(), out=tmp_path, precisions=("int8-cpu",),
-                                keep_fp=("UpBlock2.2",), log=lambda _: None)  # fmt: skip
+                                keep_fp="UpBlock2.2", log=lambda _: None)  # fmt: skip
     assert sorted(_float_convs(onnx.load(path))) == sorted([*ALWAYS_FLOAT, "UpBlock2.2"])
     quantization = read_sidecar(path)["quantization"]
     assert quantization["keep_fp"] == ["UpBlock2.2"]
