@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..assets import default_model_path
-from .export import keep_fp_option
+from .options import checkpoint_options, keep_fp_option, resolve_checkpoint
 
 BACKEND_CHOICES = ("torch-cpu", "torch-cuda", "onnxruntime-cpu", "onnxruntime-cuda", "onnxruntime-tensorrt",
                    "openvino-cpu", "tensorrt")  # fmt: skip
@@ -75,13 +74,7 @@ def _gates(_ctx: click.Context, _param: click.Parameter, value: str | None):
 
 
 @click.command("bench")
-@click.option(
-    "--ckpt",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="The reference checkpoint (official or ugatit-deploy). Default: the built-in demo model.",
-)
-@click.option("--direction", default="a2b", show_default=True, metavar="a2b|b2a")
+@checkpoint_options("The reference checkpoint (official or ugatit-deploy).")
 @click.option(
     "--onnx",
     "onnx_files",
@@ -124,13 +117,7 @@ def _gates(_ctx: click.Context, _param: click.Parameter, value: str | None):
 )
 @click.option("--size", type=int, default=None, help="Input size in px (light models: any multiple of 4). "
               "Default: the model's img_size.")  # fmt: skip
-@click.option(
-    "--keep-fp",
-    default=None,
-    callback=keep_fp_option,
-    metavar="auto|N|LAYERS",
-    help="When bench exports INT8 itself: convolutions to leave in float (as `export --keep-fp`).",
-)
+@keep_fp_option("When bench exports INT8 itself: convolutions to leave in float (as `export --keep-fp`).")
 @click.option("--warmup", default=3, show_default=True, help="Untimed runs before timing.")
 @click.option("--iters", default=20, show_default=True, help="Timed runs per backend and batch (per round).")
 @click.option(
@@ -179,9 +166,7 @@ def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...
     from ..benchmarks.report import format_table
     from ..benchmarks.suite import BenchSettings, run_bench, write_outputs
 
-    checkpoint = ckpt or default_model_path()
-    if not checkpoint.is_file():
-        raise click.BadParameter(f"{checkpoint}: no such file", param_hint="--ckpt")
+    checkpoint = resolve_checkpoint(ckpt)
     settings = BenchSettings(checkpoint=checkpoint, direction=direction, onnx=onnx_files, engines=engines,
                              backends=backends, images=images, batches=batches, size=size, warmup=warmup,
                              iters=iters, rounds=rounds, threads=threads, out=out, gates=gates, keep_fp=keep_fp,

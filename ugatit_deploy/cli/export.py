@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..assets import default_model_path
+from .options import calibration_options, checkpoint_options, keep_fp_option
 
 
 def _precisions(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -25,27 +26,8 @@ def _precisions(_ctx: click.Context, _param: click.Parameter, values: tuple[str,
     return tuple(chosen)
 
 
-def keep_fp_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | str | tuple[str, ...]:
-    if value is None:
-        return ()
-    if value.strip().lower() == "auto":
-        return "auto"
-    if value.strip().isdigit():
-        return int(value)
-    names = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
-    if not names:
-        raise click.BadParameter("expected a count or layer names, e.g. 3 or UpBlock2.2,DownBlock.9")
-    return names
-
-
 @click.command("export")
-@click.option(
-    "--ckpt",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Official training checkpoint or ugatit-deploy generator file. Default: the built-in model.",
-)
-@click.option("--direction", default="a2b", show_default=True, metavar="a2b|b2a", help="Which generator to export.")
+@checkpoint_options("Official training checkpoint or ugatit-deploy generator file.", "Which generator to export.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -62,23 +44,12 @@ def keep_fp_option(_ctx: click.Context, _param: click.Parameter, value: str | No
     help="fp32, fp16, int8 (TensorRT-style QDQ), int8-cpu (ONNX Runtime x86 QDQ) or all; "
     "comma-separated or repeated. Default: fp32.",
 )
-@click.option(
-    "--calib",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Image folder for INT8 calibration. Default: the training test split if the file records "
-    "it, else the bundled reference images.",
-)
-@click.option("--calib-images", default=64, show_default=True, help="Use at most N calibration images.")
-@click.option(
-    "--keep-fp",
-    default=None,
-    callback=keep_fp_option,
-    metavar="auto|N|LAYERS",
-    help="INT8 only: leave more convolutions in float. N: the N most sensitive layers (found by quantizing "
+@calibration_options("INT8 calibration")
+@keep_fp_option(
+    "INT8 only: leave more convolutions in float. N: the N most sensitive layers (found by quantizing "
     "each layer alone, as `ugatit-deploy sensitivity` reports); auto: the fewest of them with which the "
     "images reach PSNR >= 35 dB and SSIM >= 0.98 against FP32 on held-out images and photos; or layer "
-    "names, comma-separated (module paths, e.g. UpBlock2.2,DownBlock.9).",
+    "names, comma-separated (module paths, e.g. UpBlock2.2,DownBlock.9)."
 )
 @click.option(
     "--outputs",

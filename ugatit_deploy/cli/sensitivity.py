@@ -8,17 +8,11 @@ from pathlib import Path
 
 import click
 
-from ..assets import default_model_path
+from .options import calibration_options, checkpoint_options, resolve_checkpoint
 
 
 @click.command("sensitivity")
-@click.option(
-    "--ckpt",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Official training checkpoint or ugatit-deploy generator file. Default: the built-in model.",
-)
-@click.option("--direction", default="a2b", show_default=True, metavar="a2b|b2a")
+@checkpoint_options("Official training checkpoint or ugatit-deploy generator file.")
 @click.option(
     "--variant",
     type=click.Choice(["int8-cpu", "int8"]),
@@ -26,9 +20,7 @@ from ..assets import default_model_path
     show_default=True,
     help="int8-cpu: uint8 activations (ONNX Runtime / OpenVINO on x86); int8: symmetric (TensorRT).",
 )
-@click.option("--calib", type=click.Path(path_type=Path), default=None,
-              help="Image folder for calibration (and held-out images). Default: as `export`.")  # fmt: skip
-@click.option("--calib-images", default=64, show_default=True, help="Use at most N calibration images.")
+@calibration_options("calibration (and the held-out images)")
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -61,9 +53,7 @@ def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: 
     from ..export.sensitivity import format_sensitivity, sensitivity_of_generator, write_sensitivity
     from ..reference_images import photo_variants
 
-    checkpoint = ckpt or default_model_path()
-    if not checkpoint.is_file():
-        raise click.BadParameter(f"{checkpoint}: no such file", param_hint="--ckpt")
+    checkpoint = resolve_checkpoint(ckpt)
     info, generator = open_generator(checkpoint, direction)
     size = info.config_for(direction).img_size
     calibration = calibration_set(calib, calib_images, info.metadata, direction, size)
