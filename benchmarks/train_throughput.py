@@ -1,95 +1,9 @@
-"""Training throughput (iterations/s) of the official step, for the tiny test config and the default
-256 px config, on CPU and (when present) CUDA.
+"""Training throughput (iterations/s) of the official step, on CPU and (when present) CUDA.
 
-    python -m ugatit_deploy.benchmarks.train_throughput [--configs tiny,default] [--devices cpu,cuda]
-        [--warmup 1] [--iters 3] [--out benchmarks/results/train_throughput.json]
-
-Each measurement builds a Trainer on a synthetic dataset at the config's size, runs ``--warmup`` steps,
-then times ``--iters`` steps (CUDA is synchronised before reading the clock).
+See ``--help``; the code lives in ``ugatit_deploy.benchmarks.train_throughput``.
 """
 
-from __future__ import annotations
-
-import argparse
-import json
-import statistics
-import tempfile
-import time
-from pathlib import Path
-
-import torch
-
-from ..training import TrainConfig, Trainer
-from ..training.synth import generate
-from .machine import machine_record
-
-CONFIGS = {
-    "tiny": dict(light=True, img_size=64, ch=4, n_res=1),  # the test suite's config
-    "demo": dict(light=True, img_size=64, ch=8, dis_ch=16, n_res=4, batch_size=8),  # the built-in demo model
-    "default": dict(light=False, img_size=256, ch=64, n_res=4),  # official defaults
-    "default-light": dict(light=True, img_size=256, ch=64, n_res=4),
-}
-
-
-def measure(name: str, device: str, warmup: int, iters: int, amp: bool = False) -> dict:
-    options = CONFIGS[name]
-    with tempfile.TemporaryDirectory() as tmp:
-        dataset = Path(tmp) / "data"
-        generate(dataset, n=4, size=options["img_size"], seed=0, n_test=1)
-        config = TrainConfig(
-            dataset=dataset, name=name, result_dir=Path(tmp) / "runs", iterations=warmup + iters,
-            print_freq=10**9, save_freq=10**9, device=device, amp=amp, sample_count=1, **options,
-        )  # fmt: skip
-        trainer = Trainer(config, progress=False, log=lambda _: None)
-        times = []
-        for step in range(warmup + iters):
-            if device == "cuda":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            trainer.train_step()
-            if device == "cuda":
-                torch.cuda.synchronize()
-            if step >= warmup:
-                times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-    return {
-        "config": name,
-        **options,
-        "device": device,
-        "amp": amp,
-        "batch_size": options.get("batch_size", 1),
-        "iters": iters,
-        "seconds_per_iter_median": median,
-        "seconds_per_iter_all": times,
-        "iters_per_second": 1.0 / median,
-    }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--configs", default="tiny,demo,default")
-    parser.add_argument("--devices", default="cpu,cuda")
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--iters", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/train_throughput.json"))
-    args = parser.parse_args()
-
-    devices = [d for d in args.devices.split(",") if d != "cuda" or torch.cuda.is_available()]
-    records = []
-    for device in devices:
-        for name in args.configs.split(","):
-            record = measure(name, device, args.warmup, args.iters)
-            records.append(record)
-            ms = record["seconds_per_iter_median"] * 1e3
-            print(f"{name:>14} {device:>4}: {record['iters_per_second']:.3f} it/s ({ms:.0f} ms/it)")
-            if device == "cuda":
-                amp = measure(name, device, args.warmup, args.iters, amp=True)
-                records.append(amp)
-                print(f"{name:>14} cuda bf16: {amp['iters_per_second']:.3f} it/s")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"machine": machine_record(), "results": records}, indent=2) + "\n")
-    print(f"wrote {args.out}")
-
+from ugatit_deploy.benchmarks.train_throughput import main
 
 if __name__ == "__main__":
     main()

@@ -13,11 +13,11 @@ import pytest
 import torch
 from conftest import TINY, make_generator
 from fake_tensorrt import make_fake_tensorrt
-from ugatit_deploy.export import GraphOptions, export_checkpoint
 
 from ugatit_deploy import load_generator, save_generator
 from ugatit_deploy.backends import BACKENDS, BackendError, create_backend, torch_runner
 from ugatit_deploy.errors import UnavailableError
+from ugatit_deploy.export import GraphOptions, export_checkpoint
 from ugatit_deploy.metadata import MetadataError, sidecar_path
 from ugatit_deploy.reference_images import reference_batch
 

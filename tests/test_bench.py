@@ -11,19 +11,23 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+import torch
 from click.testing import CliRunner
 from onnx import numpy_helper
-from ugatit_deploy.benchmarks.floor import model_flops, peak_key
-from ugatit_deploy.benchmarks.latency import measure_latency, summarize
-from ugatit_deploy.benchmarks.suite import BenchSettings, Case, _measure, image_sets
 
 from ugatit_deploy.assets import default_model_path
 from ugatit_deploy.backends import Availability, Backend, BackendInfo
+from ugatit_deploy.benchmarks.floor import model_flops, peak_key, torch_threads
+from ugatit_deploy.benchmarks.latency import measure_latency, summarize
+from ugatit_deploy.benchmarks.measure import MeasureContext, measure_batch
+from ugatit_deploy.benchmarks.plan import Case
+from ugatit_deploy.benchmarks.suite import image_sets
 from ugatit_deploy.cli import main
+from ugatit_deploy.gates import Gate, GateError, parse_gates
 from ugatit_deploy.metadata import sidecar_path
 from ugatit_deploy.model import GeneratorConfig
 from ugatit_deploy.model.cost import count_macs
-from ugatit_deploy.parity import Gate, GateError, parse_gates, ssim
+from ugatit_deploy.parity import ssim
 from ugatit_deploy.reference_images import demo_images
 
 # ---------------------------------------------------------------------------------------------- gates
@@ -90,13 +94,13 @@ def test_ssim_falls_as_noise_grows():
 
 def test_latency_summary_per_batch_and_per_image():
     summary = summarize([float(v) for v in range(1, 11)], batch=2)
-    assert summary["ms_per_batch"]["p50"] == 5.5
-    assert summary["ms_per_batch"]["p90"] == pytest.approx(9.1)
-    assert summary["ms_per_batch"]["min"] == 1.0
-    assert summary["ms_per_batch"]["std"] == pytest.approx(np.std(range(1, 11), ddof=1))
-    assert summary["ms_per_image"]["p50"] == 2.75
-    assert summary["images_per_s"] == pytest.approx(2000 / 5.5)
-    assert summary["iters"] == 10
+    assert summary.ms_per_batch.p50 == 5.5
+    assert summary.ms_per_batch.p90 == pytest.approx(9.1)
+    assert summary.ms_per_batch.min == 1.0
+    assert summary.ms_per_batch.std == pytest.approx(np.std(range(1, 11), ddof=1))
+    assert summary.ms_per_image.p50 == 2.75 and summary.ms_per_image.min == 0.5
+    assert summary.images_per_s == pytest.approx(2000 / 5.5)
+    assert summary.iters == 10
 
 
 class _RecordingBackend:
@@ -118,8 +122,8 @@ def test_timing_loop_warms_up_then_times_synchronized_runs():
     backend, ticks = _RecordingBackend(), iter(range(0, 1000, 2))
     summary = measure_latency(backend, np.zeros((4, 3, 8, 8)), warmup=2, iters=3, clock=lambda: next(ticks) / 1e3)
     assert backend.calls == ["stage", "sync"] + ["execute", "sync"] * 5
-    assert summary["samples_ms"] == [2.0, 2.0, 2.0]  # each timed run spans one clock tick of 2 ms
-    assert summary["ms_per_image"]["p50"] == 0.5
+    assert summary.samples_ms == [2.0, 2.0, 2.0]  # each timed run spans one clock tick of 2 ms
+    assert summary.ms_per_image.p50 == 0.5
 
 
 # ---------------------------------------------------------------------------------------- input sets
@@ -157,15 +161,20 @@ class _NoisyOnPhotos(Backend):
 
 def test_a_lossy_mode_fails_when_the_photos_alone_miss_the_gate():
     reference = np.random.default_rng(1).uniform(-1, 1, (4, 3, 16, 16)).astype(np.float32)
-    backend = _NoisyOnPhotos(reference)
-    case = Case("fake-cpu", "int8-cpu", None, backend)
-    settings = BenchSettings(checkpoint=Path("x.pt"), warmup=0, iters=1)
-    gates = {"int8-cpu": Gate(min_psnr_db=30.0)}
-    record, _ = _measure(case, 4, reference, reference, gates, settings, 1, {}, {"photos": [0, 2], "demo": [2, 4]})
-    by_set = record["parity"]["by_set"]
-    assert by_set["demo"]["psnr_db"] == math.inf and 25 < by_set["photos"]["psnr_db"] < 30
-    assert record["parity"]["psnr_db"] >= 30  # the mix passes ...
-    assert record["status"] == "failed-parity" and record["reason"].startswith("photos: PSNR")  # ... the photos do not
+    case = Case("fake-cpu", "cpu", None, "int8-cpu")
+    context = MeasureContext(images=reference, reference=reference, sets={"photos": [0, 2], "demo": [2, 4]},
+                             gates={"int8-cpu": Gate(min_psnr_db=30.0)}, warmup=0, iters=1, flops=10**9,
+                             peaks={"cpu-fp32": 100.0})  # fmt: skip
+    record, outputs = measure_batch(case, _NoisyOnPhotos(reference), 4, context)
+    assert record.parity is not None and record.parity.by_set is not None and outputs is not None
+    by_set = record.parity.by_set
+    assert by_set["demo"].psnr_db == math.inf and 25 < by_set["photos"].psnr_db < 30
+    assert record.parity.psnr_db >= 30  # the mix passes ...
+    assert record.status == "failed-parity" and record.reason.startswith("photos: PSNR")  # ... the photos do not
+    assert record.gate is not None and not record.gate.passed and record.gate.thresholds == {"psnr": 30.0}
+    assert record.label == "fake-cpu int8-cpu" and record.latency is not None and record.latency.iters == 1
+    assert record.floor is not None and record.floor.peak_key == "cpu-fp32"
+    assert record.floor.pct_of_peak == pytest.approx(100 * record.floor.gflops_achieved / 100.0)
 
 
 # ---------------------------------------------------------------------------------------------- floor
@@ -183,9 +192,18 @@ def test_a_full_model_has_no_flops_at_another_size():
 
 
 def test_each_backend_is_compared_with_the_peak_of_its_device_and_precision():
-    assert peak_key("onnxruntime-cpu", "int8-cpu") == "cpu-fp32"
-    assert peak_key("tensorrt", "fp32") == "cuda-fp32"
-    assert peak_key("torch-cuda", "fp16") == "cuda-fp16"
+    assert peak_key("cpu", "int8-cpu") == "cpu-fp32"
+    assert peak_key("cuda", "fp32") == "cuda-fp32"
+    assert peak_key("cuda", "fp16") == "cuda-fp16"
+
+
+def test_the_matmul_peak_thread_count_is_scoped():
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with torch_threads(None):
+        assert torch.get_num_threads() == before
 
 
 # ---------------------------------------------------------------------------------------------- end to end
@@ -314,7 +332,8 @@ def test_gate_exit_code_follows_parity(tmp_path, fp32_onnx, circles, corrupted):
         assert record["status"] == "failed-parity" and record["reason"].startswith("max abs error")
     else:
         assert result.exit_code == 0, result.output
-        assert record["status"] == "ok" and record["gate"]["thresholds"] == {"maxabs": 1e-4}
+        # --gate moves only the metrics it names: fp32's default aux bound stays
+        assert record["status"] == "ok" and record["gate"]["thresholds"] == {"maxabs": 1e-4, "aux": 1e-3}
 
 
 def test_without_gate_a_parity_failure_is_reported_but_exits_0(tmp_path, fp32_onnx, circles):
@@ -327,8 +346,10 @@ def test_without_gate_a_parity_failure_is_reported_but_exits_0(tmp_path, fp32_on
 
 def test_rounds_pool_the_samples_of_every_round(tmp_path, circles):
     args = ["--backends", "torch-cpu", "--images", str(circles), "--iters", "2", "--warmup", "0", "--rounds", "3"]
+    threads = torch.get_num_threads()
     result = CliRunner().invoke(main, ["bench", *args, "--threads", "1", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
+    assert torch.get_num_threads() == threads  # --threads is each runner's, not the process's
     assert "timing round 3 of 3" in result.output
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["settings"]["rounds"] == 3
@@ -348,7 +369,7 @@ def test_rounds_pool_the_samples_of_every_round(tmp_path, circles):
         (["--size", "30"], 1, "--size 30: U-GAT-IT needs a multiple of 4"),
         (["--iters", "0"], 1, "--iters and --rounds >= 1"),
         (["--rounds", "0"], 1, "--iters and --rounds >= 1"),
-        (["--backends", "openvino-gpu"], 2, "or torch, ort, openvino, cpu, all"),
+        (["--backends", "openvino-gpu"], 2, "or torch, onnxruntime, openvino, ort, cpu, cuda, all"),
     ],
 )
 def test_bad_input_is_one_line_and_nonzero(tmp_path, args, code, message):

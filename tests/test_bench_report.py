@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from ugatit_deploy.benchmarks.records import (
+    BenchRecord,
+    BenchResults,
+    Floor,
+    FloorSummary,
+    GateResult,
+    Inputs,
+    Latency,
+    Memory,
+    ModelInfo,
+    Parity,
+    RunSettings,
+    SetQuality,
+    Stats,
+)
 from ugatit_deploy.benchmarks.report import (
     GRID_GAP,
     GRID_LABEL_WIDTH,
@@ -19,87 +35,51 @@ from ugatit_deploy.benchmarks.report import (
     write_csv,
     write_markdown,
 )
+from ugatit_deploy.gates import Gate
 
 UNAVAILABLE_REASON = "TensorRT is not installed"
 INT8_REASON = "psnr_db 24.1 < 30.0"
+MACHINE = {"cpu": "AMD EPYC", "cpu_count": 2, "torch_threads": 2, "gpu": None, "python": "3.11.7",
+           "torch": "2.13.0+cpu", "cuda": None, "onnxruntime": "1.32.0", "tensorrt": None,
+           "ugatit_deploy": "0.1.0"}  # fmt: skip
 
 
-def _latency(p50: float, p99: float, batch: int) -> dict:
-    per_image = {"p50": p50, "p90": p50 * 1.05, "p99": p99, "mean": p50 * 1.02, "std": 0.1, "min": p50 * 0.98}
-    per_batch = {key: value * batch for key, value in per_image.items()}
-    return {
-        "ms_per_batch": per_batch,
-        "ms_per_image": per_image,
-        "images_per_s": 1000.0 / p50,
-        "iters": 20,
-        "samples_ms": [p50 * batch] * 20,
-    }
+def _latency(p50: float, p99: float, batch: int) -> Latency:
+    per_image = Stats(p50=p50, p90=p50 * 1.05, p99=p99, mean=p50 * 1.02, std=0.1, min=p50 * 0.98)
+    per_batch = Stats(**{key: value * batch for key, value in per_image.to_dict().items()})
+    return Latency(per_batch, per_image, images_per_s=1000.0 / p50, iters=20, samples_ms=[p50 * batch] * 20)
 
 
-def _record(backend: str, precision: str, batch: int, status: str = "ok", reason: str = "", **parts) -> dict:
-    record = {
-        "backend": backend,
-        "precision": precision,
-        "options": {},
-        "batch": batch,
-        "label": f"{backend} {precision}",
-        "artifact": None,
-        "size_mb": None,
-        "status": status,
-        "reason": reason,
-        "parity": None,
-        "gate": None,
-        "latency": None,
-        "memory": None,
-        "floor": None,
-        "speedup_vs_torch_eager": None,
-    }
-    record.update(parts)
-    return record
+def _record(backend: str, precision: str, batch: int, status: str = "ok", reason: str = "", **parts) -> BenchRecord:
+    return BenchRecord(backend=backend, precision=precision, batch=batch, label=f"{backend} {precision}",
+                       status=status, reason=reason, **parts)  # fmt: skip
 
 
-def _parity(max_abs: float, psnr_db: float) -> dict:
-    return {
-        "max_abs": max_abs,
-        "mean_abs": max_abs / 20,
-        "p99_abs": max_abs / 2,
-        "psnr_db": psnr_db,
-        "ssim": 1.0,
-        "changed_uint8_pct": 0.0,
-        "nonfinite": 0,
-    }
+def _parity(max_abs: float, psnr_db: float) -> Parity:
+    return Parity(max_abs=max_abs, mean_abs=max_abs / 20, p99_abs=max_abs / 2, psnr_db=psnr_db, ssim=1.0,
+                  changed_uint8_pct=0.0, nonfinite=0)  # fmt: skip
 
 
-def make_results() -> dict:
+def _passed(gate: Gate) -> GateResult:
+    return GateResult(True, [], gate.describe())
+
+
+def make_results() -> BenchResults:
     """Four records: ok ORT fp32, failed-parity ORT int8, unavailable TensorRT, the torch-cpu fp32 baseline."""
-    return {
-        "schema": "ugatit-deploy/bench",
-        "schema_version": 1,
-        "created_utc": "2026-11-27T12:00:00+00:00",
-        "command": "ugatit-deploy bench demo_shapes_a2b.pt",
-        "machine": {
-            "cpu": "AMD EPYC",
-            "cpu_count": 2,
-            "torch_threads": 2,
-            "gpu": None,
-            "python": "3.11.7",
-            "torch": "2.13.0+cpu",
-            "cuda": None,
-            "onnxruntime": "1.32.0",
-            "tensorrt": None,
-            "ugatit_deploy": "0.1.0",
-        },
-        "model": {
-            "checkpoint": "demo_shapes_a2b.pt",
-            "sha256": "ab" * 32,
-            "direction": "a2b",
-            "config": {"ngf": 8, "n_blocks": 4, "img_size": 64, "light": True},
-        },
-        "inputs": {"size": 64, "count": 8, "names": ["photo_a.png", "photo_b.png"]},
-        "settings": {"warmup": 3, "iters": 20, "threads": 2, "batches": [1, 8]},
-        "floor": {"flops_per_image": 1.2e9, "peaks_gflops": {"cpu-fp32": 186.0, "cuda-fp16": None}},
-        "gates": {"fp32": {"max_abs": 1e-4}, "fp16": {"psnr": 50.0}, "int8": {"psnr": 30.0}},
-        "records": [
+    gates = {"fp32": Gate(max_abs=1e-4), "fp16": Gate(min_psnr_db=50.0), "int8": Gate(min_psnr_db=30.0)}
+    return BenchResults(
+        created_utc="2026-11-27T12:00:00+00:00",
+        command="ugatit-deploy bench demo_shapes_a2b.pt",
+        machine=dict(MACHINE),
+        model=ModelInfo(
+            "demo_shapes_a2b.pt", "ab" * 32, "a2b", {"ngf": 8, "n_blocks": 4, "img_size": 64, "light": True}
+        ),
+        inputs=Inputs(size=64, count=8, names=["photo_a.png", "photo_b.png"], source="photos"),
+        settings=RunSettings(warmup=3, iters=20, threads=2, batches=[1, 8]),
+        floor=FloorSummary(1.2e9, {"cpu-fp32": 186.0, "cuda-fp16": None}),
+        gates={precision: gate.describe() for precision, gate in gates.items()},
+        gated_precisions=[],
+        records=[
             _record(
                 "onnxruntime-cpu",
                 "fp32",
@@ -107,10 +87,10 @@ def make_results() -> dict:
                 artifact="demo_a2b_fp32.onnx",
                 size_mb=0.71,
                 parity=_parity(2e-6, 120.3),
-                gate={"passed": True, "failures": []},
+                gate=_passed(gates["fp32"]),
                 latency=_latency(5.1, 6.0, 1),
-                memory={"peak_rss_mb": 512.0, "gpu_peak_mb": None},
-                floor={"gflops_achieved": 40.1, "peak_gflops": 186.0, "pct_of_peak": 21.6, "peak_key": "cpu-fp32"},
+                memory=Memory(512.0),
+                floor=Floor(gflops_achieved=40.1, peak_gflops=186.0, peak_key="cpu-fp32", pct_of_peak=21.6),
                 speedup_vs_torch_eager=1.4,
             ),
             _record(
@@ -122,9 +102,9 @@ def make_results() -> dict:
                 artifact="demo_a2b_int8.onnx",
                 size_mb=0.25,
                 parity=_parity(0.5, 24.1),
-                gate={"passed": False, "failures": [INT8_REASON]},
+                gate=GateResult(False, [INT8_REASON], gates["int8"].describe()),
                 latency=_latency(2.5, 3.2, 8),
-                memory={"peak_rss_mb": 600.0, "gpu_peak_mb": None},
+                memory=Memory(600.0),
                 speedup_vs_torch_eager=2.9,
             ),
             _record("tensorrt", "fp16", 1, status="unavailable", reason=UNAVAILABLE_REASON),
@@ -133,13 +113,13 @@ def make_results() -> dict:
                 "fp32",
                 1,
                 parity=_parity(0.0, math.inf),
-                gate={"passed": True, "failures": []},
+                gate=_passed(gates["fp32"]),
                 latency=_latency(7.2, 8.0, 1),
-                memory={"peak_rss_mb": 480.0, "gpu_peak_mb": None},
+                memory=Memory(480.0),
                 speedup_vs_torch_eager=1.0,
             ),
         ],
-    }
+    )
 
 
 def _table_rows(table: str) -> list[str]:
@@ -186,9 +166,10 @@ def test_table_formats_values_and_prints_missing_as_dash():
 
 def test_quality_per_input_set_is_listed_under_the_table_and_in_markdown(tmp_path):
     results = make_results()
-    results["inputs"]["sets"] = {"photos": [0, 4], "demo": [4, 8]}
-    results["records"][0]["parity"]["by_set"] = {"photos": {"psnr_db": 41.23, "ssim": 0.98761, "max_abs": 0.1},
-                                                 "demo": {"psnr_db": 46.5, "ssim": 0.9941, "max_abs": 0.1}}  # fmt: skip
+    results.inputs = replace(results.inputs, sets={"photos": [0, 4], "demo": [4, 8]})
+    first = results.records[0]
+    by_set = {"photos": SetQuality(41.23, 0.98761, 0.1), "demo": SetQuality(46.5, 0.9941, 0.1)}
+    first.parity = replace(first.parity, by_set=by_set)
     table = format_table(results)
     assert "PSNR dB / SSIM per input set (photos, demo):" in table
     assert "  onnxruntime-cpu fp32 b1: photos 41.2 / 0.9876, demo 46.5 / 0.9941" in table
@@ -199,14 +180,14 @@ def test_quality_per_input_set_is_listed_under_the_table_and_in_markdown(tmp_pat
 
 def test_table_tells_int8_files_with_extra_float_layers_apart():
     results = make_results()
-    results["records"][1]["variant"] = "keep-fp 6"
+    results.records[1].variant = "keep-fp 6"
     assert _table_rows(format_table(results))[1].split()[:4] == ["onnxruntime-cpu", "int8", "keep-fp", "6"]
 
 
 def test_table_truncates_long_reasons_but_markdown_keeps_them(tmp_path):
     results = make_results()
     long_reason = "x" * 100
-    results["records"][2]["reason"] = long_reason
+    results.records[2].reason = long_reason
     table = format_table(results)
     row = _table_rows(table)[2]
     assert "unavailable: " + "x" * 39 + "…" in row and long_reason not in row
@@ -217,8 +198,7 @@ def test_table_truncates_long_reasons_but_markdown_keeps_them(tmp_path):
 
 def test_table_merges_the_batches_of_a_backend_that_did_not_run():
     results = make_results()
-    second = {**results["records"][2], "batch": 8}
-    results["records"].insert(3, second)
+    results.records.insert(3, replace(results.records[2], batch=8))
     rows = _table_rows(format_table(results))
     assert len(rows) == 4
     assert rows[2].split()[:3] == ["tensorrt", "fp16", "1,8"]
@@ -247,6 +227,18 @@ def test_csv_leaves_missing_values_empty(tmp_path):
     with open(path, newline="", encoding="utf-8") as handle:
         trt = list(csv.DictReader(handle))[2]
     assert trt["psnr_db"] == trt["ms_per_image_p50"] == trt["gpu_peak_mb"] == trt["artifact"] == ""
+
+
+def test_csv_keeps_the_parity_measures_a_newer_bench_adds(tmp_path):
+    results = make_results()
+    first = results.records[0]
+    first.parity = replace(first.parity, extra={"cam_logit_rel_max": 1e-5, "per_channel": [1.0, 2.0]})
+    with open(write_csv(results, tmp_path / "bench.csv"), newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+    assert reader.fieldnames.index("cam_logit_rel_max") == reader.fieldnames.index("nonfinite") + 1
+    assert "per_channel" not in reader.fieldnames  # lists stay in results.json
+    assert float(rows[0]["cam_logit_rel_max"]) == 1e-5 and rows[3]["cam_logit_rel_max"] == ""
 
 
 def test_csv_has_the_flat_columns(tmp_path):
@@ -305,7 +297,7 @@ def test_markdown_has_context_sections_and_gates(tmp_path):
     report = write_markdown(make_results(), tmp_path / "report.md").read_text(encoding="utf-8")
     for heading in ("## Model", "## Inputs", "## Machine", "## Settings", "## Parity gates", "## How to read this"):
         assert heading in report
-    assert "- **int8**: psnr ≥ 30 dB" in report and "- **fp32**: max_abs ≤ 0.0001" in report
+    assert "- **int8**: psnr ≥ 30 dB" in report and "- **fp32**: maxabs ≤ 0.0001" in report
     assert "data_range 2" in report and ".png)" not in report
 
 
@@ -327,9 +319,9 @@ def test_chart_is_a_valid_png(tmp_path):
 
 
 def test_chart_is_not_written_when_no_record_has_latency(tmp_path):
-    results = copy.deepcopy(make_results())
-    for record in results["records"]:
-        record["latency"] = None
+    results = make_results()
+    for record in results.records:
+        record.latency = None
     assert plot_latency(results, tmp_path / "latency.png") is None
     assert list(tmp_path.iterdir()) == []
 

@@ -11,9 +11,9 @@ from PIL import Image
 from ugatit_deploy import load_generator
 from ugatit_deploy.assets import default_model_path
 from ugatit_deploy.cli import main
-from ugatit_deploy.cli.demo import _fastest_passing
+from ugatit_deploy.gates import FAST_PATH_GATE
 from ugatit_deploy.imaging import preprocess
-from ugatit_deploy.parity import FAST_PATH_GATE, image_parity
+from ugatit_deploy.parity import image_parity
 from ugatit_deploy.reference_images import demo_images, photo_paths
 
 pytest.importorskip("openvino", reason="OpenVINO is not installed: pip install 'ugatit-deploy[openvino]'")
@@ -46,15 +46,3 @@ def test_infer_with_openvino_takes_the_int8_fast_path_once_and_meets_its_gate(in
     written = np.stack([np.asarray(Image.open(tmp_path / "b" / f"{p.stem}.png")) for p in sources])
     images = written.transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1
     assert FAST_PATH_GATE.failures(image_parity(reference.numpy(), images)) == []
-
-
-def _record(backend, precision, ms, status="ok"):
-    return {"backend": backend, "precision": precision, "batch": 1, "status": status, "artifact": "m.onnx",
-            "latency": {"ms_per_image": {"p50": ms}}}  # fmt: skip
-
-
-def test_the_main_job_takes_the_fastest_mode_that_passed(tmp_path):
-    records = [_record("torch-cpu", "fp32", 12.0), _record("openvino-cpu", "int8-cpu", 2.0, "failed-parity"),
-               _record("openvino-cpu", "bf16", 3.0), _record("onnxruntime-cpu", "fp32", 4.0)]  # fmt: skip
-    model, backend, options = _fastest_passing({"records": records}, tmp_path)
-    assert (model, backend, options) == (tmp_path / "onnx" / "m.onnx", "openvino-cpu", {"inference_precision": "bf16"})

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from ugatit_deploy.training.shape_metrics import evaluate_translation
-from ugatit_deploy.training.synth import generate
 
 from ugatit_deploy import inspect_checkpoint, load_generator
 from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.training.shape_metrics import evaluate_translation
+from ugatit_deploy.training.synth import generate
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ import pytest
 import torch
 from click.testing import CliRunner
 from conftest import make_generator
-from ugatit_deploy.export import GraphOptions, export_checkpoint, inline_norms
-from ugatit_deploy.export.validate import extreme_inputs, ort_session
 
 from ugatit_deploy import load_generator, save_generator
 from ugatit_deploy.cli import main
+from ugatit_deploy.export import GraphOptions, export_checkpoint, inline_norms
+from ugatit_deploy.export.validate import extreme_inputs, ort_session
 from ugatit_deploy.metadata import from_onnx_props, read_sidecar, sidecar_path
 from ugatit_deploy.model import GeneratorConfig
 from ugatit_deploy.parity import image_parity

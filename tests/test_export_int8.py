@@ -6,10 +6,10 @@ import numpy as np
 import onnx
 import onnx.numpy_helper
 import pytest
-from ugatit_deploy.export import ExportError, export_checkpoint
-from ugatit_deploy.export.tensorrt_ops import nonzero_zero_points
 
 from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.export import ExportError, export_checkpoint
+from ugatit_deploy.export.tensorrt_ops import nonzero_zero_points
 from ugatit_deploy.metadata import read_sidecar
 
 
@@ -72,26 +72,31 @@ def test_calibration_cache_is_written_and_reused(tmp_path):
     assert cache.stat().st_mtime_ns == stamp  # read, not recomputed
 
 
-def test_a_model_int8_cannot_represent_fails_with_the_figures(tmp_path):
-    """Random weights quantize badly: the export refuses to write a file below the 30 dB gate."""
+def test_an_int8_export_below_its_gate_fails_with_the_figures(tmp_path):
+    """Random weights quantize badly: the export refuses to write a file below its gate. (The default
+    30 dB is CPU-dependent here: ONNX Runtime's AVX2 int8 kernels saturate, VNNI's do not; this model
+    stayed under 30 dB on an AVX2-only EPYC (this test's earlier bound) and measured 34.3-35.2 dB on an
+    AVX-512 VNNI one. 45 dB fails on both.)"""
     import torch
 
     from ugatit_deploy import save_generator
+    from ugatit_deploy.gates import parse_gates
     from ugatit_deploy.model import GeneratorConfig
 
     torch.manual_seed(0)
     ckpt = tmp_path / "random.pt"
     save_generator(GeneratorConfig(ngf=4, n_blocks=1, img_size=64, light=True).build(), ckpt)
-    with pytest.raises(ExportError, match=r"int8 export failed validation .*PSNR \d+\.\d dB < 30 dB"):
-        export_checkpoint(ckpt, out=tmp_path, precisions=("int8",), log=lambda _: None)
+    pattern = r"int8 failed validation .*PSNR \d+\.\d dB < 45 dB.*Nothing written for int8"
+    with pytest.raises(ExportError, match=pattern):
+        export_checkpoint(ckpt, out=tmp_path, precisions=("int8",), gates=parse_gates("int8:psnr=45"),
+                          log=lambda _: None)  # fmt: skip
     assert not list(tmp_path.glob("*.onnx"))
 
 
 def test_calibration_strides_only_when_the_activations_would_not_fit():
+    from ugatit_deploy import load_generator
     from ugatit_deploy.export.int8 import calibration_stride
     from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
-
-    from ugatit_deploy import load_generator
 
     model = export_graph(load_generator(default_model_path()), GraphOptions())
     small = [np.zeros((1, 3, 64, 64), np.float32)] * 64
@@ -102,10 +107,9 @@ def test_calibration_strides_only_when_the_activations_would_not_fit():
 
 
 def test_strided_minmax_calibration_gives_the_same_ranges(monkeypatch):
+    from ugatit_deploy import load_generator
     from ugatit_deploy.export import int8
     from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
-
-    from ugatit_deploy import load_generator
 
     model = export_graph(load_generator(default_model_path()), GraphOptions())
     batches = int8.calibration_set(None, 8, {}, "a2b", 64).batches

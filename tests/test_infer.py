@@ -7,12 +7,12 @@ import pytest
 import torch
 from click.testing import CliRunner
 from PIL import Image
-from ugatit_deploy.export import export_checkpoint
 
 from ugatit_deploy import load_generator
 from ugatit_deploy.assets import default_model_path
 from ugatit_deploy.backends import artifact_kind, open_model
 from ugatit_deploy.cli import main
+from ugatit_deploy.export import export_checkpoint
 from ugatit_deploy.imaging import preprocess, tensor_to_uint8
 from ugatit_deploy.inference import collect_inputs
 from ugatit_deploy.reference_images import demo_images, photo_paths

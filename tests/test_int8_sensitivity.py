@@ -9,15 +9,17 @@ import onnx
 import pytest
 import torch
 from click.testing import CliRunner
-from ugatit_deploy.export import GraphOptions, export_checkpoint, export_graph
-from ugatit_deploy.export.int8 import conv_layers, float_layers
 
 from ugatit_deploy.assets import default_model_path
 from ugatit_deploy.backends import create_backend
 from ugatit_deploy.checkpoint import open_generator
 from ugatit_deploy.cli import main
+from ugatit_deploy.export import GraphOptions, export_checkpoint, export_graph
+from ugatit_deploy.export.int8 import conv_layers, float_layers
+from ugatit_deploy.export.int8_options import Int8Options, KeepFp
+from ugatit_deploy.gates import FAST_PATH_GATE
 from ugatit_deploy.metadata import read_sidecar
-from ugatit_deploy.parity import FAST_PATH_GATE, image_parity
+from ugatit_deploy.parity import image_parity
 from ugatit_deploy.reference_images import reference_batch
 
 ALWAYS_FLOAT = ["DownBlock.1", "DownBlock.5", "conv1x1", "UpBlock2.11"]
@@ -33,8 +35,8 @@ def _float_convs(model: onnx.ModelProto) -> list[str]:
 @pytest.fixture(scope="module")
 def auto_int8(tmp_path_factory):
     out = tmp_path_factory.mktemp("auto")
-    (path,) = export_checkpoint(default_model_path(), out=out, precisions=("int8-cpu",), keep_fp="auto",
-                                log=lambda _: None)  # fmt: skip
+    auto = Int8Options(keep_fp=KeepFp(auto=True))
+    (path,) = export_checkpoint(default_model_path(), out=out, precisions=("int8-cpu",), int8=auto, log=lambda _: None)
     return path
 
 
@@ -48,8 +50,9 @@ def test_layer_names_are_the_generators_module_paths_and_four_stay_float():
 
 
 def test_keep_fp_by_name_leaves_that_conv_float_and_records_it(tmp_path):
-    (path,) = export_checkpoint(default_model_path(), out=tmp_path, precisions=("int8-cpu",),
-                                keep_fp="UpBlock2.2", log=lambda _: None)  # fmt: skip
+    keep = Int8Options(keep_fp=KeepFp(names=("UpBlock2.2",)))
+    (path,) = export_checkpoint(default_model_path(), out=tmp_path, precisions=("int8-cpu",), int8=keep,
+                                log=lambda _: None)  # fmt: skip
     assert sorted(_float_convs(onnx.load(path))) == sorted([*ALWAYS_FLOAT, "UpBlock2.2"])
     quantization = read_sidecar(path)["quantization"]
     assert quantization["keep_fp"] == ["UpBlock2.2"]

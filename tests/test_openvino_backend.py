@@ -14,12 +14,12 @@ import onnx
 import pytest
 import torch
 from conftest import TINY, make_generator
-from ugatit_deploy.export import GraphOptions, export_checkpoint
 
 from ugatit_deploy import load_generator, save_generator
 from ugatit_deploy.backends import Availability, BackendError, create_backend, open_model
 from ugatit_deploy.backends.openvino_runner import OpenVinoBackend
 from ugatit_deploy.errors import UnavailableError
+from ugatit_deploy.export import GraphOptions, export_checkpoint
 from ugatit_deploy.metadata import sidecar_path
 from ugatit_deploy.parity import image_parity
 from ugatit_deploy.reference_images import reference_batch

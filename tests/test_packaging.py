@@ -1,7 +1,10 @@
-"""The package installs only under ugatit_deploy, with every sub-package of the mapped folders."""
+"""The library is one importable package, ugatit_deploy/, found by setuptools without any mapping; the
+top-level training/, export/ and benchmarks/ folders are documentation, scripts and results, never code
+that installs."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,40 +13,53 @@ from pathlib import Path
 
 import pytest
 import tomllib
+from setuptools import find_packages
 
 import ugatit_deploy
 
 ROOT = Path(__file__).resolve().parents[1]
-MAPPED = {"ugatit_deploy": "ugatit_deploy", "training": "ugatit_deploy.training",
-          "export": "ugatit_deploy.export", "benchmarks": "ugatit_deploy.benchmarks"}  # fmt: skip
+USER_FOLDERS = ("training", "export", "benchmarks")
 
 
-def _declared_packages() -> set[str]:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    return set(config["packages"])
+def _setuptools_config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
 
 
-def _packages_on_disk() -> set[str]:
-    found = set()
-    for folder, package in MAPPED.items():
-        for init in (ROOT / folder).rglob("__init__.py"):
-            relative = init.parent.relative_to(ROOT / folder).parts
-            found.add(".".join((package, *relative)))
-    return found
+def test_pyproject_has_no_package_dir_mapping_and_finds_the_package():
+    config = _setuptools_config()
+    assert "package-dir" not in config and "packages" in config and "find" in config["packages"]
+    assert config["packages"]["find"]["include"] == ["ugatit_deploy", "ugatit_deploy.*"]
 
 
-def test_pyproject_lists_every_package_folder():
-    assert _declared_packages() == _packages_on_disk()
+def test_setuptools_finds_every_folder_of_the_package():
+    found = set(find_packages(str(ROOT), include=["ugatit_deploy", "ugatit_deploy.*"]))
+    with_code = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "ugatit_deploy").rglob("*.py")}
+    assert found == with_code
+    assert {"ugatit_deploy.export", "ugatit_deploy.training", "ugatit_deploy.benchmarks"} <= found
 
 
-@pytest.mark.parametrize("name", ["ugatit_deploy.training", "ugatit_deploy.export", "ugatit_deploy.benchmarks"])
-def test_top_level_folders_import_under_ugatit_deploy(name):
-    __import__(name)
+@pytest.mark.parametrize("folder", USER_FOLDERS)
+def test_top_level_folders_are_readmes_and_scripts_not_packages(folder):
+    assert (ROOT / folder / "README.md").is_file()
+    assert not (ROOT / folder / "__init__.py").exists()
+
+
+def test_a_checkout_on_pythonpath_imports_every_part_with_nothing_installed(tmp_path):
+    # A copy of the package alone: if anything still came from an install, __file__ would say so.
+    checkout = tmp_path / "checkout"
+    shutil.copytree(ROOT / "ugatit_deploy", checkout / "ugatit_deploy", ignore=shutil.ignore_patterns("__pycache__"))
+    code = "import ugatit_deploy.export, ugatit_deploy.training, ugatit_deploy.benchmarks.suite as s; print(s.__file__)"
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(checkout / "ugatit_deploy" / "benchmarks" / "suite.py")
 
 
 @pytest.mark.parametrize("bare", ["export", "training", "benchmarks"])
 def test_no_bare_top_level_module_is_importable(tmp_path, bare):
-    done = subprocess.run([sys.executable, "-c", f"import {bare}"], cwd=tmp_path, capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # as installed, not a checkout on the path
+    done = subprocess.run([sys.executable, "-c", f"import {bare}"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True)  # fmt: skip
     assert done.returncode != 0 and "No module named" in done.stderr
 
 
@@ -53,22 +69,8 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
     source = tmp_path / "src"
     skip = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__", ".pytest_cache", "exports")
     shutil.copytree(ROOT, source, ignore=skip)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)]
+    done = subprocess.run([*command, str(source)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     (wheel,) = tmp_path.glob("ugatit_deploy-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -95,3 +97,28 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(str(target))
     assert "0 " in done.stdout and "light, ngf 8, n_blocks 4" in done.stdout
+
+
+SCRIPTS = ["training/train.py", "training/make_shapes.py", "export/export.py", "export/build_engine.py",
+           "export/sensitivity.py", "benchmarks/bench.py", "benchmarks/train_throughput.py",
+           "benchmarks/export_graph_report.py", "benchmarks/official_checkpoint.py"]  # fmt: skip
+
+
+def test_every_script_in_the_user_folders_is_listed_here():
+    assert sorted(str(p.relative_to(ROOT)) for f in USER_FOLDERS for p in (ROOT / f).glob("*.py")) == sorted(SCRIPTS)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_user_folder_scripts_run_as_files(tmp_path, script):
+    done = subprocess.run([sys.executable, str(ROOT / script), "--help"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert Path(script).name in done.stdout.splitlines()[0]
+
+
+def test_a_script_reports_a_user_mistake_in_one_line(tmp_path):
+    script = str(ROOT / "export" / "export.py")
+    done = subprocess.run([sys.executable, script, "--ckpt", "missing.pt", "--out", str(tmp_path)], cwd=tmp_path,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == "Error: checkpoint not found: missing.pt"
+    assert "Traceback" not in done.stderr and list(tmp_path.iterdir()) == []

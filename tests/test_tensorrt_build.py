@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import make_generator
 from fake_tensorrt import make_fake_tensorrt
-from ugatit_deploy.export import GraphOptions, export_checkpoint
-from ugatit_deploy.export import tensorrt_build as tb
-from ugatit_deploy.export.tensorrt_build import BuildError, BuildOptions, make_profile, parse_sizes, typing_mode
 
 from ugatit_deploy import save_generator
 from ugatit_deploy.cli import main
+from ugatit_deploy.export import GraphOptions, export_checkpoint
+from ugatit_deploy.export import tensorrt_build as tb
+from ugatit_deploy.export.tensorrt_build import BuildError, BuildOptions, make_profile, parse_sizes, typing_mode
 from ugatit_deploy.metadata import read_sidecar, sidecar_path
 from ugatit_deploy.model import GeneratorConfig
 

@@ -10,13 +10,13 @@ import torch
 from click.testing import CliRunner
 from PIL import Image, ImageFilter
 from training_helpers import make_dataset, tiny_config
+
+from ugatit_deploy.cli import main
+from ugatit_deploy.imaging import read_image
 from ugatit_deploy.training import Trainer
 from ugatit_deploy.training.data import DatasetError, DomainImages, SampleStream, load_dataset
 from ugatit_deploy.training.shape_metrics import classify_shape
 from ugatit_deploy.training.synth import generate, load_meta
-
-from ugatit_deploy.cli import main
-from ugatit_deploy.imaging import read_image
 
 
 def _png(path, array, mode=None):

@@ -9,9 +9,9 @@ import sys
 import pytest
 import torch
 from training_helpers import make_dataset, tiny_config
-from ugatit_deploy.training import Trainer
 
 from ugatit_deploy.checkpoint import read_checkpoint_file
+from ugatit_deploy.training import Trainer
 
 
 @pytest.mark.slow

@@ -11,11 +11,11 @@ import pytest
 import torch
 from PIL import Image
 from training_helpers import make_dataset, tiny_config
-from ugatit_deploy.training import Trainer, TrainingInterrupted, build_networks, discriminator_layers
-from ugatit_deploy.training.schedule import learning_rate
 
 from ugatit_deploy import inspect_checkpoint, load_generator
 from ugatit_deploy.checkpoint import read_checkpoint_file
+from ugatit_deploy.training import Trainer, TrainingInterrupted, build_networks, discriminator_layers
+from ugatit_deploy.training.schedule import learning_rate
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import onnx
 import pytest
 from click.testing import CliRunner
 from conftest import TINY, make_generator
-from ugatit_deploy.export.triton import TritonError, write_triton_repo
 
 from ugatit_deploy import save_generator
 from ugatit_deploy.cli import main
+from ugatit_deploy.export.triton import TritonError, write_triton_repo
 from ugatit_deploy.metadata import read_sidecar, sidecar_path
 
 model_config_pb2 = pytest.importorskip("tritonclient.grpc.model_config_pb2", reason="tritonclient is not installed")

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .artifacts import onnx_path
 from .errors import UgatitDeployError
+from .export.int8_options import Int8Options, KeepFp
 from .fileio import file_sha256
+from .metadata import sidecar_path
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,13 @@ def cache_root() -> Path:
 
 
 def _exported(checkpoint: Path, direction: str, precision: str, folder: Path, log: Callable[[str], None],
-              **options: Any) -> Path:  # fmt: skip
+              int8: Int8Options = Int8Options()) -> Path:  # noqa: B008 - frozen dataclass  # fmt: skip
     from .export import export_checkpoint
 
-    path = folder / f"{checkpoint.stem}_{direction}_{precision}.onnx"
-    if path.is_file() and path.with_name(path.name + ".json").is_file():
+    path = onnx_path(folder, checkpoint, direction, precision)
+    if path.is_file() and sidecar_path(path).is_file():
         return path
-    (path,) = export_checkpoint(checkpoint, direction, folder, (precision,), log=log, **options)
+    (path,) = export_checkpoint(checkpoint, direction, folder, (precision,), int8=int8, log=log)
     return path
 
 
@@ -49,7 +52,8 @@ def _bf16_passes(onnx_path: Path, checkpoint: Path, direction: str, threads: int
 
     from .backends import create_backend
     from .checkpoint import open_generator
-    from .parity import FAST_PATH_GATE, image_parity
+    from .gates import FAST_PATH_GATE
+    from .parity import image_parity
     from .reference_images import reference_batch
 
     runner = create_backend("openvino-cpu", onnx_path, threads=threads, inference_precision="bf16")
@@ -70,7 +74,7 @@ def cpu_fast_path(checkpoint: Path, direction: str = "a2b", threads: int | None 
     folder = cache_root() / "fast-path" / f"{file_sha256(checkpoint)[:16]}-{direction}"
     skipped = []
     try:
-        path = _exported(checkpoint, direction, "int8-cpu", folder, log, keep_fp="auto")
+        path = _exported(checkpoint, direction, "int8-cpu", folder, log, Int8Options(keep_fp=KeepFp(auto=True)))
         return FastPath(path, {"threads": threads}, "int8-cpu")
     except UgatitDeployError as exc:
         skipped.append(f"int8-cpu: {exc}")

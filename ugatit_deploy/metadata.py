@@ -13,13 +13,16 @@ Schema ``ugatit-deploy/artifact``, version 1::
     precision                         "fp32" | "fp16" | "int8" (TensorRT-style QDQ) | "int8-cpu" (ORT-fast QDQ)
     normalization                     "adailn-function" | "adailn-inline"
     direction                         "a2b" | "b2a"
-    model                             {"ngf", "n_blocks", "img_size", "light"}
+    model                             {"ngf", "n_blocks", "img_size", "light"} (TensorFlow-converted models
+                                      add "variant": "tensorflow" and "smoothing")
     io                                {"input": {"name", "shape", "dtype", "range"},
                                        "outputs": [{"name", "shape", "dtype"}, ...]}
                                       shapes use strings for dynamic dims ("batch", "height", ...)
-    preprocessing                     {"color": "RGB", "layout": "NCHW", "resize": "bilinear",
+    preprocessing                     {"color": "RGB", "layout": "NCHW", "resize": "bilinear" (TensorFlow-
+                                      converted models: "opencv-bilinear", with a "note"),
                                        "scale": "x / 127.5 - 1"}  (see ugatit_deploy.imaging)
-    source                            {"checkpoint": file name, "sha256": hash of the checkpoint}
+    source                            {"checkpoint": file or folder name, "sha256": hash of the checkpoint (of
+                                      a TF checkpoint: of its index), "format": the checkpoint's format}
     opset                             ONNX default-domain opset
     ugatit_deploy_version             the exporting version
     created_utc                       ISO-8601 time
@@ -43,6 +46,27 @@ SCHEMA = "ugatit-deploy/artifact"
 SCHEMA_VERSION = 1
 PREFIX = "ugatit."
 PREPROCESSING = {"color": "RGB", "layout": "NCHW", "resize": "bilinear", "scale": "x / 127.5 - 1"}
+# Models converted from the official TensorFlow code were trained and tested with OpenCV's resize.
+TF_PREPROCESSING = {
+    **PREPROCESSING,
+    "resize": "opencv-bilinear",
+    "note": "the official TF code's test transform: cv2.resize (bilinear, no antialiasing) to the model size, then "
+    "x / 127.5 - 1. PIL's bilinear (the PyTorch code's) averages over the covered pixels when it shrinks, so "
+    "large photos come out smoother; `ugatit-deploy infer --resize opencv` reproduces OpenCV's.",
+}
+RESIZE_OF = {"bilinear": "pil", "opencv-bilinear": "opencv"}  # preprocessing.resize -> imaging.resize method
+
+
+def preprocessing_for(variant: str) -> dict[str, str]:
+    """The pre-processing a generator variant was trained with (``model.config`` variants)."""
+    return dict(TF_PREPROCESSING if variant == "tensorflow" else PREPROCESSING)
+
+
+def resize_method(record: dict[str, Any]) -> str:
+    """The ``imaging.resize`` method an artifact's record asks for (``pil`` when it does not say)."""
+    return RESIZE_OF.get(str((record.get("preprocessing") or {}).get("resize", "bilinear")), "pil")
+
+
 # Flattened into ONNX metadata_props (values as strings; nested records as JSON).
 ONNX_KEYS = ("direction", "precision", "normalization", "model", "source", "io", "preprocessing",
              "ugatit_deploy_version", "schema_version")  # fmt: skip

@@ -9,6 +9,7 @@ from PIL import Image
 
 from .assets import ASSETS_DIR
 from .imaging import image_to_tensor, read_image, resize
+from .shapes import random_spec, render
 
 PHOTOS_DIR = ASSETS_DIR / "photos"
 
@@ -20,8 +21,6 @@ def photo_paths() -> list:
 
 def demo_images(count: int, size: int, seed: int = 2024) -> list[Image.Image]:
     """``count`` held-out circle images of the demo dataset's distribution (domain A)."""
-    from .training.synth import random_spec, render
-
     images = []
     for index in range(count):
         rng = np.random.default_rng([seed, 0, index])

@@ -1,5 +1,5 @@
 """Runners behind one interface: PyTorch (CPU / CUDA), ONNX Runtime (CPU / CUDA / TensorRT EP), OpenVINO (CPU),
-TensorRT.
+TensorRT. The registry (``BACKENDS``) lists them; adding one is a registry entry and a runner module.
 
 >>> from ugatit_deploy.backends import create_backend
 >>> backend = create_backend("onnxruntime-cpu", "exports/demo_a2b_fp32.onnx", threads=2)
@@ -9,7 +9,20 @@ TensorRT.
 """
 
 from .base import Availability, Backend, BackendError, BackendInfo
-from .registry import BACKENDS, artifact_kind, create_backend, open_model
+from .registry import (
+    ARTIFACT_KINDS,
+    BACKENDS,
+    FAMILIES,
+    BackendSpec,
+    Mode,
+    artifact_kind,
+    auto_backends,
+    backend_groups,
+    backends_in,
+    create_backend,
+    open_model,
+)
 
-__all__ = ["BACKENDS", "Availability", "Backend", "BackendError", "BackendInfo", "artifact_kind", "create_backend",
+__all__ = ["ARTIFACT_KINDS", "BACKENDS", "FAMILIES", "Availability", "Backend", "BackendError", "BackendInfo",
+           "BackendSpec", "Mode", "artifact_kind", "auto_backends", "backend_groups", "backends_in", "create_backend",
            "open_model"]  # fmt: skip

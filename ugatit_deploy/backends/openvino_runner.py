@@ -111,7 +111,7 @@ class OpenVinoBackend(Backend):
         self.require_available()
         import onnx
 
-        from ..export.onnx_graph import inline_norms
+        from ..onnx_contract import inline_norms
 
         ov = openvino()
         self.core = ov.Core()

@@ -1,29 +1,111 @@
-"""Backend names and the one factory the CLI, benchmarks and tests use to create runners."""
+"""The backend registry, defined once: every runner's name, the artifact kind it runs, its device, its
+options and the modes ``bench`` measures. The CLI's choices and help texts, ``open_model``, the
+benchmarks and the tests all read ``BACKENDS``.
+
+Adding a backend is one entry here and one runner module (a ``Backend`` subclass in this package).
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from ..artifacts import ONNX_SUFFIX, PLAN_SUFFIXES
 from ..errors import UnavailableError
 from .base import Backend, BackendError
 
-# name -> (artifact kind it runs, one-line description)
-BACKENDS: dict[str, tuple[str, str]] = {
-    "torch-cpu": ("checkpoint", "PyTorch eager on CPU (the reference)"),
-    "torch-cuda": ("checkpoint", "PyTorch on CUDA: fp32, or fp16 autocast + channels_last + CUDA graphs"),
-    "onnxruntime-cpu": ("onnx", "ONNX Runtime, CPU execution provider"),
-    "onnxruntime-cuda": ("onnx", "ONNX Runtime, CUDA execution provider, IO binding"),
-    "onnxruntime-tensorrt": ("onnx", "ONNX Runtime, TensorRT execution provider, IO binding"),
-    "openvino-cpu": ("onnx", "OpenVINO on CPU: fp32, bf16 (precision hint) or int8 (QDQ graphs), latency hint"),
-    "tensorrt": ("engine", "TensorRT plan file, execute_async_v3 on torch CUDA buffers"),
-}
+# What a model file can be, and how error messages name it.
+ARTIFACT_KINDS = {"checkpoint": "a checkpoint", "onnx": "an ONNX file", "engine": "a TensorRT plan"}
 
 
-ARTIFACT_BACKENDS = {"checkpoint": ("torch-cuda", "torch-cpu"), "onnx": ("onnxruntime-cuda", "onnxruntime-cpu"),
-                     "engine": ("tensorrt",)}  # fmt: skip
-NEEDS = {"checkpoint": "a checkpoint", "onnx": "an ONNX file", "engine": "a TensorRT plan"}
+@dataclass(frozen=True)
+class Mode:
+    """One configuration of a backend that ``bench`` measures: runner options, and the artifact
+    precisions it applies to (empty: every precision the backend runs)."""
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+    for_precisions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """One registry entry."""
+
+    name: str  # "onnxruntime-cpu"
+    family: str  # "onnxruntime": `--backend onnxruntime` picks the first available of the family
+    runs: str  # artifact kind: checkpoint | onnx | engine
+    device: str  # cpu | cuda
+    summary: str
+    runner: str  # "module:Class" in this package, imported only when a runner is created
+    fixed: Mapping[str, Any] = field(default_factory=dict)  # constructor arguments the entry sets
+    options: tuple[str, ...] = ()  # options a user may pass (besides the artifact)
+    auto_rank: int | None = None  # order in which `auto` tries it for its artifact kind; None: never
+    modes: tuple[Mode, ...] = (Mode(),)
+    symmetric_int8_only: bool = False  # TensorRT-based: refuses INT8 graphs with non-zero zero points
+
+    def create(self, artifact: str | os.PathLike[str], **options: Any) -> Backend:
+        module, _, cls = self.runner.partition(":")
+        runner_class = getattr(importlib.import_module(f"{__package__}.{module}"), cls)
+        return runner_class(artifact, **self.fixed, **options)
+
+
+_GPU = ("device_id",)
+_TORCH = ("direction", "precision", "channels_last", "cuda_graphs", "threads")  # one runner class, both devices
+_SPECS = (
+    BackendSpec("torch-cpu", "torch", "checkpoint", "cpu", "PyTorch eager on CPU (the reference)",
+                "torch_runner:TorchBackend", {"device": "cpu"}, _TORCH, auto_rank=1,
+                modes=(Mode({"precision": "fp32"}),)),
+    BackendSpec("torch-cuda", "torch", "checkpoint", "cuda",
+                "PyTorch on CUDA: fp32, or fp16 autocast + channels_last + CUDA graphs",
+                "torch_runner:TorchBackend", {"device": "cuda"}, _TORCH, auto_rank=0,
+                modes=(Mode({"precision": "fp32"}),
+                       Mode({"precision": "fp16", "channels_last": True, "cuda_graphs": True}))),
+    BackendSpec("onnxruntime-cpu", "onnxruntime", "onnx", "cpu", "ONNX Runtime, CPU execution provider",
+                "onnxruntime_runner:OnnxRuntimeBackend", {"provider": "cpu"}, ("threads", "cache_dir"),
+                auto_rank=1),
+    BackendSpec("onnxruntime-cuda", "onnxruntime", "onnx", "cuda", "ONNX Runtime, CUDA execution provider, IO binding",
+                "onnxruntime_runner:OnnxRuntimeBackend", {"provider": "cuda"}, ("cache_dir", *_GPU), auto_rank=0),
+    BackendSpec("onnxruntime-tensorrt", "onnxruntime", "onnx", "cuda",
+                "ONNX Runtime, TensorRT execution provider, IO binding",
+                "onnxruntime_runner:OnnxRuntimeBackend", {"provider": "tensorrt"}, ("cache_dir", *_GPU),
+                symmetric_int8_only=True),
+    BackendSpec("openvino-cpu", "openvino", "onnx", "cpu",
+                "OpenVINO on CPU: fp32, bf16 (precision hint) or int8 (QDQ graphs), latency hint",
+                "openvino_runner:OpenVinoBackend", {}, ("threads", "inference_precision", "cache_dir"),
+                modes=(Mode(), Mode({"inference_precision": "bf16"}, for_precisions=("fp32",)))),
+    BackendSpec("tensorrt", "tensorrt", "engine", "cuda", "TensorRT plan file, execute_async_v3 on torch CUDA buffers",
+                "tensorrt_runner:TensorRTBackend", {}, _GPU, auto_rank=0, symmetric_int8_only=True),
+)  # fmt: skip
+BACKENDS: Mapping[str, BackendSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})
+FAMILIES = tuple(dict.fromkeys(spec.family for spec in _SPECS))
+DEVICES = tuple(dict.fromkeys(spec.device for spec in _SPECS))
+
+
+def backends_in(family: str) -> tuple[str, ...]:
+    """A family's backends in the order ``open_model`` tries them (CUDA first)."""
+    members = [spec for spec in _SPECS if spec.family == family]
+    ranked = sorted(members, key=lambda spec: (spec.auto_rank is None, spec.auto_rank or 0))
+    return tuple(spec.name for spec in ranked)
+
+
+def auto_backends(kind: str) -> tuple[str, ...]:
+    """What ``--backend auto`` tries for an artifact kind, in order."""
+    ranked = sorted((s for s in _SPECS if s.runs == kind and s.auto_rank is not None), key=lambda s: s.auto_rank)
+    return tuple(spec.name for spec in ranked)
+
+
+def backend_groups() -> dict[str, tuple[str, ...]]:
+    """Names that stand for several backends: each family, each device, ``ort`` and ``all``."""
+    groups = {family: tuple(s.name for s in _SPECS if s.family == family) for family in FAMILIES}
+    groups["ort"] = groups["onnxruntime"]
+    groups |= {device: tuple(s.name for s in _SPECS if s.device == device) for device in DEVICES}
+    groups["all"] = tuple(BACKENDS)
+    return groups
 
 
 def artifact_kind(path: str | os.PathLike[str]) -> str:
@@ -34,33 +116,32 @@ def artifact_kind(path: str | os.PathLike[str]) -> str:
         kind = read_sidecar(path).get("kind")
     except MetadataError:
         kind = None
-    if kind == "tensorrt-plan" or str(path).endswith((".plan", ".engine")):
+    if kind == "tensorrt-plan" or str(path).endswith(PLAN_SUFFIXES):
         return "engine"
-    return "onnx" if kind == "onnx" or str(path).endswith(".onnx") else "checkpoint"
+    return "onnx" if kind == "onnx" or str(path).endswith(ONNX_SUFFIX) else "checkpoint"
 
 
 def open_model(path: str | os.PathLike[str], backend: str = "auto", **options: Any) -> Backend:
-    """A runner for a model file: ``backend`` auto picks the first available of its kind's backends
-    (CUDA before CPU); torch / onnxruntime / tensorrt / openvino pick the family; a full name picks exactly.
-    OpenVINO is never picked by auto: ask for it by name."""
+    """A runner for a model file: ``auto`` picks the first available of its kind's backends (CUDA before
+    CPU); a family name (torch, onnxruntime, openvino, tensorrt) the first available of that family; a
+    full name exactly that backend. OpenVINO is never picked by auto: ask for it by name."""
     kind = artifact_kind(path)
-    family = {"torch": "checkpoint", "onnxruntime": "onnx", "tensorrt": "engine", "openvino": "onnx"}
-    if backend in family:
-        if family[backend] != kind:
-            raise BackendError(f"--backend {backend} cannot run {Path(path).name}: it is a {kind} file "
-                               f"({backend} needs {NEEDS[family[backend]]})")  # fmt: skip
-        candidates = ("openvino-cpu",) if backend == "openvino" else ARTIFACT_BACKENDS[kind]
-    elif backend == "auto":
-        candidates = ARTIFACT_BACKENDS[kind]
-    else:
-        runs = BACKENDS.get(backend, ("?",))[0]
+    if backend == "auto":
+        candidates = auto_backends(kind)
+    elif backend in FAMILIES or backend in BACKENDS:
+        candidates = backends_in(backend) if backend in FAMILIES else (backend,)
+        runs = BACKENDS[candidates[0]].runs
         if runs != kind:
-            needs = f" ({backend} needs {NEEDS[runs]})" if runs in NEEDS else ""
-            raise BackendError(f"--backend {backend} cannot run {Path(path).name}: it is a {kind} file{needs}")
-        candidates = (backend,)
+            raise BackendError(f"--backend {backend} cannot run {Path(path).name}: it is a {kind} file "
+                               f"({backend} needs {ARTIFACT_KINDS[runs]})")  # fmt: skip
+    else:
+        raise BackendError(f"unknown backend {backend!r}: use auto, {', '.join(FAMILIES)} or {', '.join(BACKENDS)}")
+    options = {key: value for key, value in options.items() if value is not None}  # None: the runner's default
+    if unknown := sorted(set(options) - {o for name in candidates for o in BACKENDS[name].options}):
+        raise BackendError(f"{backend}: no backend for {Path(path).name} takes option {unknown[0]!r}")
     reasons = []
-    for name in candidates:
-        runner = create_backend(name, path, **options)
+    for name in candidates:  # each gets the options it takes: threads matter on the CPU only
+        runner = create_backend(name, path, **{k: v for k, v in options.items() if k in BACKENDS[name].options})
         status = runner.availability()
         if status.ok:
             return runner
@@ -69,24 +150,13 @@ def open_model(path: str | os.PathLike[str], backend: str = "auto", **options: A
 
 
 def create_backend(name: str, artifact: str | os.PathLike[str], **options: Any) -> Backend:
-    """A runner for ``artifact``. Options: torch ``precision``, ``direction``, ``channels_last``,
-    ``cuda_graphs``, ``threads``; onnxruntime ``threads``, ``cache_dir``; openvino ``threads``,
-    ``inference_precision`` ("fp32" or "bf16", for fp32 files), ``cache_dir`` (compiled-model cache);
-    all GPU backends ``device_id``."""
+    """A runner for ``artifact``. The options each backend takes are listed in its registry entry
+    (``BACKENDS[name].options``): torch ``direction``, ``precision``, ``channels_last``, ``cuda_graphs``,
+    ``threads``; onnxruntime ``threads`` (CPU), ``cache_dir``; openvino ``threads``,
+    ``inference_precision`` ("fp32" or "bf16", for fp32 files), ``cache_dir``; GPU backends ``device_id``."""
     if name not in BACKENDS:
         raise BackendError(f"unknown backend {name!r}: use one of {', '.join(BACKENDS)}")
-    if name.startswith("torch-"):
-        from .torch_runner import TorchBackend
-
-        return TorchBackend(artifact, device=name.split("-", 1)[1], **options)
-    if name.startswith("onnxruntime-"):
-        from .onnxruntime_runner import OnnxRuntimeBackend
-
-        return OnnxRuntimeBackend(artifact, provider=name.split("-", 1)[1], **options)
-    if name == "openvino-cpu":
-        from .openvino_runner import OpenVinoBackend
-
-        return OpenVinoBackend(artifact, **options)
-    from .tensorrt_runner import TensorRTBackend
-
-    return TensorRTBackend(artifact, **options)
+    spec = BACKENDS[name]
+    if unknown := sorted(set(options) - set(spec.options)):
+        raise BackendError(f"{name} takes no option {unknown[0]!r} (its options: {', '.join(spec.options) or 'none'})")
+    return spec.create(artifact, **options)

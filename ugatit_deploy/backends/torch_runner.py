@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from ..checkpoint import open_generator
-from .base import Availability, Backend, BackendError, BackendInfo, check_file
+from .base import Availability, Backend, BackendError, BackendInfo
 
 
 def cuda_unavailable_reason() -> str | None:
@@ -35,12 +36,15 @@ class TorchBackend(Backend):
             raise BackendError(f"torch device must be cpu or cuda, got {device!r}")
         if precision not in ("fp32", "fp16"):
             raise BackendError(f"the torch backend runs fp32 or fp16 (autocast), not {precision!r}")
-        self.checkpoint = check_file(checkpoint, "checkpoint")
+        self.checkpoint = Path(checkpoint)
+        if not self.checkpoint.exists():  # a file, or an official TensorFlow checkpoint's folder
+            raise BackendError(f"checkpoint not found: {self.checkpoint}")
         self.device, self.direction, self.threads = device, direction, threads
         options = {"channels_last": channels_last, "cuda_graphs": cuda_graphs}
         self.info = BackendInfo(f"torch-{device}", precision, self.checkpoint, options)
         self.model: torch.nn.Module | None = None
         self._graphs: dict[tuple[int, ...], tuple[torch.cuda.CUDAGraph, torch.Tensor, torch.Tensor]] = {}
+        self._caller_threads: int | None = None
 
     def availability(self) -> Availability:
         if self.device == "cuda" and (reason := cuda_unavailable_reason()):
@@ -54,7 +58,9 @@ class TorchBackend(Backend):
 
     def load(self) -> None:
         self.require_available()
-        if self.threads:
+        if self.threads:  # torch's thread count is process-wide: hold it only while this runner is loaded
+            if self._caller_threads is None:  # a second load() before close() keeps the caller's count
+                self._caller_threads = torch.get_num_threads()
             torch.set_num_threads(self.threads)
         info, model = open_generator(self.checkpoint, self.direction, self.device)
         self.config = info.config_for(self.direction)
@@ -143,3 +149,6 @@ class TorchBackend(Backend):
     def close(self) -> None:
         self.model = None
         self._graphs.clear()
+        if self._caller_threads is not None:
+            torch.set_num_threads(self._caller_threads)
+            self._caller_threads = None

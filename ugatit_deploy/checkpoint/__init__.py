@@ -1,4 +1,5 @@
-"""Reading and writing checkpoints: official training files and ugatit-deploy generator files."""
+"""Reading and writing checkpoints: official PyTorch training files, ugatit-deploy generator files and the
+official TensorFlow checkpoints (read without TensorFlow)."""
 
 from .formats import (
     DIRECTIONS,
@@ -6,13 +7,17 @@ from .formats import (
     GENERATOR_FILE_VERSION,
     normalize_direction,
     save_generator,
+    save_generators,
 )
 from .loading import (
     OFFICIAL_FORMAT,
+    TF_FORMAT,
     CheckpointInfo,
+    checkpoint_sha256,
     inspect_checkpoint,
     load_generator,
     open_generator,
+    open_generators,
     read_generator_config,
 )
 from .safe_load import read_checkpoint_file
@@ -22,12 +27,16 @@ __all__ = [
     "GENERATOR_FILE_FORMAT",
     "GENERATOR_FILE_VERSION",
     "OFFICIAL_FORMAT",
+    "TF_FORMAT",
     "CheckpointInfo",
+    "checkpoint_sha256",
     "inspect_checkpoint",
     "load_generator",
     "normalize_direction",
     "open_generator",
+    "open_generators",
     "read_checkpoint_file",
     "read_generator_config",
     "save_generator",
+    "save_generators",
 ]

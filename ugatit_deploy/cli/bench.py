@@ -4,27 +4,33 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .options import checkpoint_options, keep_fp_option, resolve_checkpoint
+from ..backends import BACKENDS, backend_groups
+from ..gates import Gate
+from ..precisions import EXPORT_PRECISIONS, PRECISIONS
+from .options import checkpoint_options, gate_option, keep_fp_option, resolve_checkpoint
 
-BACKEND_CHOICES = ("torch-cpu", "torch-cuda", "onnxruntime-cpu", "onnxruntime-cuda", "onnxruntime-tensorrt",
-                   "openvino-cpu", "tensorrt")  # fmt: skip
+if TYPE_CHECKING:
+    from ..export.int8_options import KeepFp
+
 EXIT_GATE_FAILED = 3
 
 
+def _group_names() -> tuple[str, ...]:
+    """The names that stand for several backends (a group named like a backend is that backend)."""
+    return tuple(group for group in backend_groups() if group not in BACKENDS)
+
+
 def _backends(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
-    aliases = {"torch": ("torch-cpu", "torch-cuda"), "ort": BACKEND_CHOICES[2:5], "onnxruntime": BACKEND_CHOICES[2:5],
-               "openvino": ("openvino-cpu",), "cpu": ("torch-cpu", "onnxruntime-cpu", "openvino-cpu"),
-               "all": BACKEND_CHOICES}  # fmt: skip
+    groups = backend_groups()
     chosen: list[str] = []
     for item in (v.strip().lower() for v in value.split(",") if v.strip()):
-        names = aliases.get(item, (item,))
-        for name in names:
-            if name not in BACKEND_CHOICES:
-                choices = ", ".join(BACKEND_CHOICES)
-                raise click.BadParameter(f"{name!r}: use {choices}, or torch, ort, openvino, cpu, all")
+        for name in (item,) if item in BACKENDS else groups.get(item, (item,)):
+            if name not in BACKENDS:
+                raise click.BadParameter(f"{name!r}: use {', '.join(BACKENDS)}, or {', '.join(_group_names())}")
             if name not in chosen:
                 chosen.append(name)
     if not chosen:
@@ -55,33 +61,46 @@ def command_line(ctx: click.Context) -> str:
             if param.is_flag:
                 parts.append(param.opts[0])
             elif isinstance(value, dict):  # --gate, parsed into Gates
-                spec = (f"{p}:" + "+".join(f"{k}={v:g}" for k, v in g.describe().items()) for p, g in value.items())
-                parts += [param.opts[0], ",".join(spec)]
+                parts += [param.opts[0], ",".join(gate.spec(precision) for precision, gate in value.items())]
             else:
                 parts += [param.opts[0], ",".join(map(str, value)) if isinstance(value, tuple) else str(value)]
     return shlex.join(parts)
 
 
-def _gates(_ctx: click.Context, _param: click.Parameter, value: str | None):
-    if value is None:
-        return {}
-    from ..parity import GateError, parse_gates
-
-    try:
-        return parse_gates(value)
-    except GateError as exc:
-        raise click.BadParameter(str(exc)) from None
+def _backends_help() -> str:
+    groups = backend_groups()
+    cpu = ", ".join(groups.get("cpu", ()))
+    return (f"Comma-separated: {', '.join(BACKENDS)}; or a group: {', '.join(_group_names())} (cpu: {cpu}, each "
+            "with its modes on each ONNX file).")  # fmt: skip
 
 
-@click.command("bench")
+_DEFAULT_GATES = "; ".join(p.gate.spec(p.name) for p in PRECISIONS)
+_HELP = f"""Benchmark every backend against the PyTorch FP32 reference: parity and latency.
+
+    For each backend x precision x batch: parity on real images (max / mean / p99 abs error, PSNR and
+    SSIM with data_range 2, % of uint8 pixels that change, NaN/Inf), then latency after warm-up (p50,
+    p90, p99, mean, std per batch and per image, images/s, peak RSS and GPU memory), and the share of
+    the machine's measured matmul peak. Backends missing here (no GPU, no TensorRT) are listed with
+    the reason. Without --gate the exit code is 0 whatever the parity; the table still marks
+    failed-parity against each precision's default gate ({_DEFAULT_GATES}).
+
+    \b
+    Examples:
+      ugatit-deploy bench                                   # the demo model, every backend
+      ugatit-deploy bench --ckpt run.pt --size 256 --batch 1,8 --threads 2 --out bench/
+      ugatit-deploy bench --onnx m_fp32.onnx --onnx m_int8.onnx --backends cpu --gate fp32:maxabs=1e-4,int8:psnr=30
+    """
+
+
+@click.command("bench", help=_HELP)
 @checkpoint_options("The reference checkpoint (official or ugatit-deploy).")
 @click.option(
     "--onnx",
     "onnx_files",
     multiple=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="ONNX file(s) from `ugatit-deploy export` (repeat). Default: export fp32, fp16, int8 and "
-    "int8-cpu into OUT/onnx first.",
+    help="ONNX file(s) from `ugatit-deploy export` (repeat). Default: export "
+    f"{', '.join(EXPORT_PRECISIONS)} into OUT/onnx first.",
 )
 @click.option(
     "--engine",
@@ -91,15 +110,8 @@ def _gates(_ctx: click.Context, _param: click.Parameter, value: str | None):
     help="TensorRT plan(s) from `ugatit-deploy build` (repeat). Default: build them when TensorRT "
     "and a GPU are present.",
 )
-@click.option(
-    "--backends",
-    default="all",
-    show_default=True,
-    callback=_backends,
-    metavar="LIST",
-    help=f"Comma-separated: {', '.join(BACKEND_CHOICES)}; or torch, ort, openvino, cpu (every CPU mode: "
-    "torch FP32, ONNX Runtime and OpenVINO on each ONNX file, OpenVINO BF16), all.",
-)
+@click.option("--backends", default="all", show_default=True, callback=_backends, metavar="LIST",
+              help=_backends_help())  # fmt: skip
 @click.option(
     "--images",
     type=click.Path(path_type=Path, file_okay=False),
@@ -127,7 +139,8 @@ def _gates(_ctx: click.Context, _param: click.Parameter, value: str | None):
     help="Time every backend this many times in turn (round-robin) and pool the samples: on a machine "
     "whose speed drifts, side-by-side ratios then compare like with like.",
 )
-@click.option("--threads", type=int, default=None, help="CPU threads for torch and ONNX Runtime. Default: all.")
+@click.option("--threads", type=int, default=None, help="CPU threads of each CPU runner and of the matmul peak. "
+              "Default: all.")  # fmt: skip
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -135,41 +148,21 @@ def _gates(_ctx: click.Context, _param: click.Parameter, value: str | None):
     show_default=True,
     help="Folder for results.json, results.csv, report.md, latency.png, grid.png.",
 )
-@click.option(
-    "--gate",
-    "gates",
-    default=None,
-    callback=_gates,
-    metavar="SPEC",
-    help="Fail (exit 3) when a listed precision misses its threshold, e.g. "
-    "fp32:maxabs=1e-4,fp16:psnr=50,int8:psnr=30 (metrics: maxabs, psnr, ssim; join with +).",
-)
+@gate_option("Fail (exit 3) when a listed precision misses its gate:")
 def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...], engines: tuple[Path, ...],
                   backends: tuple[str, ...], images: Path | None, batches: tuple[int, ...], size: int | None,
-                  keep_fp: int | str | tuple[str, ...], warmup: int, iters: int, rounds: int, threads: int | None,
-                  out: Path, gates: dict) -> None:  # fmt: skip
-    """Benchmark every backend against the PyTorch FP32 reference: parity and latency.
-
-    For each backend x precision x batch: parity on real images (max / mean / p99 abs error, PSNR and
-    SSIM with data_range 2, % of uint8 pixels that change, NaN/Inf), then latency after warm-up (p50,
-    p90, p99, mean, std per batch and per image, images/s, peak RSS and GPU memory), and the share of
-    the machine's measured matmul peak. Backends missing here (no GPU, no TensorRT) are listed with
-    the reason. Without --gate the exit code is 0 whatever the parity; the table still marks
-    failed-parity against the default thresholds (fp32 max abs 1e-3; fp16 PSNR 50 dB; int8 30 dB).
-
-    \b
-    Examples:
-      ugatit-deploy bench                                   # the demo model, every backend
-      ugatit-deploy bench --ckpt run.pt --size 256 --batch 1,8 --threads 2 --out bench/
-      ugatit-deploy bench --onnx m_fp32.onnx --onnx m_int8.onnx --backends cpu --gate fp32:maxabs=1e-4,int8:psnr=30
-    """
+                  keep_fp: KeepFp, warmup: int, iters: int, rounds: int, threads: int | None, out: Path,
+                  gates: dict[str, Gate]) -> None:  # fmt: skip
+    """The bench command (its help is ``_HELP``)."""
     from ..benchmarks.report import format_table
     from ..benchmarks.suite import BenchSettings, run_bench, write_outputs
+    from ..export.int8_options import Int8Options
 
     checkpoint = resolve_checkpoint(ckpt)
     settings = BenchSettings(checkpoint=checkpoint, direction=direction, onnx=onnx_files, engines=engines,
                              backends=backends, images=images, batches=batches, size=size, warmup=warmup,
-                             iters=iters, rounds=rounds, threads=threads, out=out, gates=gates, keep_fp=keep_fp,
+                             iters=iters, rounds=rounds, threads=threads, out=out, gates=gates,
+                             int8=Int8Options(keep_fp=keep_fp),
                              command=command_line(click.get_current_context()))  # fmt: skip
     run = run_bench(settings, log=click.echo)
     files = write_outputs(run, out)

@@ -74,11 +74,11 @@ def build_command(onnx_path: Path, engine: Path | None, batch: tuple[int, int, i
       ugatit-deploy build --onnx exports/model_a2b_int8.onnx --shape 256x256,512x512,1024x1024
       ugatit-deploy build --onnx exports/model_a2b_fp16.onnx --dry-run     # the trtexec line for a Jetson
     """
+    from ..artifacts import engine_path
     from ..export.tensorrt_build import (
         BuildOptions,
         assumed_version,
         build_engine,
-        engine_path_for,
         make_profile,
         onnx_record,
         parse_sizes,
@@ -94,7 +94,7 @@ def build_command(onnx_path: Path, engine: Path | None, batch: tuple[int, int, i
             raise click.ClickException(f"ONNX file not found: {onnx_path}")
         record = onnx_record(onnx_path)
         profile = make_profile(record, options)
-        target = engine_path_for(onnx_path, engine)
+        target = engine_path(onnx_path, engine)
         click.echo(trtexec_command(onnx_path, target, profile, options, record["precision"], assumed_version()))
         return
     result = build_engine(onnx_path, engine, options, log=click.echo)

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import math
 import shlex
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..assets import default_model_path
+from ..benchmarks.records import OK
+
+if TYPE_CHECKING:
+    from ..benchmarks.plan import Case
+    from ..benchmarks.records import BenchRecord
 
 
-def _fastest_passing(results: dict, out: Path) -> tuple[Path, str, dict] | None:
-    """(model file, backend, options) of the fastest batch-1 record that passed its parity gate."""
-    passing = [r for r in results["records"] if r["status"] == "ok" and r["batch"] == 1 and r["latency"]]
-    if not passing:
-        return None
-    best = min(passing, key=lambda r: r["latency"]["ms_per_image"]["p50"])
-    model = default_model_path() if best["backend"].startswith("torch") else out / "onnx" / best["artifact"]
-    options = {"inference_precision": "bf16"} if best["precision"] == "bf16" else {}
-    return model, best["backend"], options
+def fastest_passing(records: Sequence[BenchRecord], cases: Mapping[str, Case]) -> Case | None:
+    """The case (backend, model file, runner options) of the fastest batch-1 record (ms per image, p50)
+    that passed its parity gate; ``cases`` maps runner labels to the cases measured under them."""
+    passing = [r for r in records if r.status == OK and r.batch == 1 and r.latency is not None and r.label in cases]
+    best = min(passing, key=lambda r: r.latency.ms_per_image.p50 if r.latency else math.inf, default=None)
+    return cases[best.label] if best is not None else None
 
 
 @click.command("demo")
@@ -38,31 +43,34 @@ def demo_command(out: Path, iters: int) -> None:
     from PIL import Image
     from tqdm import tqdm
 
-    from ..backends import open_model
+    from ..backends import BACKENDS, open_model
     from ..benchmarks.report import format_table
     from ..benchmarks.suite import BenchSettings, run_bench, write_outputs
+    from ..export.int8_options import Int8Options, KeepFp
+    from ..gates import FAST_PATH_GATE
     from ..inference import translate_files
-    from ..parity import FAST_PATH_GATE, to_uint8
+    from ..parity import to_uint8
+    from ..precisions import LOSSY_PRECISIONS
 
     command = shlex.join(["ugatit-deploy", "demo", "--out", str(out), "--iters", str(iters)])
     # Lossy modes (fp16, bf16, int8) must produce images a viewer cannot tell from FP32 to be chosen; the
     # INT8 exports keep the fewest sensitive layers in float that make them so (--keep-fp auto).
-    lossy = {precision: FAST_PATH_GATE for precision in ("fp16", "bf16", "int8", "int8-cpu")}
+    lossy = {precision: FAST_PATH_GATE for precision in LOSSY_PRECISIONS}
     settings = BenchSettings(checkpoint=default_model_path(), out=out, batches=(1, 8), warmup=5, iters=iters,
-                             command=command, gates=lossy, keep_fp="auto")  # fmt: skip
+                             command=command, gates=lossy, int8=Int8Options(keep_fp=KeepFp(auto=True)))  # fmt: skip
     run = run_bench(settings, log=click.echo)
     files = write_outputs(run, out)
     inputs = out / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
-    for name, image in zip(run.results["inputs"]["names"], to_uint8(run.inputs).transpose(0, 2, 3, 1), strict=True):
+    for name, image in zip(run.results.inputs.names, to_uint8(run.inputs).transpose(0, 2, 3, 1), strict=True):
         Image.fromarray(image).save(inputs / f"{Path(name).stem}.png")
     click.echo("")
     click.echo(format_table(run.results))
-    chosen = _fastest_passing(run.results, out)
-    if chosen is not None:
-        model, backend, options = chosen
-        with open_model(model, backend, **options) as runner:
-            translate_files(runner, [inputs], out / "translated", heatmap=backend.startswith("torch"),
+    chosen = fastest_passing(run.results.records, run.cases)
+    if chosen is not None and chosen.artifact is not None:
+        heatmap = BACKENDS[chosen.backend].runs == "checkpoint"  # the CAM heatmap comes with the checkpoint
+        with open_model(chosen.artifact, chosen.backend, **chosen.options) as runner:
+            translate_files(runner, [inputs], out / "translated", heatmap=heatmap,
                             progress=lambda jobs: tqdm(jobs, desc="translating", unit="img"))  # fmt: skip
         click.echo(f"\ntranslated the demo images with {runner.info.label} (fastest passing backend): "
                    f"{out / 'translated'}")  # fmt: skip

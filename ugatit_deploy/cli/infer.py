@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..assets import default_model_path
+from ..backends.registry import BACKENDS, FAMILIES
 
 
 @click.command("infer")
@@ -35,24 +36,12 @@ from ..assets import default_model_path
     "--backend",
     default="auto",
     show_default=True,
-    type=click.Choice(
-        [
-            "auto",
-            "torch",
-            "onnxruntime",
-            "tensorrt",
-            "torch-cpu",
-            "torch-cuda",
-            "onnxruntime-cpu",
-            "onnxruntime-cuda",
-            "onnxruntime-tensorrt",
-            "openvino",
-            "openvino-cpu",
-        ]
-    ),
-    help="auto: the model file's own kind, on CUDA when available, else CPU. openvino: an ONNX file as it "
-    "is; a checkpoint through the CPU fast path (the fastest OpenVINO mode whose images reach PSNR >= 35 dB "
-    "and SSIM >= 0.98 against FP32: INT8, else BF16, else FP32; exported once into ~/.cache/ugatit-deploy).",
+    type=click.Choice(list(dict.fromkeys(["auto", *FAMILIES, *BACKENDS]))),
+    help="auto: the model file's own kind, on CUDA when available, else CPU; a family "
+    f"({', '.join(FAMILIES)}): its first available backend; or one backend ({', '.join(BACKENDS)}). "
+    "openvino on a checkpoint takes the CPU fast path (the fastest OpenVINO mode whose images reach "
+    "PSNR >= 35 dB and SSIM >= 0.98 against FP32: INT8, else BF16, else FP32; exported once into "
+    "~/.cache/ugatit-deploy).",
 )
 @click.option("--batch", default=1, show_default=True, help="Images per run.")
 @click.option("--keep-size", is_flag=True, help="Resize each output back to its input's size and aspect.")
@@ -81,8 +70,7 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
     if not path.is_file():
         raise click.BadParameter(f"{path}: no such file", param_hint="--model")
     kind = artifact_kind(path)
-    options = {"checkpoint": {"direction": direction, "threads": threads}, "onnx": {"threads": threads},
-               "engine": {}}[kind]  # fmt: skip
+    options = {"direction": direction, "threads": threads} if kind == "checkpoint" else {"threads": threads}
     if kind == "checkpoint" and backend.startswith("openvino"):
         from ..fast_path import cpu_fast_path
 

@@ -11,11 +11,12 @@ import click
 from ..assets import default_model_path
 from ..checkpoint import (
     GENERATOR_FILE_FORMAT,
+    TF_FORMAT,
     CheckpointInfo,
     inspect_checkpoint,
     normalize_direction,
 )
-from ..model.config import GeneratorConfig
+from ..model.config import TENSORFLOW, GeneratorConfig
 from ..model.cost import count_macs, count_parameters
 
 
@@ -49,9 +50,10 @@ def _size_note(config: GeneratorConfig, info: CheckpointInfo) -> str:
 
 
 def _print_human(record: dict, info: CheckpointInfo) -> None:
+    formats = {TF_FORMAT: "tensorflow (taki0112/UGATIT checkpoint, read without TensorFlow)"}
     rows = [
         ("checkpoint", record["path"]),
-        ("format", record["format"]),
+        ("format", formats.get(record["format"], record["format"])),
         ("file size", f"{record['file_size_bytes'] / 1e6:.2f} MB"),
         ("directions", ", ".join(record["directions"])),
     ]
@@ -67,6 +69,9 @@ def _print_human(record: dict, info: CheckpointInfo) -> None:
         click.echo(f"\n{direction} generator")
         kind = "light" if gen["light"] else "full"
         click.echo(f"  {'architecture':<14}{kind}, ngf {gen['ngf']}, n_blocks {gen['n_blocks']}")
+        if config.variant == TENSORFLOW:
+            smoothing = "on (rho mixed as clip(rho - 0.1, 0, 1))" if config.smoothing else "off"
+            click.echo(f"  {'variant':<14}tensorflow (taki0112/UGATIT): biased AdaLIN/LIN, smoothing {smoothing}")
         click.echo(f"  {'img_size':<14}{gen['img_size']} ({_size_note(config, info)})")
         click.echo(f"  {'parameters':<14}{gen['parameters']:,}")
         size = gen["img_size"]
@@ -78,8 +83,8 @@ def _print_human(record: dict, info: CheckpointInfo) -> None:
     "--ckpt",
     type=click.Path(dir_okay=True, path_type=Path),
     default=None,
-    help="Official training checkpoint (genA2B, genB2A, disGA, ...) or ugatit-deploy generator file. "
-    "Default: the built-in demo model.",
+    help="Official PyTorch training checkpoint (genA2B, genB2A, disGA, ...), official TensorFlow checkpoint "
+    "(its folder, state file or prefix) or ugatit-deploy generator file. Default: the built-in demo model.",
 )
 @click.option(
     "--direction",
@@ -99,6 +104,7 @@ def info_command(ckpt: Path | None, direction: str | None, as_json: bool) -> Non
       ugatit-deploy info
       ugatit-deploy info --ckpt results/selfie2anime/model/selfie2anime_params_1000000.pt
       ugatit-deploy info --ckpt generator.pt --json
+      ugatit-deploy info --ckpt checkpoint/UGATIT_light_selfie2anime_lsgan_4resblock_6dis_1_1_10_10_1000_sn_smoothing
     """
     path = ckpt if ckpt is not None else default_model_path()
     checkpoint = inspect_checkpoint(path)
@@ -107,8 +113,10 @@ def info_command(ckpt: Path | None, direction: str | None, as_json: bool) -> Non
         checkpoint = replace(checkpoint, generators={normalize_direction(direction): config})
     record = describe(checkpoint)
     if as_json:
-        click.echo(json.dumps(record, indent=2, sort_keys=False))
+        click.echo(json.dumps({**record, "notes": list(checkpoint.notes)}, indent=2, sort_keys=False))
     else:
         if ckpt is None:
             click.echo("(no --ckpt given: describing the built-in demo model)\n")
+        for note in checkpoint.notes:
+            click.echo(f"note: {note}")
         _print_human(record, checkpoint)

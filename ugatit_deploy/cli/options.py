@@ -1,4 +1,5 @@
-"""Options several commands share, defined once: the checkpoint and direction, INT8 calibration, --keep-fp."""
+"""Options several commands share, defined once: the checkpoint and direction, INT8 calibration, --keep-fp,
+--gate."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from typing import Any
 import click
 
 from ..assets import default_model_path
+from ..errors import UgatitDeployError
+from ..export.int8_options import DEFAULT_CALIB_IMAGES, Int8Options, KeepFp
+from ..gates import Gate, GateError, parse_gates
+from ..precisions import PRECISIONS
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -19,8 +24,9 @@ def checkpoint_options(help_text: str, direction_help: str | None = None) -> Dec
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         command = click.option("--direction", default="a2b", show_default=True, metavar="a2b|b2a",
                                help=direction_help)(command)  # fmt: skip
-        return click.option("--ckpt", type=click.Path(path_type=Path, dir_okay=False), default=None,
-                            help=f"{help_text} Default: the built-in demo model.")(command)  # fmt: skip
+        return click.option("--ckpt", type=click.Path(path_type=Path), default=None,
+                            help=f"{help_text} An official TensorFlow checkpoint folder works too. "
+                            "Default: the built-in demo model.")(command)  # fmt: skip
 
     return decorate
 
@@ -28,7 +34,7 @@ def checkpoint_options(help_text: str, direction_help: str | None = None) -> Dec
 def resolve_checkpoint(ckpt: Path | None) -> Path:
     """``--ckpt``, or the built-in demo model; a usage error (exit 2) when the file does not exist."""
     checkpoint = ckpt or default_model_path()
-    if not checkpoint.is_file():
+    if not checkpoint.exists():
         raise click.BadParameter(f"{checkpoint}: no such file", param_hint="--ckpt")
     return checkpoint
 
@@ -37,7 +43,7 @@ def calibration_options(what: str) -> Decorator:
     """``--calib DIR`` and ``--calib-images N``, as the INT8 export takes them."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        command = click.option("--calib-images", default=64, show_default=True,
+        command = click.option("--calib-images", default=DEFAULT_CALIB_IMAGES, show_default=True,
                                help="Use at most N calibration images.")(command)  # fmt: skip
         return click.option("--calib", type=click.Path(path_type=Path), default=None,
                             help=f"Image folder for {what}. Default: the training test split if the file "
@@ -46,19 +52,40 @@ def calibration_options(what: str) -> Decorator:
     return decorate
 
 
-def _parse_keep_fp(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | str | tuple[str, ...]:
-    if value is None:
-        return ()
-    if value.strip().lower() == "auto":
-        return "auto"
-    if value.strip().isdigit():
-        return int(value)
-    names = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
-    if not names:
-        raise click.BadParameter("expected a count or layer names, e.g. 3 or UpBlock2.2,DownBlock.9")
-    return names
+def _parse_keep_fp(_ctx: click.Context, _param: click.Parameter, value: str | None) -> KeepFp:
+    try:
+        return KeepFp.parse(value)
+    except UgatitDeployError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--keep-fp: ")) from None
 
 
 def keep_fp_option(help_text: str) -> Decorator:
-    """``--keep-fp auto|N|LAYERS``: INT8 convolutions to leave in float (see ``export_checkpoint``)."""
+    """``--keep-fp auto|N|LAYERS``, parsed into a ``KeepFp`` (see ``Int8Options``)."""
     return click.option("--keep-fp", default=None, callback=_parse_keep_fp, metavar="auto|N|LAYERS", help=help_text)
+
+
+def int8_options(calib: Path | None, calib_images: int, keep_fp: KeepFp) -> Int8Options:
+    """The INT8 flags as one value (a usage error, exit 2, when they do not make sense)."""
+    try:
+        return Int8Options(calib, calib_images, keep_fp)
+    except UgatitDeployError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def gate_option(what: str) -> Decorator:
+    """``--gate SPEC``: move parity thresholds per precision (the same syntax for export and bench)."""
+    defaults = ", ".join(p.gate.spec(p.name) for p in PRECISIONS)
+    return click.option(
+        "--gate", "gates", default=None, callback=_parse_gates, metavar="SPEC",
+        help=f"{what} PREC:METRIC=VALUE[+METRIC=VALUE], comma-separated; metrics maxabs, psnr, ssim, aux. "
+        f"Moves only the metrics named; the others keep their defaults: {defaults}.",
+    )  # fmt: skip
+
+
+def _parse_gates(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dict[str, Gate]:
+    if value is None:
+        return {}
+    try:
+        return parse_gates(value)
+    except GateError as exc:
+        raise click.BadParameter(str(exc)) from None

@@ -8,17 +8,19 @@ from pathlib import Path
 
 import click
 
-from .options import calibration_options, checkpoint_options, resolve_checkpoint
+from ..export.int8_options import KeepFp
+from ..precisions import INT8_PRECISIONS, PRECISIONS
+from .options import calibration_options, checkpoint_options, int8_options, resolve_checkpoint
 
 
 @click.command("sensitivity")
 @checkpoint_options("Official training checkpoint or ugatit-deploy generator file.")
 @click.option(
     "--variant",
-    type=click.Choice(["int8-cpu", "int8"]),
+    type=click.Choice(INT8_PRECISIONS),
     default="int8-cpu",
     show_default=True,
-    help="int8-cpu: uint8 activations (ONNX Runtime / OpenVINO on x86); int8: symmetric (TensorRT).",
+    help="; ".join(f"{p.name}: {p.summary}" for p in PRECISIONS if p.int8) + ".",
 )
 @calibration_options("calibration (and the held-out images)")
 @click.option(
@@ -54,9 +56,10 @@ def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: 
     from ..reference_images import photo_variants
 
     checkpoint = resolve_checkpoint(ckpt)
+    int8 = int8_options(calib, calib_images, KeepFp())
     info, generator = open_generator(checkpoint, direction)
     size = info.config_for(direction).img_size
-    calibration = calibration_set(calib, calib_images, info.metadata, direction, size)
+    calibration = calibration_set(int8.calib, int8.calib_images, info.metadata, direction, size)
     model = export_graph(generator, replace(GraphOptions(), adailn="function"))
     click.echo(f"calibration: {calibration.source}")
     results = sensitivity_of_generator(

@@ -17,6 +17,15 @@ from .normalization import ILN, AdaILN
 N_DOWNSAMPLING = 2  # the encoder halves H and W twice: the bottleneck is H/4 x W/4
 
 
+def check_input_size(x: torch.Tensor, light: bool, img_size: int) -> None:
+    """A full model's MLP reads the flattened bottleneck: it only takes its own img_size."""
+    if not light and tuple(x.shape[2:]) != (img_size, img_size):
+        raise ValueError(
+            f"a full (non-light) generator built for {img_size} px only takes "
+            f"{img_size}x{img_size} inputs, got {x.shape[2]}x{x.shape[3]}"
+        )
+
+
 class ResnetBlock(nn.Module):
     """Encoder residual block: (pad, conv3x3, IN, ReLU, pad, conv3x3, IN) + identity; no ReLU after."""
 
@@ -68,6 +77,8 @@ class ResnetGenerator(nn.Module):
     ``forward(x)`` takes B x 3 x H x W in [-1, 1] and returns ``(image, cam_logit, heatmap)``:
     B x 3 x H x W (tanh), B x 2 (gap, gmp) and B x 1 x H/4 x W/4.
     """
+
+    variant = "pytorch"  # the official PyTorch code's generator (``TFResnetGenerator``: "tensorflow")
 
     def __init__(
         self,
@@ -151,11 +162,7 @@ class ResnetGenerator(nn.Module):
         return [getattr(self, f"UpBlock1_{i}") for i in range(1, self.n_blocks + 1)]
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        if not self.light and tuple(x.shape[2:]) != (self.img_size, self.img_size):
-            raise ValueError(
-                f"a full (non-light) generator built for {self.img_size} px only takes "
-                f"{self.img_size}x{self.img_size} inputs, got {x.shape[2]}x{x.shape[3]}"
-            )
+        check_input_size(x, self.light, self.img_size)
         x = self.DownBlock(x)
 
         # CAM re-weights the channels with the logit layers' own weight vectors.

@@ -13,18 +13,19 @@ from torch import nn
 EPS = 1e-5
 
 
-def instance_layer_mix(x: torch.Tensor, rho: torch.Tensor, eps: float = EPS) -> torch.Tensor:
-    """``rho * IN(x) + (1 - rho) * LN(x)`` with unbiased variances; x is B x C x H x W, rho 1 x C x 1 x 1.
+def instance_layer_mix(x: torch.Tensor, rho: torch.Tensor, eps: float = EPS, unbiased: bool = True) -> torch.Tensor:
+    """``rho * IN(x) + (1 - rho) * LN(x)``; x is B x C x H x W, rho 1 x C x 1 x 1. Unbiased variances, as
+    the official PyTorch code; ``unbiased=False`` for the official TensorFlow code's (``tf.nn.moments``).
 
     Half-precision inputs (bf16 autocast) are normalised in float32: their statistics would overflow
     or lose precision. Float32 and float64 inputs are computed as they are.
     """
     if x.dtype in (torch.float16, torch.bfloat16):
-        return instance_layer_mix(x.float(), rho.float(), eps).to(x.dtype)
+        return instance_layer_mix(x.float(), rho.float(), eps, unbiased).to(x.dtype)
     in_mean = x.mean(dim=(2, 3), keepdim=True)
-    in_var = x.var(dim=(2, 3), keepdim=True)
+    in_var = x.var(dim=(2, 3), keepdim=True, unbiased=unbiased)
     ln_mean = x.mean(dim=(1, 2, 3), keepdim=True)
-    ln_var = x.var(dim=(1, 2, 3), keepdim=True)
+    ln_var = x.var(dim=(1, 2, 3), keepdim=True, unbiased=unbiased)
     x_in = (x - in_mean) / torch.sqrt(in_var + eps)
     x_ln = (x - ln_mean) / torch.sqrt(ln_var + eps)
     return rho * x_in + (1 - rho) * x_ln
@@ -36,18 +37,26 @@ class AdaILN(nn.Module):
     Owns one parameter, ``rho`` (1 x C x 1 x 1, initialised to 0.9).
     """
 
+    unbiased = True  # the official PyTorch code's torch.var default
+
     def __init__(self, num_features: int, eps: float = EPS) -> None:
         super().__init__()
         self.eps = eps
         self.rho = nn.Parameter(torch.full((1, num_features, 1, 1), 0.9))
 
+    def effective_rho(self) -> torch.Tensor:
+        """The rho the forward pass mixes with."""
+        return self.rho
+
     def forward(self, x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
-        mixed = instance_layer_mix(x, self.rho, self.eps)
+        mixed = instance_layer_mix(x, self.effective_rho(), self.eps, self.unbiased)
         return mixed * gamma[:, :, None, None] + beta[:, :, None, None]
 
 
 class ILN(nn.Module):
     """Instance-layer normalization with its own affine: ``rho`` (init 0), ``gamma`` (1), ``beta`` (0)."""
+
+    unbiased = True
 
     def __init__(self, num_features: int, eps: float = EPS) -> None:
         super().__init__()
@@ -57,7 +66,7 @@ class ILN(nn.Module):
         self.beta = nn.Parameter(torch.zeros(1, num_features, 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return instance_layer_mix(x, self.rho, self.eps) * self.gamma + self.beta
+        return instance_layer_mix(x, self.rho, self.eps, self.unbiased) * self.gamma + self.beta
 
 
 class RhoClipper:

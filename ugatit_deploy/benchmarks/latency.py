@@ -13,30 +13,31 @@ from collections.abc import Callable
 import numpy as np
 
 from ..backends import Backend
+from .records import Latency, Stats
 
 
 def _percentile(values: np.ndarray, q: float) -> float:
     return float(np.percentile(values, q))
 
 
-def summarize(samples_ms: list[float], batch: int) -> dict:
+def summarize(samples_ms: list[float], batch: int) -> Latency:
     """ms per batch and per image (p50, p90, p99, mean, std, min) and throughput."""
     values = np.asarray(samples_ms, dtype=np.float64)
-    per_batch = {
-        "p50": _percentile(values, 50),
-        "p90": _percentile(values, 90),
-        "p99": _percentile(values, 99),
-        "mean": float(values.mean()),
-        "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-        "min": float(values.min()),
-    }
-    return {
-        "ms_per_batch": per_batch,
-        "ms_per_image": {k: v / batch for k, v in per_batch.items()},
-        "images_per_s": batch * 1000.0 / per_batch["p50"],
-        "iters": len(values),
-        "samples_ms": [round(v, 4) for v in samples_ms],
-    }
+    per_batch = Stats(
+        p50=_percentile(values, 50),
+        p90=_percentile(values, 90),
+        p99=_percentile(values, 99),
+        mean=float(values.mean()),
+        std=float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+        min=float(values.min()),
+    )
+    return Latency(
+        ms_per_batch=per_batch,
+        ms_per_image=per_batch.divided_by(batch),
+        images_per_s=batch * 1000.0 / per_batch.p50,
+        iters=len(values),
+        samples_ms=[round(v, 4) for v in samples_ms],
+    )
 
 
 def reset_peak_rss() -> bool:
@@ -68,7 +69,7 @@ def measure_latency(
     iters: int = 20,
     clock: Callable[[], float] = time.perf_counter,
     progress: Callable[[], None] | None = None,
-) -> dict:
+) -> Latency:
     """Time ``iters`` runs of a loaded backend on one batch after ``warmup`` untimed runs."""
     staged = backend.stage(images)
     backend.synchronize()

@@ -12,7 +12,7 @@ import warnings
 
 import onnx
 
-FP32_OPS = ("InstanceNormalization", "LayerNormalization", "AdaILN", "ILN")
+FP32_OPS = ("InstanceNormalization", "LayerNormalization", "AdaILN", "ILN", "AdaLIN", "LIN")
 
 
 def convert_to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:

@@ -3,33 +3,37 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import onnx
 
-from ..checkpoint import open_generator
-from ..fileio import atomic_output, file_sha256
-from ..metadata import describe_file, new_record, to_onnx_props, write_sidecar
-from ..parity import FAST_PATH_GATE, Gate
+from ..artifacts import onnx_path
+from ..checkpoint import checkpoint_sha256, open_generator
+from ..fileio import atomic_output
+from ..gates import FAST_PATH_GATE, Gate, gates_with
+from ..metadata import describe_file, new_record, preprocessing_for, to_onnx_props, write_sidecar
+from ..onnx_contract import inline_norms
+from ..precisions import EXPORT_PRECISIONS, INT8_PRECISIONS
 from ..reference_images import photo_variants, reference_batch
 from .fp16 import convert_to_fp16
-from .int8 import VARIANTS, CalibrationSet, calibration_set, conv_layers, float_layers, quantize
-from .onnx_graph import ExportError, GraphOptions, dim_names, export_graph, inline_norms
+from .int8 import CalibrationSet, calibration_set, conv_layers, float_layers, quantize
+from .int8_options import Int8Options, KeepFp
+from .onnx_graph import ExportError, GraphOptions, dim_names, export_graph
 from .validate import check_graph, extreme_inputs, ort_session, validate_against_torch
 
-PRECISIONS = ("fp32", "fp16", "int8", "int8-cpu")
+PRECISIONS = EXPORT_PRECISIONS
 
 
-def artifact_paths(out: Path, stem: str, direction: str, precisions: Sequence[str]) -> dict[str, Path]:
-    """Where each precision goes: ``out`` itself if it names one .onnx file, else ``out/<stem>_<dir>_<p>.onnx``."""
+def artifact_paths(out: Path, checkpoint: Path, direction: str, precisions: Sequence[str]) -> dict[str, Path]:
+    """Where each precision goes: ``out`` itself if it names one .onnx file, else ``artifacts.onnx_path``."""
     if out.suffix == ".onnx":
         if len(precisions) > 1:
             raise ExportError(f"--out {out} names one file, but {len(precisions)} precisions were asked: give a folder")
         return {precisions[0]: out}
-    return {p: out / f"{stem}_{direction}_{p}.onnx" for p in precisions}
+    return {p: onnx_path(out, checkpoint, direction, p) for p in precisions}
 
 
 # --keep-fp auto chooses on held-out images and on the photos turned by 90 degrees (photo_variants), with
@@ -37,23 +41,21 @@ def artifact_paths(out: Path, stem: str, direction: str, precisions: Sequence[st
 AUTO_KEEP_FP_GATE = Gate(min_psnr_db=FAST_PATH_GATE.min_psnr_db + 1, min_ssim=FAST_PATH_GATE.min_ssim + 0.005)
 
 
-def _layers_to_keep(keep_fp: Sequence[str] | int | str, generator, base: onnx.ModelProto,
-                    calibration: CalibrationSet, variant: str, log: Callable[[str], None]) -> list[str]:  # fmt: skip
+def _layers_to_keep(keep_fp: KeepFp, generator, base: onnx.ModelProto, calibration: CalibrationSet, variant: str,
+                    log: Callable[[str], None]) -> list[str]:  # fmt: skip
     """``keep_fp`` as layer names: a count means that many of the worst layers of a sensitivity run;
-    ``"auto"`` the fewest worst layers that meet AUTO_KEEP_FP_GATE on held-out images and turned photos."""
-    if not isinstance(keep_fp, (int, str)):
-        return list(keep_fp)
-    if keep_fp == 0:
-        return []
+    ``auto`` the fewest worst layers that meet AUTO_KEEP_FP_GATE on held-out images and turned photos."""
+    if keep_fp.names or not keep_fp:
+        return list(keep_fp.names)
     from .sensitivity import fewest_float_layers, sensitivity_of_generator, worst_layers
 
     photos = photo_variants(int(calibration.holdout.shape[-1]))
     log(f"  {variant}: quantizing each layer alone to rank the layers by sensitivity")
     results = sensitivity_of_generator(generator, base, calibration, variant, photos)
-    if keep_fp == "auto":
+    if keep_fp.auto:
         worst = fewest_float_layers(generator, base, calibration, variant, photos, results, AUTO_KEEP_FP_GATE)
     else:
-        worst = worst_layers(results, int(keep_fp))
+        worst = worst_layers(results, keep_fp.count)
     by_layer = {r.layer: r for r in results}
     log("  keeping in float: " + (", ".join(f"{n} ({by_layer[n].psnr_db:.1f} dB alone)" for n in worst) or "none"))
     return worst
@@ -81,39 +83,39 @@ def export_checkpoint(
     out: str | os.PathLike[str] = "exports",
     precisions: Sequence[str] = ("fp32",),
     options: GraphOptions = GraphOptions(),  # noqa: B008 - frozen dataclass, never mutated
-    calib: str | os.PathLike[str] | None = None,
-    calib_images: int = 64,
+    int8: Int8Options = Int8Options(),  # noqa: B008 - frozen dataclass, never mutated
+    gates: Mapping[str, Gate] | None = None,
     log: Callable[[str], None] = print,
-    keep_fp: Sequence[str] | int | str = (),
 ) -> list[Path]:
     """Export one direction of a checkpoint to validated ONNX files; return their paths.
 
-    ``keep_fp`` leaves convolutions of the INT8 variants in float: layer names (module paths such as
-    ``UpBlock2.2``), a count N to keep the N most sensitive layers of a sensitivity run per variant, or
-    ``"auto"``: the fewest most sensitive layers with which the INT8 images meet ``FAST_PATH_GATE``
-    (with a margin, on images the benchmark does not use)."""
-    if isinstance(keep_fp, str) and keep_fp != "auto":  # "UpBlock2.2,DownBlock.9" or "3"
-        names = tuple(name.strip() for name in keep_fp.split(",") if name.strip())
-        keep_fp = int(keep_fp) if keep_fp.strip().isdigit() else names
-    unknown = [p for p in precisions if p not in PRECISIONS]
+    Each file is validated against the PyTorch model before it is written; one that misses its gate is
+    not written and raises ExportError with the figures. ``gates`` moves default thresholds per precision
+    (``parse_gates("fp16:psnr=45")``: the metrics named, the others kept). ``int8`` sets the INT8
+    calibration and the convolutions left in float (``Int8Options.keep_fp``)."""
+    unknown = [p for p in precisions if p not in EXPORT_PRECISIONS]
     if unknown:
-        raise ExportError(f"unknown precision {unknown[0]!r}: use {', '.join(PRECISIONS)}")
+        raise ExportError(f"unknown precision {unknown[0]!r}: use {', '.join(EXPORT_PRECISIONS)}")
+    if int8.keep_fp and not any(p in INT8_PRECISIONS for p in precisions):
+        raise ExportError(f"--keep-fp applies to {' and '.join(INT8_PRECISIONS)} only")
+    all_gates = gates_with(dict(gates or {}))
     ckpt = Path(ckpt)
     info, generator = open_generator(ckpt, direction)
     config = info.config_for(direction)
-    paths = artifact_paths(Path(out), ckpt.stem, direction, precisions)
+    paths = artifact_paths(Path(out), ckpt, direction, precisions)
     calibration = None
-    if any(p in VARIANTS for p in precisions):
-        calibration = calibration_set(calib, calib_images, info.metadata, direction, config.img_size)
+    if any(p in INT8_PRECISIONS for p in precisions):
+        calibration = calibration_set(int8.calib, int8.calib_images, info.metadata, direction, config.img_size)
     references = reference_batch(config.img_size)  # 4 natural photos + 4 demo images
 
+    for note in info.notes:
+        log(f"note: {note}")
+    variant = ", TensorFlow variant" if config.variant == "tensorflow" else ""
     log(f"exporting {ckpt.name} [{direction}]: {'light' if config.light else 'full'}, ngf {config.ngf}, "
-        f"n_blocks {config.n_blocks}, {config.img_size} px")  # fmt: skip
+        f"n_blocks {config.n_blocks}, {config.img_size} px{variant}")  # fmt: skip
     base = export_graph(generator, replace(options, adailn="function"))
-    layers = list(conv_layers(base).values())
-    if not isinstance(keep_fp, (int, str)) and (unknown := sorted(set(keep_fp) - set(layers))):
-        raise ExportError(f"--keep-fp: no convolution named {unknown[0]!r}; layers: {', '.join(layers)}")
-    source = {"checkpoint": ckpt.name, "sha256": file_sha256(ckpt)}
+    int8.keep_fp.check_names(conv_layers(base).values())
+    source = {"checkpoint": ckpt.name, "sha256": checkpoint_sha256(ckpt), "format": info.format}
     dims = dim_names(config.light, options.dynamic_batch, config.img_size)
     io = {
         "input": {"name": "input", "shape": dims["input"], "dtype": "float32", "range": [-1.0, 1.0]},
@@ -126,19 +128,18 @@ def export_checkpoint(
         elif precision == "fp16":
             model = convert_to_fp16(base)
         else:
-            floating = _layers_to_keep(keep_fp, generator, base, calibration, precision, log)
+            floating = _layers_to_keep(int8.keep_fp, generator, base, calibration, precision, log)
             log(f"  calibrating {precision} on {calibration.source}")
             model = quantize(base, calibration.batches, precision, cache_dir=path.parent, keep_fp=floating)
         if options.adailn == "inline":
             model = inline_norms(model)
         check_graph(model, require_symmetric=precision == "int8")
-        if precision in VARIANTS:  # gated in the calibration domain; natural photos measured too
+        if precision in INT8_PRECISIONS:  # gated in the calibration domain; natural photos measured too
             gate_images, extra = calibration.holdout, {"photos": references[:4]}
         else:
             gate_images, extra = references, None
-        report = validate_against_torch(
-            model, generator, precision, options.dynamic_batch, options.output_names, gate_images, extra
-        )
+        report = validate_against_torch(model, generator, precision, all_gates[precision], options.dynamic_batch,
+                                        options.output_names, gate_images, extra)  # fmt: skip
         if precision == "fp16":
             report["extreme_inputs_nonfinite"] = _check_finite_on_extremes(model, config.img_size, config.light)
         record = new_record(
@@ -147,13 +148,14 @@ def export_checkpoint(
             normalization=f"adailn-{options.adailn}",
             direction=direction,
             model=config.to_dict(),
+            preprocessing=preprocessing_for(config.variant),
             io=io,
             source=source,
             opset=options.opset,
             validation=report,
             **(
                 {"quantization": _quantization_record(base, precision, floating, calibration)}
-                if precision in VARIANTS
+                if precision in INT8_PRECISIONS
                 else {}
             ),  # fmt: skip
         )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import onnx
 import onnx.checker
 import torch
 
+from ..gates import Gate
 from ..model import ResnetGenerator
+from ..onnx_contract import INPUT_NAME
 from ..optional import onnxruntime
-from ..parity import GATES, image_parity, relative_max_error
-from .onnx_graph import INPUT_NAME, ExportError
+from ..parity import image_parity, relative_max_error
+from .onnx_graph import ExportError
 from .tensorrt_ops import TENSORRT_VERSION_OF_LIST, nonzero_zero_points, unsupported_ops
 
 OUTPUTS_INDEX = {"output": 0, "cam_logit": 1, "heatmap": 2}
@@ -69,6 +73,7 @@ def validate_against_torch(
     model: onnx.ModelProto,
     generator: ResnetGenerator,
     precision: str,
+    gate: Gate,
     dynamic_batch: bool,
     output_names: tuple[str, ...],
     images: torch.Tensor,
@@ -77,12 +82,12 @@ def validate_against_torch(
     """Run the graph on ONNX Runtime CPU and compare with the PyTorch FP32 generator on ``images``
     (N x 3 x S x S, N >= 4) in batches of 1, 3 and the rest, plus another size for light models.
 
-    Raises ExportError with the figures when the precision's gate fails; returns the report.
-    ``report_only`` image sets are measured and recorded but not gated.
+    Raises ExportError when ``gate`` fails: what was measured, the thresholds, and the ``--gate`` value
+    that would accept these figures. Returns the report; ``report_only`` image sets are measured and
+    recorded but not gated.
     """
-    gate = GATES[precision]
     session = ort_session(model)
-    report: dict = {"precision": precision, "cases": {}, "report_only": {}}
+    report: dict = {"precision": precision, "gate": gate.describe(), "cases": {}, "report_only": {}}
     failures = []
     for label, batch in _cases(images, dynamic_batch, generator.light):
         stats = _compare(session, generator, batch, output_names)
@@ -93,8 +98,38 @@ def validate_against_torch(
         report["report_only"][label] = _compare(session, generator, chosen, output_names)
     report["passed"] = not failures
     if failures:
-        raise ExportError(f"{precision} export failed validation against PyTorch FP32: {'; '.join(failures)}")
+        raise ExportError(
+            f"{precision} failed validation against PyTorch FP32 (gate {gate.spec(precision)}): {'; '.join(failures)}."
+            f" Nothing written for {precision}. {_how_to_move(gate, list(report['cases'].values()), precision)}"
+        )
     return report
+
+
+def _how_to_move(gate: Gate, cases: list[dict], precision: str) -> str:
+    """The ``--gate`` value that accepts the measured figures (NaN/Inf cannot be accepted)."""
+    if any(stats.get("nonfinite") for stats in cases):
+        return "NaN/Inf outputs fail at any gate."
+    moved = {}
+    worst_abs = max(stats["max_abs"] for stats in cases)
+    worst_psnr = min(stats["psnr_db"] for stats in cases)
+    worst_ssim = min(stats.get("ssim", 1.0) for stats in cases)
+    worst_aux = max((v for stats in cases for k, v in stats.items() if k.endswith("_rel_max")), default=0.0)
+    if gate.max_abs is not None and worst_abs > gate.max_abs:
+        moved["maxabs"] = f"{_round_up(worst_abs):.2g}"
+    if gate.min_psnr_db is not None and worst_psnr < gate.min_psnr_db:
+        moved["psnr"] = f"{math.floor(worst_psnr * 10) / 10:g}"
+    if gate.min_ssim is not None and worst_ssim < gate.min_ssim:
+        moved["ssim"] = f"{math.floor(worst_ssim * 1e4) / 1e4:g}"
+    if gate.max_aux_error is not None and worst_aux > gate.max_aux_error:
+        moved["aux"] = f"{_round_up(worst_aux):.2g}"
+    spec = "+".join(f"{metric}={value}" for metric, value in moved.items())
+    return f"To accept these figures: --gate {precision}:{spec}"
+
+
+def _round_up(value: float) -> float:
+    """``value`` rounded up to two significant digits (so the suggested bound still admits it)."""
+    scale = 10 ** (math.floor(math.log10(value)) - 1) if value > 0 else 1.0
+    return math.ceil(value / scale) * scale
 
 
 def extreme_inputs(size: int, batch: int = 1) -> dict[str, np.ndarray]:

@@ -32,11 +32,11 @@ import torch
 
 from ..errors import UgatitDeployError
 from ..imaging import IMAGE_EXTENSIONS, ImageReadError, image_to_tensor, read_image, resize
+from ..onnx_contract import INPUT_NAME
 from ..optional import onnxruntime
+from ..precisions import INT8_PRECISIONS
 from ..reference_images import demo_images
-from .onnx_graph import INPUT_NAME
-
-VARIANTS = ("int8", "int8-cpu")
+from .int8_options import KeepFp
 
 
 class CalibrationError(UgatitDeployError):
@@ -176,9 +176,7 @@ def float_layers(model: onnx.ModelProto) -> list[str]:
 
 def _excluded_nodes(model: onnx.ModelProto, keep_fp: Sequence[str]) -> list[str]:
     layers = conv_layers(model)
-    unknown = sorted(set(keep_fp) - set(layers.values()))
-    if unknown:
-        raise UgatitDeployError(f"--keep-fp: no convolution named {unknown[0]!r}; layers: {', '.join(layers.values())}")
+    KeepFp(names=tuple(keep_fp)).check_names(layers.values())
     floating = {*float_layers(model), *keep_fp}
     return [node for node, layer in layers.items() if layer in floating]
 
@@ -195,7 +193,7 @@ def quantize(
     onnxruntime()  # a clear message when it is missing
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
-    if variant not in VARIANTS:
+    if variant not in INT8_PRECISIONS:
         raise UgatitDeployError(f"unknown INT8 variant {variant!r}")
     tensorrt_style = variant == "int8"
     options = dict(

@@ -7,6 +7,8 @@ convolutions and linear layers only (2 per multiply-accumulate), as the usual GF
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import torch
@@ -51,9 +53,35 @@ def matmul_peak_gflops(device: str = "cpu", dtype: torch.dtype = torch.float32, 
     return 2 * n**3 / best / 1e9
 
 
-def peak_key(backend: str, precision: str) -> str:
-    """Which measured peak a backend x precision is compared with."""
-    device = "cpu" if backend.endswith("-cpu") else "cuda"
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """torch's intra-op thread count set to ``count`` inside the block, the previous count restored after
+    (nothing changes when ``count`` is None)."""
+    if not count:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def measure_peaks(threads: int | None = None) -> dict[str, float | None]:
+    """Matmul peaks in GFLOP/s by ``peak_key``: CPU FP32 with ``threads`` torch threads (default: the
+    current count), and where CUDA is present CUDA FP32 (no TF32) and FP16."""
+    with torch_threads(threads):
+        peaks: dict[str, float | None] = {"cpu-fp32": matmul_peak_gflops("cpu")}
+    if torch.cuda.is_available():
+        peaks["cuda-fp32"] = matmul_peak_gflops("cuda", torch.float32)
+        peaks["cuda-fp16"] = matmul_peak_gflops("cuda", torch.float16)
+    return peaks
+
+
+def peak_key(device: str, precision: str) -> str:
+    """Which measured peak a backend on ``device`` (a registry device: cpu, cuda) at ``precision`` is
+    compared with."""
     if device == "cpu":
         return "cpu-fp32"  # no CPU half/int8 matmul peak is measured: the FP32 peak is the reference line
     return "cuda-fp32" if precision == "fp32" else "cuda-fp16"

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..artifacts import engine_path
 from ..errors import UgatitDeployError, UnavailableError
 from ..fileio import atomic_output, file_sha256
 from ..metadata import describe_file, read_onnx_record, write_sidecar
+from ..precisions import get_precision
 
 Shape = tuple[int, ...]
 
@@ -107,8 +109,7 @@ def typing_mode(precision: str, version: str) -> tuple[bool, list[str]]:
     major, minor = (int(v) for v in version.split(".")[:2])
     if major >= 11 or (major == 10 and minor >= 12):
         return True, []
-    flags = {"fp32": [], "fp16": ["FP16"], "int8": ["INT8", "FP16"], "int8-cpu": ["INT8", "FP16"]}[precision]
-    return False, flags
+    return False, list(get_precision(precision).trt_weak_flags)
 
 
 def trtexec_command(onnx_path: Path, engine_path: Path, profile: Profile, options: BuildOptions,
@@ -138,10 +139,6 @@ def trtexec_command(onnx_path: Path, engine_path: Path, profile: Profile, option
     if options.hardware_compat == "ampere+":
         parts.append("--hardwareCompatibilityLevel=ampere+")
     return " ".join(parts)
-
-
-def engine_path_for(onnx_path: Path, engine: Path | None) -> Path:
-    return engine if engine is not None else onnx_path.with_suffix(".plan")
 
 
 def _import_tensorrt():
@@ -182,7 +179,7 @@ def build_engine(onnx_path: Path, engine: Path | None = None, options: BuildOpti
         raise BuildError(f"ONNX file not found: {onnx_path}")
     record = onnx_record(onnx_path)
     profile = make_profile(record, options)
-    target = engine_path_for(onnx_path, engine)
+    target = engine_path(onnx_path, engine)
     trt = _import_tensorrt()
     gpu = _gpu()
     version = trt.__version__

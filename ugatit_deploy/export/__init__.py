@@ -4,7 +4,8 @@
 (``adailn_pattern``) and a metadata sidecar each (``ugatit_deploy.metadata``).
 """
 
-from .onnx_graph import ExportError, GraphOptions, export_graph, inline_norms
+from ..onnx_contract import inline_norms
+from .onnx_graph import ExportError, GraphOptions, export_graph
 from .pipeline import PRECISIONS, export_checkpoint
 
 __all__ = ["PRECISIONS", "ExportError", "GraphOptions", "export_checkpoint", "export_graph", "inline_norms"]

@@ -9,17 +9,15 @@ import warnings
 from dataclasses import dataclass
 
 import onnx
-import onnx.inliner
 import torch
 from torch import nn
 from torch.export import Dim
 
 from ..errors import UgatitDeployError
 from ..model import ResnetGenerator
-from .adailn_pattern import DOMAIN, DOMAIN_VERSION, function_protos, with_norm_nodes
+from ..onnx_contract import INPUT_NAME, NORM_DOMAIN, NORM_DOMAIN_VERSION, OUTPUT_NAMES, inline_norms
+from .adailn_pattern import function_protos, with_norm_nodes
 
-INPUT_NAME = "input"
-OUTPUT_NAMES = ("output", "cam_logit", "heatmap")
 MIN_OPSET = 17  # LayerNormalization
 MAX_BATCH = 4096
 MIN_SIDE, MAX_SIDE = 8, 8192  # reflection padding needs a bottleneck of at least 2 x 2
@@ -125,21 +123,11 @@ def export_graph(generator: ResnetGenerator, options: GraphOptions) -> onnx.Mode
             verbose=False,
         )
     model = program.model_proto
-    model.functions.extend(function_protos(options.opset))
-    if not any(op.domain == DOMAIN for op in model.opset_import):
-        model.opset_import.append(onnx.helper.make_opsetid(DOMAIN, DOMAIN_VERSION))
+    model.functions.extend(function_protos(options.opset, unbiased=generator.variant != "tensorflow"))
+    if not any(op.domain == NORM_DOMAIN for op in model.opset_import):
+        model.opset_import.append(onnx.helper.make_opsetid(NORM_DOMAIN, NORM_DOMAIN_VERSION))
     dims = dim_names(generator.light, options.dynamic_batch, size)
     for value in list(model.graph.input) + list(model.graph.output):
         _set_dims(value, dims[value.name])
     model.producer_name = "ugatit-deploy"
     return inline_norms(model) if options.adailn == "inline" else model
-
-
-def inline_norms(model: onnx.ModelProto) -> onnx.ModelProto:
-    """Splice the ugatit.AdaILN / ugatit.ILN bodies into the graph and drop the custom domain."""
-    inlined = onnx.inliner.inline_local_functions(model)
-    del inlined.functions[:]
-    kept = [op for op in inlined.opset_import if op.domain != DOMAIN]
-    del inlined.opset_import[:]
-    inlined.opset_import.extend(kept)
-    return inlined

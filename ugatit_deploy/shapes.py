@@ -1,26 +1,15 @@
-"""A deterministic two-domain dataset whose translation needs a change of shape, not only of colour.
+"""Synthetic circles and squares: the images of the demo model's domains (A: circles, B: squares).
 
-Domain A holds one filled **circle** per image, domain B one filled **square**; both sample the same
-distribution of colours, positions, sizes and backgrounds (smooth two-colour gradients with mild
-noise). A good A->B model must turn the circle into a square of the same colour at the same place.
-
-Each image is a pure function of ``(seed, split, index)``. ``meta.json`` at the root records every
-image's shape, colour, centre and radius, which ``shape_metrics`` uses to score translations.
+Each image is a pure function of its random generator's state. ``ugatit_deploy.training.synth`` builds
+the demo dataset from these; parity checks use held-out circles (``reference_images.demo_images``).
 """
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
-
-from ..fileio import atomic_output
-
-SPLITS = {"trainA": ("circle", 0), "trainB": ("square", 1), "testA": ("circle", 2), "testB": ("square", 3)}
 
 
 @dataclass(frozen=True)
@@ -84,35 +73,3 @@ def random_spec(rng: np.random.Generator, shape: str, size: int) -> ShapeSpec:
     cx, cy = rng.uniform(margin, size - margin, size=2)
     color = tuple(int(c) for c in _random_color(rng))
     return ShapeSpec(shape, color, round(float(cx), 3), round(float(cy), 3), round(float(r), 3))  # type: ignore[arg-type]
-
-
-def generate(out: Path, n: int = 400, size: int = 64, seed: int = 0, n_test: int | None = None) -> dict:
-    """Write ``n`` train and ``n_test`` (default n // 4, at least 8) test images per domain under ``out``.
-
-    Returns the metadata written to ``out/meta.json``.
-    """
-    n_test = max(8, n // 4) if n_test is None else n_test
-    meta: dict = {"generator": "ugatit_deploy.training.synth", "seed": seed, "size": size, "images": {}}
-    for split, (shape, split_id) in SPLITS.items():
-        folder = out / split
-        folder.mkdir(parents=True, exist_ok=True)
-        count = n if split.startswith("train") else n_test
-        for index in range(count):
-            rng = np.random.default_rng([seed, split_id, index])
-            spec = random_spec(rng, shape, size)
-            name = f"{split}/{shape}_{index:05d}.png"
-            with atomic_output(out / name) as handle:
-                Image.fromarray(render(spec, rng, size)).save(handle, format="PNG")
-            meta["images"][name] = asdict(spec)
-    with atomic_output(out / "meta.json") as handle:
-        handle.write(json.dumps(meta, indent=1).encode())
-    return meta
-
-
-def load_meta(root: Path) -> dict[str, ShapeSpec]:
-    """``{relative path: ShapeSpec}`` from a synthetic dataset's meta.json."""
-    record = json.loads((root / "meta.json").read_text())
-    return {
-        name: ShapeSpec(spec["shape"], tuple(spec["color"]), spec["cx"], spec["cy"], spec["r"])
-        for name, spec in record["images"].items()
-    }

@@ -1,0 +1,64 @@
+"""Bench stage 4, the comparisons: a backend's images against the reference (parity and its gate, per
+input set too), speed-ups over eager FP32, and each record's share of the measured matmul peak."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ..backends import BACKENDS
+from ..gates import Gate
+from ..parity import image_parity
+from .records import BenchRecord, GateResult, Parity, SetQuality
+
+
+def parity_of(reference: np.ndarray, outputs: np.ndarray, sets: Mapping[str, Sequence[int]]) -> Parity:
+    """Parity of all images, of each image (PSNR) and of each input set on its own."""
+    per_image = [round(image_parity(r, o)["psnr_db"], 2) for r, o in zip(reference, outputs, strict=True)]
+    by_set = {}
+    for name, (start, stop) in sets.items():
+        stats = image_parity(reference[start:stop], outputs[start:stop])
+        by_set[name] = SetQuality(stats["psnr_db"], stats["ssim"], stats["max_abs"])
+    return Parity.from_stats(image_parity(reference, outputs), psnr_per_image=per_image, by_set=by_set)
+
+
+def judge(parity: Parity, gate: Gate, several_sets: bool) -> GateResult:
+    """The gate on all images; with several input sets, its PSNR/SSIM thresholds on each set too (the
+    photos must pass even when the demo images pull the mean up)."""
+    failures = gate.failures(parity.scalars())
+    if several_sets and parity.by_set:
+        per_set = Gate(min_psnr_db=gate.min_psnr_db, min_ssim=gate.min_ssim)
+        failures += [f for name, q in parity.by_set.items() for f in per_set.failures(q.to_dict(), label=name)]
+    return GateResult(not failures, failures, gate.describe())
+
+
+def _is_eager_baseline(record: BenchRecord) -> bool:
+    """A checkpoint runner (PyTorch eager) at FP32 with no extra options switched on."""
+    spec = BACKENDS.get(record.backend)
+    return (spec is not None and spec.runs == "checkpoint" and record.precision == "fp32"
+            and not any(value is True for value in record.options.values()))  # fmt: skip
+
+
+def add_speedups(records: Sequence[BenchRecord]) -> None:
+    """Speed-up over the eager FP32 reference runner on the same device and batch."""
+    for record in records:
+        spec = BACKENDS.get(record.backend)
+        if record.latency is None or spec is None:
+            continue
+        base = next((r for r in records if r.latency is not None and r.batch == record.batch
+                     and _is_eager_baseline(r) and BACKENDS[r.backend].device == spec.device), None)  # fmt: skip
+        if base is not None and base.latency is not None:
+            record.speedup_vs_torch_eager = base.latency.ms_per_image.p50 / record.latency.ms_per_image.p50
+
+
+def best_peaks(first: Mapping[str, float | None], again: Mapping[str, float | None]) -> dict[str, float | None]:
+    """Per peak key, the higher of two measurements (the peak drifts on a shared machine)."""
+    return {key: max((v for v in (value, again.get(key)) if v), default=None) for key, value in first.items()}
+
+
+def apply_peaks(records: Sequence[BenchRecord], peaks: Mapping[str, float | None]) -> None:
+    """Each record's floor against these peaks."""
+    for record in records:
+        if record.floor is not None:
+            record.floor = record.floor.with_peak(peaks.get(record.floor.peak_key))

@@ -1,0 +1,186 @@
+"""Bench stage 3, the measurements: create each case's runner, run every image through it at each batch
+size (compared with the reference in stage 4, ``compare``), time it, and record its memory and floor.
+
+A backend problem never raises here: it becomes the status of the case's records (unavailable,
+unsupported, failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..backends import Backend, BackendError, create_backend
+from ..errors import UgatitDeployError
+from ..gates import Gate
+from .compare import judge, parity_of
+from .floor import peak_key
+from .latency import measure_latency, peak_rss_mb, reset_peak_rss, summarize
+from .plan import Case
+from .records import FAILED, FAILED_PARITY, OK, UNAVAILABLE, UNSUPPORTED, BenchRecord, Floor, Memory
+
+# What a runner raises when it cannot load or run: the case's records say so, the bench goes on.
+RUN_ERRORS = (UgatitDeployError, BackendError, RuntimeError, OSError)
+
+
+@dataclass(frozen=True)
+class MeasureContext:
+    """What every measurement of a run shares."""
+
+    images: np.ndarray  # N x 3 x H x W in [-1, 1]
+    reference: np.ndarray  # the PyTorch FP32 outputs of ``images``
+    sets: Mapping[str, Sequence[int]]  # input sets judged on their own: name -> [start, stop)
+    gates: Mapping[str, Gate]  # precision -> gate (a precision not listed passes on finite outputs)
+    warmup: int
+    iters: int
+    flops: int  # per image
+    peaks: Mapping[str, float | None]  # peak key -> GFLOP/s
+
+
+@dataclass
+class Measured:
+    """A case's records, its runner (kept for further timing rounds) and its images at the first batch."""
+
+    case: Case
+    runner: Backend | None
+    records: list[BenchRecord]
+    output: np.ndarray | None = None
+
+    @property
+    def timed(self) -> bool:
+        return self.runner is not None and any(record.latency is not None for record in self.records)
+
+
+def open_runner(case: Case) -> tuple[Backend | None, tuple[str, str] | None]:
+    """The case's runner (created, not loaded: it names the records) and why the case cannot run, if it
+    cannot. A problem the plan decided wins over one creating the runner meets."""
+    runner, error = None, (FAILED, "no model file")
+    if case.artifact is not None:
+        try:
+            runner = create_backend(case.backend, case.artifact, **case.options)
+        except UgatitDeployError as exc:
+            error = (FAILED, str(exc))
+    if case.problem is not None or runner is None:
+        return runner, case.problem or error
+    if not (status := runner.availability()).ok:
+        return runner, (UNAVAILABLE, status.reason)
+    return runner, None
+
+
+def base_record(case: Case, runner: Backend | None, batch: int, status: str, reason: str = "") -> BenchRecord:
+    """A record without measurements; the runner, when there is one, names it."""
+    artifact = case.artifact
+    info = runner.info if runner is not None else None
+    return BenchRecord(
+        backend=case.backend,
+        precision=info.precision if info else case.precision,
+        variant=info.variant if info else case.variant,
+        options=dict(info.options) if info else {},
+        batch=batch,
+        label=info.label if info else case.label,
+        artifact=artifact.name if artifact is not None else None,
+        size_mb=artifact.stat().st_size / 1e6 if artifact is not None and artifact.is_file() else None,
+        status=status,
+        reason=reason,
+    )
+
+
+def run_all(runner: Backend, images: np.ndarray, batch: int) -> np.ndarray:
+    """All images through the runner in batches of ``batch`` (the last one padded by repetition)."""
+    outputs = []
+    for start in range(0, len(images), batch):
+        chunk = images[start : start + batch]
+        if len(chunk) < batch:
+            chunk = np.concatenate([chunk, np.repeat(chunk[-1:], batch - len(chunk), axis=0)])
+        outputs.append(runner.run(chunk)[: len(images) - start])
+    return np.concatenate(outputs)
+
+
+def tile(images: np.ndarray, batch: int) -> np.ndarray:
+    """A batch of ``batch`` images (the inputs repeated or cut) for the timing loop."""
+    return np.resize(images, (batch, *images.shape[1:])) if len(images) != batch else images
+
+
+def measure_batch(case: Case, runner: Backend, batch: int,
+                  context: MeasureContext) -> tuple[BenchRecord, np.ndarray | None]:  # fmt: skip
+    """One record of a loaded runner: parity and gate, latency, memory and floor at this batch size."""
+    if reason := runner.accepts((batch, *context.images.shape[1:])):
+        return base_record(case, runner, batch, UNSUPPORTED, reason), None
+    outputs = run_all(runner, context.images, batch)
+    precision = runner.info.precision
+    parity = parity_of(context.reference, outputs, context.sets)
+    gate = judge(parity, context.gates.get(precision, Gate()), several_sets=len(context.sets) > 1)
+    reset_peak_rss()
+    latency = measure_latency(runner, tile(context.images, batch), context.warmup, context.iters)
+    gpu = runner.device_memory_bytes()
+    memory = Memory(peak_rss_mb(), gpu / 2**20 if gpu is not None else None)
+    key = peak_key(case.device, precision)
+    floor = Floor.of(context.flops, latency.images_per_s, key, context.peaks.get(key))
+    record = base_record(case, runner, batch, OK if gate.passed else FAILED_PARITY, "; ".join(gate.failures))
+    return replace(record, parity=parity, gate=gate, latency=latency, memory=memory, floor=floor), outputs
+
+
+def progress_line(record: BenchRecord) -> str:
+    line = f"  {record.label} batch {record.batch}: {record.status}"
+    if record.latency is not None:
+        line += f", {record.latency.ms_per_image.p50:.2f} ms/img"
+    if record.parity is not None:
+        line += f", PSNR {record.parity.psnr_db:.1f} dB"
+    if record.reason:
+        line += f" ({record.reason})"
+    return line
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def measure_case(case: Case, batches: Sequence[int], context: MeasureContext,
+                 log: Callable[[str], None] = print) -> Measured:  # fmt: skip
+    """Every batch size of one case: records with a status, never an exception for a backend problem."""
+    runner, problem = open_runner(case)
+    if problem is not None:
+        log(f"  {case.label}: {problem[0]}: {problem[1]}")
+        return Measured(case, None, [base_record(case, runner, batch, *problem) for batch in batches])
+    assert runner is not None
+    measured = Measured(case, runner, [])
+    try:
+        runner.load()
+        for batch in batches:
+            record, outputs = measure_batch(case, runner, batch, context)
+            measured.records.append(record)
+            if measured.output is None:
+                measured.output = outputs
+            log(progress_line(record))
+    except RUN_ERRORS as exc:
+        done = {record.batch for record in measured.records}
+        reason = _first_line(exc)
+        measured.records += [base_record(case, runner, b, FAILED, reason) for b in batches if b not in done]
+        log(f"  {runner.info.label}: failed: {reason}")
+    finally:
+        runner.close()
+    return measured
+
+
+def time_again(measured: Sequence[Measured], context: MeasureContext, log: Callable[[str], None] = print) -> None:
+    """One more timing round of every timed case, its samples pooled into its records. Rounds spread each
+    backend's samples over the whole run, so a machine whose speed drifts (shared or throttled CPUs) slows
+    every backend alike instead of whichever ran during the slow minute."""
+    for case in (m for m in measured if m.timed):
+        runner = case.runner
+        assert runner is not None
+        try:
+            runner.load()
+            for record in case.records:
+                if record.latency is None or record.floor is None:
+                    continue
+                more = measure_latency(runner, tile(context.images, record.batch), context.warmup, context.iters)
+                record.latency = summarize(record.latency.samples_ms + more.samples_ms, record.batch)
+                record.floor = Floor.of(context.flops, record.latency.images_per_s, record.floor.peak_key,
+                                        record.floor.peak_gflops)  # fmt: skip
+        except RUN_ERRORS as exc:
+            log(f"  {runner.info.label}: this round failed ({_first_line(exc)}); earlier rounds kept")
+        finally:
+            runner.close()

@@ -1,0 +1,226 @@
+"""The terminal table, and the cell formatting and summaries every report shares (markdown, chart)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..records import OK, BenchRecord, BenchResults
+
+MISSING = "-"
+TABLE_REASON_CHARS = 40
+
+TABLE_COLUMNS = (
+    "backend",
+    "precision",
+    "batch",
+    "status",
+    "size MB",
+    "PSNR dB",
+    "SSIM",
+    "max abs",
+    "ms/img p50",
+    "ms/img p99",
+    "img/s",
+    "% peak",
+    "vs eager",
+)
+# Left-aligned text columns; every other column is numeric and right-aligned.
+TEXT_COLUMNS = {"backend", "precision", "status"}
+
+
+# --------------------------------------------------------------------------------------------- values
+
+
+def number(value: Any) -> float | None:
+    """A float for numbers (bools excluded), None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def fmt_fixed(value: Any, digits: int) -> str:
+    value = number(value)
+    if value is None:
+        return MISSING
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.{digits}f}"
+
+
+def fmt_ms(value: Any) -> str:
+    """Milliseconds with about three significant digits (0.512, 5.10, 51.0, 510)."""
+    ms = number(value)
+    if ms is None or not math.isfinite(ms):
+        return fmt_fixed(value, 2)
+    for limit, digits in ((1, 3), (10, 2), (100, 1)):
+        if abs(ms) < limit:
+            return f"{ms:.{digits}f}"
+    return f"{ms:.0f}"
+
+
+def fmt_sci(value: Any) -> str:
+    x = number(value)
+    if x is None or not math.isfinite(x):
+        return fmt_fixed(value, 1)
+    return f"{x:.1e}"
+
+
+def fmt_rate(value: Any) -> str:
+    rate = number(value)
+    if rate is not None and math.isfinite(rate) and abs(rate) >= 100:
+        return f"{rate:.0f}"
+    return fmt_fixed(value, 1)
+
+
+def fmt_speedup(value: Any) -> str:
+    text = fmt_fixed(value, 2)
+    return text if text == MISSING else f"{text}x"
+
+
+def fmt_int(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return MISSING
+    return str(value)
+
+
+def status_text(record: BenchRecord, max_reason: int | None) -> str:
+    """``ok``, or ``<status>: <reason>`` with the reason on one line (truncated when max_reason is set)."""
+    status = record.status or MISSING
+    reason = " ".join(record.reason.split()) if record.reason else ""
+    if not reason or status == OK:
+        return status
+    if max_reason is not None and len(reason) > max_reason:
+        reason = reason[: max_reason - 1].rstrip() + "…"
+    return f"{status}: {reason}"
+
+
+def row_cells(record: BenchRecord, max_reason: int | None) -> list[str]:
+    """The TABLE_COLUMNS cells of one record, formatted for display."""
+    parity, latency = record.parity, record.latency
+    return [
+        record.backend or MISSING,
+        " ".join(filter(None, (record.precision or MISSING, record.variant))),
+        fmt_int(record.batch),
+        status_text(record, max_reason),
+        fmt_fixed(record.size_mb, 2),
+        fmt_fixed(parity.psnr_db if parity else None, 1),
+        fmt_fixed(parity.ssim if parity else None, 4),
+        fmt_sci(parity.max_abs if parity else None),
+        fmt_ms(latency.ms_per_image.p50 if latency else None),
+        fmt_ms(latency.ms_per_image.p99 if latency else None),
+        fmt_rate(latency.images_per_s if latency else None),
+        fmt_fixed(record.floor.pct_of_peak if record.floor else None, 1),
+        fmt_speedup(record.speedup_vs_torch_eager),
+    ]
+
+
+def model_summary(results: BenchResults) -> str:
+    """``demo_shapes_a2b.pt (64 px, a2b, ngf 8, 4 blocks, light)``."""
+    model = results.model
+    config = model.config
+    parts = [f"{config['img_size']} px" if config.get("img_size") else None]
+    if model.direction:
+        parts.append(model.direction)
+    if config.get("ngf") is not None:
+        parts.append(f"ngf {config['ngf']}")
+    if config.get("n_blocks") is not None:
+        parts.append(f"{config['n_blocks']} blocks")
+    if config.get("light"):
+        parts.append("light")
+    details = ", ".join(part for part in parts if part)
+    name = model.checkpoint or "model"
+    return f"{name} ({details})" if details else name
+
+
+def machine_summary(results: BenchResults) -> str:
+    """CPU, cores, threads, GPU and torch version: the machine line of the table and the chart."""
+    machine = results.machine
+    parts = [str(machine.get("cpu") or "unknown CPU")]
+    if machine.get("cpu_count") is not None:
+        parts.append(f"{machine['cpu_count']} cores")
+    if machine.get("threads") is not None:  # what the runners and the matmul peak used
+        parts.append(f"{machine['threads']} threads")
+    elif machine.get("torch_threads") is not None:
+        parts.append(f"{machine['torch_threads']} torch threads")
+    parts.append(f"GPU {machine['gpu']}" if machine.get("gpu") else "no GPU")
+    if machine.get("torch"):
+        parts.append(f"torch {machine['torch']}")
+    return ", ".join(parts)
+
+
+def quality_by_set_rows(records: Sequence[BenchRecord], sets: Mapping[str, Any]) -> list[list[str]]:
+    """One row per measured record: label, batch, then PSNR and SSIM of each input set."""
+    rows = []
+    for record in records:
+        by_set = (record.parity.by_set if record.parity else None) or {}
+        if not by_set:
+            continue
+        cells = [str(record.label), fmt_int(record.batch)]
+        for name in sets:
+            quality = by_set.get(name)
+            psnr_db, ssim = (quality.psnr_db, quality.ssim) if quality else (None, None)
+            cells += [fmt_fixed(psnr_db, 1), fmt_fixed(ssim, 4)]
+        rows.append(cells)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------- table
+
+
+def _merged_rows(records: Sequence[BenchRecord]) -> list[list[str]]:
+    """Table rows; a backend that did not run gets one row for all its batch sizes, not one per batch."""
+    rows: list[list[str]] = []
+    merged: dict[tuple, list[str]] = {}
+    for record in records:
+        cells = row_cells(record, TABLE_REASON_CHARS)
+        if record.latency is not None or record.parity is not None:
+            rows.append(cells)
+            continue
+        key = (record.backend, record.precision, record.status, record.reason)
+        if key in merged:
+            merged[key][2] += f",{fmt_int(record.batch)}"
+        else:
+            merged[key] = cells
+            rows.append(cells)
+    return rows
+
+
+def _not_run(records: Sequence[BenchRecord]) -> list[str]:
+    """One line per distinct reason a backend did not run, in full."""
+    lines: dict[str, list[str]] = {}
+    for record in records:
+        if record.status != OK and record.reason and record.latency is None:
+            names = lines.setdefault(f"{record.status}: {record.reason}", [])
+            label = f"{record.backend} {record.precision}"
+            if label not in names:
+                names.append(label)
+    return [f"  {', '.join(names)}: {reason}" for reason, names in lines.items()]
+
+
+def format_table(results: BenchResults) -> str:
+    """A fixed-width terminal table under a model/machine header, then the full reasons of what did not run."""
+    records = results.records
+    rows = _merged_rows(records)
+    widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(TABLE_COLUMNS)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [
+            cell.ljust(width) if name in TEXT_COLUMNS else cell.rjust(width)
+            for cell, width, name in zip(cells, widths, TABLE_COLUMNS, strict=True)
+        ]
+        return "  ".join(padded).rstrip()
+
+    header = [f"model: {model_summary(results)}", f"machine: {machine_summary(results)}", ""]
+    body = [line(TABLE_COLUMNS), "  ".join("-" * width for width in widths)]
+    body += [line(row) for row in rows] if rows else ["(no records)"]
+    sets = results.inputs.sets or {}
+    if len(sets) > 1 and (quality := quality_by_set_rows(records, sets)):
+        body += ["", f"PSNR dB / SSIM per input set ({', '.join(sets)}):"]
+        for row in quality:
+            pairs = [f"{name} {row[2 + 2 * i]} / {row[3 + 2 * i]}" for i, name in enumerate(sets)]
+            body.append(f"  {row[0]} b{row[1]}: " + ", ".join(pairs))
+    if not_run := _not_run(records):
+        body += ["", "not run here:", *not_run]
+    return "\n".join(header + body)

@@ -1,0 +1,178 @@
+"""``ugatit-deploy bench``: parity and latency of every backend x precision x batch on the same images.
+
+``run_bench(settings)`` returns the results (``BenchResults``, documented in benchmarks/README.md) and
+the images the report needs; ``write_outputs`` turns them into results.json / .csv, report.md, a latency
+chart and an image grid. The CLI and the main-job demo both call these two functions.
+
+The stages, each in its own module: prepare (``prepare``: the artifacts the asked-for backends run,
+exporting ONNX and building engines when none are given) -> plan (``plan``: the cases, pure) -> measure
+(``measure``) -> compare (``compare``: parity, gates, speed-ups, floor) -> report (``report``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..checkpoint import open_generator
+from ..fileio import atomic_output, file_sha256
+from ..gates import gates_with
+from ..imaging import IMAGE_EXTENSIONS, image_to_tensor, read_image, resize
+from ..reference_images import reference_batch
+from .compare import add_speedups, apply_peaks, best_peaks
+from .floor import measure_peaks, model_flops
+from .machine import machine_record
+from .measure import MeasureContext, Measured, measure_case, time_again
+from .plan import Case, plan_cases
+from .prepare import prepare_artifacts
+from .records import SCHEMA, SCHEMA_VERSION, BenchResults, FloorSummary, Inputs, ModelInfo, RunSettings
+from .settings import BenchError, BenchSettings
+
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "BenchError", "BenchRun", "BenchSettings", "image_sets", "load_inputs",
+           "run_bench", "write_json", "write_outputs"]  # fmt: skip
+
+MAX_IMAGES = 16
+
+
+@dataclass
+class BenchRun:
+    results: BenchResults
+    inputs: np.ndarray
+    reference: np.ndarray
+    outputs: dict[str, np.ndarray]  # label -> images (first measured batch) for the grid
+    cases: dict[str, Case] = field(default_factory=dict)  # runner label -> the case it ran (first one)
+
+    def gate_failures(self) -> list[str]:
+        """Labels of records whose precision was gated (--gate) and that failed parity or crashed."""
+        return self.results.gate_failures()
+
+
+def load_inputs(folder: Path | None, size: int) -> tuple[np.ndarray, list[str]]:
+    """Real images: ``folder`` (sorted, at most 16), else the bundled photos + demo images."""
+    if folder is None:
+        from ..reference_images import photo_paths
+
+        names = [p.name for p in photo_paths()] + [f"demo_circle_{i}" for i in range(4)]
+        return reference_batch(size).numpy(), names
+    if not folder.is_dir():
+        raise BenchError(f"--images {folder}: not a folder")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)[:MAX_IMAGES]
+    if not files:
+        raise BenchError(f"--images {folder}: no images ({', '.join(IMAGE_EXTENSIONS)})")
+    tensors = [image_to_tensor(resize(read_image(p), (size, size))) for p in files]
+    return torch.stack(tensors).numpy(), [p.name for p in files]
+
+
+def image_sets(names: Sequence[str], folder: Path | None) -> dict[str, list[int]]:
+    """Index ranges [start, stop) of the input sets judged on their own: the bundled photos and the demo
+    images by default (a mode must pass on natural photos, not only on the mix); one set for --images."""
+    if folder is not None:
+        return {"images": [0, len(names)]}
+    photos = sum(1 for name in names if not name.startswith("demo_"))
+    return {"photos": [0, photos], "demo": [photos, len(names)]}
+
+
+def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> BenchRun:
+    """Measure every case; never raises for a backend problem (it becomes the record's status)."""
+    settings.check()
+    info, generator = open_generator(settings.checkpoint, settings.direction)
+    config = info.config_for(settings.direction)
+    size = settings.size or config.img_size
+    if size % 4 or size < 8:
+        raise BenchError(f"--size {size}: U-GAT-IT needs a multiple of 4, at least 8")
+    if not config.light and size != config.img_size:
+        raise BenchError(f"--size {size}: a full (non-light) model only runs at its img_size {config.img_size}")
+    images, names = load_inputs(settings.images, size)
+    sets = image_sets(names, settings.images)
+    with torch.inference_mode():
+        reference = generator(torch.from_numpy(images))[0].numpy()
+    del generator
+    settings.out.mkdir(parents=True, exist_ok=True)
+
+    gates = gates_with(settings.gates)
+    flops = model_flops(config, size)
+    threads = settings.threads or torch.get_num_threads()
+    log(f"measuring the matmul peak ({threads} threads)")
+    peaks = measure_peaks(settings.threads)
+    cases = plan_cases(settings, prepare_artifacts(settings, size, log))
+    context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops, peaks)
+    measured: list[Measured] = [measure_case(case, settings.batches, context, log) for case in cases]
+    for round_index in range(2, settings.rounds + 1):
+        log(f"timing round {round_index} of {settings.rounds}")
+        time_again(measured, context, log)
+    records = [record for m in measured for record in m.records]
+    if settings.rounds > 1:  # the peak drifts too: the best of the first and the last measurement
+        log("measuring the matmul peak again")
+        peaks = best_peaks(peaks, measure_peaks(settings.threads))
+        apply_peaks(records, peaks)
+    add_speedups(records)
+
+    outputs: dict[str, np.ndarray] = {}
+    labelled: dict[str, Case] = {}
+    for m in (m for m in measured if m.runner is not None):
+        labelled.setdefault(m.runner.info.label, m.case)
+        if m.output is not None:
+            outputs.setdefault(m.runner.info.label, m.output)
+    results = BenchResults(
+        created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        command=settings.command,
+        machine={**machine_record(), "threads": threads},
+        model=ModelInfo(
+            settings.checkpoint.name, file_sha256(settings.checkpoint), settings.direction, config.to_dict()
+        ),
+        inputs=Inputs(
+            size=size,
+            count=len(names),
+            names=names,
+            sets=sets,
+            source=str(settings.images) if settings.images else "bundled photos + demo images",
+        ),
+        settings=RunSettings(
+            warmup=settings.warmup,
+            iters=settings.iters,
+            rounds=settings.rounds,
+            threads=settings.threads,
+            batches=list(settings.batches),
+        ),
+        floor=FloorSummary(flops, peaks),
+        gates={precision: gate.describe() for precision, gate in gates.items()},
+        gated_precisions=sorted(settings.gates),
+        records=records,
+    )
+    return BenchRun(results, images, reference, outputs, labelled)
+
+
+def write_json(results: BenchResults, path: Path) -> Path:
+    """results.json, written atomically (NaN and Infinity as JSON's extensions, as Python reads them)."""
+    with atomic_output(path) as handle:
+        handle.write((json.dumps(results.to_dict(), indent=2, allow_nan=True) + "\n").encode())
+    return path
+
+
+def read_json(path: Path) -> BenchResults:
+    """A results.json of any schema version this ugatit-deploy reads."""
+    return BenchResults.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def write_outputs(run: BenchRun, out: Path) -> dict[str, Path]:
+    """results.json, results.csv, report.md, latency.png and grid.png in ``out``."""
+    from .report import image_grid, plot_latency, write_csv, write_markdown
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"json": write_json(run.results, out / "results.json")}
+    files["csv"] = write_csv(run.results, out / "results.csv")
+    chart = plot_latency(run.results, out / "latency.png")
+    grid = image_grid(run.inputs, run.reference, run.outputs, out / "grid.png") if run.outputs else None
+    if chart:
+        files["chart"] = chart
+    if grid:
+        files["grid"] = grid
+    files["report"] = out / "report.md"
+    write_markdown(run.results, files["report"], chart, grid)
+    return files

@@ -1,0 +1,96 @@
+"""The precisions ugatit-deploy knows, defined once: what each is, whether ``export`` writes it as an
+ONNX variant, and its default parity gate. The CLI's choices and help texts, export, the backends,
+the benchmarks and the metadata schema all read this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import UgatitDeployError
+from .gates import Gate
+
+
+@dataclass(frozen=True)
+class Precision:
+    name: str
+    summary: str
+    gate: Gate  # default pass criteria against PyTorch FP32 (export validation and bench)
+    exported: bool = True  # an ONNX variant `ugatit-deploy export` writes (bf16 is a runtime mode)
+    int8: bool = False  # a calibrated Q/DQ graph
+    tensorrt: bool = True  # TensorRT can build it (symmetric Q/DQ only)
+    trt_weak_flags: tuple[str, ...] = ()  # builder flags for TensorRT < 10.12 (not strongly typed)
+
+
+# Gates, measured: ONNX Runtime's CPU kernels land up to 1.6e-4 from PyTorch FP32 on the official 256 px
+# light generator, OpenVINO's up to 6.1e-4 (flat synthetic images), PyTorch FP32 itself 9e-6 from float64:
+# fp32's 1e-3 (1/8 of a uint8 step) still catches any real graph error (those show up at >= 1e-2).
+# Lossy precisions are judged in image terms: FP16 measured 64-74 dB, SSIM >= 0.9998 on the demo model and
+# on light 256 px models with random norm parameters (whose max abs error reaches 1.3e-2: no max-abs bound).
+PRECISIONS: tuple[Precision, ...] = (
+    Precision("fp32", "float32, the reference graph", Gate(max_abs=1e-3, max_aux_error=1e-3)),
+    Precision(
+        "fp16",
+        "float16 weights and activations, every normalization in float32",
+        Gate(min_psnr_db=50.0, min_ssim=0.999),
+        trt_weak_flags=("FP16",),
+    ),  # fmt: skip
+    Precision(
+        "int8",
+        "INT8 Q/DQ, symmetric (zero points 0): the graph TensorRT takes",
+        Gate(min_psnr_db=30.0),
+        int8=True,
+        trt_weak_flags=("INT8", "FP16"),
+    ),  # fmt: skip
+    Precision(
+        "int8-cpu",
+        "INT8 Q/DQ with uint8 activations: the fast x86 graph for ONNX Runtime and OpenVINO",
+        Gate(min_psnr_db=30.0),
+        int8=True,
+        tensorrt=False,
+        trt_weak_flags=("INT8", "FP16"),
+    ),  # fmt: skip
+    # BF16 keeps 8 mantissa bits: measured ~48 dB on the light generator (random weights).
+    Precision(
+        "bf16",
+        "bfloat16 compute on an fp32 file (OpenVINO's precision hint, CPUs with AVX512_BF16/AMX)",
+        Gate(min_psnr_db=40.0),
+        exported=False,
+        tensorrt=False,
+    ),  # fmt: skip
+)
+BY_NAME = {p.name: p for p in PRECISIONS}
+PRECISION_NAMES = tuple(BY_NAME)
+EXPORT_PRECISIONS = tuple(p.name for p in PRECISIONS if p.exported)
+INT8_PRECISIONS = tuple(p.name for p in PRECISIONS if p.int8)
+LOSSY_PRECISIONS = tuple(p.name for p in PRECISIONS if p.name != "fp32")
+
+
+class PrecisionError(UgatitDeployError):
+    """A precision name ugatit-deploy does not know."""
+
+
+def get_precision(name: str) -> Precision:
+    if name not in BY_NAME:
+        raise PrecisionError(f"unknown precision {name!r}: use {', '.join(PRECISION_NAMES)}")
+    return BY_NAME[name]
+
+
+def parse_export_precisions(values: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """``"fp32,fp16"`` / repeated values / ``all`` -> export precisions in the given order, no repeats."""
+    items = [values] if isinstance(values, str) else list(values)
+    chosen: list[str] = []
+    for item in (part.strip().lower() for value in items for part in value.split(",")):
+        if not item:
+            continue
+        for name in EXPORT_PRECISIONS if item == "all" else (item,):
+            if name not in EXPORT_PRECISIONS:
+                raise PrecisionError(f"{name!r}: use {', '.join(EXPORT_PRECISIONS)} or all")
+            if name not in chosen:
+                chosen.append(name)
+    return tuple(chosen)
+
+
+def export_precisions_help() -> str:
+    """One line per export precision, for --help texts."""
+    return "; ".join(f"{p.name}: {p.summary}" for p in PRECISIONS if p.exported)
