@@ -59,7 +59,7 @@ def test_onnx_outputs_match_within_1e4_before_rounding(inputs, onnx_file):
 
 def test_onnx_file_through_the_cli_writes_the_same_pixels_up_to_one_level(inputs, onnx_file, tmp_path):
     result = _infer(inputs, "--model", onnx_file, "--out", tmp_path)
-    assert result.exit_code == 0 and "onnxruntime-cpu fp32: wrote 4 files" in result.output
+    assert result.exit_code == 0 and "onnxruntime-cpu fp32 (pil resize): wrote 4 files" in result.output
     for source in sorted(inputs.iterdir()):
         written = np.asarray(Image.open(tmp_path / f"{source.stem}.png")).astype(int)
         assert np.abs(written - tensor_to_uint8(_reference(source))[0]).max() <= 1

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from .artifacts import onnx_path
+from .checkpoint import checkpoint_sha256
 from .errors import UgatitDeployError
 from .export.int8_options import Int8Options, KeepFp
-from .fileio import file_sha256
 from .metadata import sidecar_path
 
 
@@ -71,7 +71,7 @@ def _bf16_passes(onnx_path: Path, checkpoint: Path, direction: str, threads: int
 def cpu_fast_path(checkpoint: Path, direction: str = "a2b", threads: int | None = None,
                   log: Callable[[str], None] = print) -> FastPath:  # fmt: skip
     """Export (or reuse) and choose the fastest passing CPU mode of ``checkpoint`` for OpenVINO."""
-    folder = cache_root() / "fast-path" / f"{file_sha256(checkpoint)[:16]}-{direction}"
+    folder = cache_root() / "fast-path" / f"{checkpoint_sha256(checkpoint)[:16]}-{direction}"
     skipped = []
     try:
         path = _exported(checkpoint, direction, "int8-cpu", folder, log, Int8Options(keep_fp=KeepFp(auto=True)))

@@ -69,9 +69,12 @@ def translate_files(
     batch: int = 1,
     keep_size: bool = False,
     heatmap: bool = False,
+    resize_method: str = "pil",
     progress: Callable[[Iterable], Iterable] = lambda items: items,
 ) -> InferenceSummary:
-    """Translate every input image with a loaded backend into ``out`` (PNG, same relative names)."""
+    """Translate every input image with a loaded backend into ``out`` (PNG, same relative names).
+    ``resize_method``: how inputs reach the model size (``imaging.RESIZE_METHODS``; the backend's
+    ``resize_method`` is the model's own)."""
     if batch < 1:
         raise InferenceError(f"--batch must be >= 1, got {batch}")
     jobs = collect_inputs(inputs)
@@ -82,7 +85,7 @@ def translate_files(
     def flush() -> None:
         if not pending:
             return
-        images = [resize(picture, (size, size)) for _, picture, _ in pending]
+        images = [resize(picture, (size, size), resize_method) for _, picture, _ in pending]
         batch_array = torch.stack([image_to_tensor(image) for image in images]).numpy()
         outputs = backend.run_outputs(batch_array) if heatmap else {"output": backend.run(batch_array)}
         if heatmap and "heatmap" not in outputs:

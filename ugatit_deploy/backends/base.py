@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UgatitDeployError, UnavailableError
+from ..metadata import resize_method
 
 
 class BackendError(UgatitDeployError):
@@ -122,6 +123,13 @@ class Backend(ABC):
     def img_size(self) -> int:
         """The model's training size: the size images are resized to (after ``load``)."""
         raise NotImplementedError
+
+    @property
+    def resize_method(self) -> str:
+        """How the model's training images were resized (``imaging.RESIZE_METHODS``): the artifact's
+        recorded pre-processing; ``pil`` unless it says otherwise."""
+        record = getattr(self, "record", None)
+        return resize_method(record) if isinstance(record, dict) else "pil"
 
     def __enter__(self) -> Backend:
         self.load()

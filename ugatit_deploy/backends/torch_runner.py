@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from ..checkpoint import open_generator
+from ..metadata import preprocessing_for, resize_method
 from .base import Availability, Backend, BackendError, BackendInfo
 
 
@@ -135,6 +136,10 @@ class TorchBackend(Backend):
     @property
     def img_size(self) -> int:
         return self.config.img_size
+
+    @property
+    def resize_method(self) -> str:
+        return resize_method({"preprocessing": preprocessing_for(self.config.variant)})
 
     def fetch(self, result: torch.Tensor) -> np.ndarray:
         return result.float().cpu().numpy()

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..checkpoint import open_generator
-from ..fileio import atomic_output, file_sha256
+from ..checkpoint import checkpoint_sha256, open_generator
+from ..fileio import atomic_output
 from ..gates import gates_with
 from ..imaging import IMAGE_EXTENSIONS, image_to_tensor, read_image, resize
 from ..reference_images import reference_batch
@@ -82,6 +82,8 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
     """Measure every case; never raises for a backend problem (it becomes the record's status)."""
     settings.check()
     info, generator = open_generator(settings.checkpoint, settings.direction)
+    for note in info.notes:
+        log(f"note: {note}")
     config = info.config_for(settings.direction)
     size = settings.size or config.img_size
     if size % 4 or size < 8:
@@ -124,7 +126,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
         command=settings.command,
         machine={**machine_record(), "threads": threads},
         model=ModelInfo(
-            settings.checkpoint.name, file_sha256(settings.checkpoint), settings.direction, config.to_dict()
+            settings.checkpoint.name, checkpoint_sha256(settings.checkpoint), settings.direction, config.to_dict()
         ),
         inputs=Inputs(
             size=size,

@@ -63,7 +63,7 @@ class _Opened:
 
 def _open(path: str | os.PathLike[str], smoothing: bool | None = None, weights: bool = True) -> _Opened:
     file = Path(path)
-    if looks_like_tf_checkpoint(file):
+    if file.is_dir() or looks_like_tf_checkpoint(file):  # a folder can only be a TensorFlow checkpoint
         return _open_tf(file, smoothing, weights)
     if smoothing is not None:
         raise CheckpointError(f"{file}: --smoothing/--no-smoothing applies to TensorFlow checkpoints only")

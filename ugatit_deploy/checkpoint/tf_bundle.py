@@ -256,7 +256,7 @@ def _resolve_folder(folder: Path, state: Path) -> tuple[Path, str | None]:
             return prefix, note or f"using the TensorFlow checkpoint in subfolder {subfolders[0]}"
         if subfolders:
             raise CheckpointError(f"{len(subfolders)} TensorFlow checkpoint folders in {folder}: pass one of them")
-        raise CheckpointError(f"no TensorFlow checkpoint (*.index) in folder {folder}")
+        raise CheckpointError(f"{folder} is a directory with no TensorFlow checkpoint (*.index) in it")
     newest = folder / prefixes[-1]
     why = f"points to {target}, which is not here" if target else "is missing or names no checkpoint"
     return newest, f"the checkpoint state file {why}; using the newest checkpoint in the folder: {newest.name}"

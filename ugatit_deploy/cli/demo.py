@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..assets import default_model_path
 from ..benchmarks.records import OK
+from .options import checkpoint_options, resolve_checkpoint
 
 if TYPE_CHECKING:
     from ..benchmarks.plan import Case
@@ -27,11 +27,13 @@ def fastest_passing(records: Sequence[BenchRecord], cases: Mapping[str, Case]) -
 
 
 @click.command("demo")
+@checkpoint_options("The model to run the pipeline on (official PyTorch or TensorFlow checkpoint, or generator file).",
+                    "Which generator of the checkpoint.")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports/demo"),
               show_default=True, help="Report folder.")  # fmt: skip
 @click.option("--iters", default=20, show_default=True, help="Timed runs per backend and batch.")
-def demo_command(out: Path, iters: int) -> None:
-    """Run the whole pipeline on the built-in demo model and write a report folder.
+def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> None:
+    """Run the whole pipeline on the built-in demo model (or --ckpt) and write a report folder.
 
     Exports FP32, FP16 and both INT8 variants (each validated against PyTorch before it is written;
     INT8 keeps the fewest sensitive layers in float that reach PSNR >= 35 dB and SSIM >= 0.98),
@@ -52,11 +54,13 @@ def demo_command(out: Path, iters: int) -> None:
     from ..parity import to_uint8
     from ..precisions import LOSSY_PRECISIONS
 
-    command = shlex.join(["ugatit-deploy", "demo", "--out", str(out), "--iters", str(iters)])
+    checkpoint = resolve_checkpoint(ckpt)
+    given = ["--ckpt", str(ckpt), "--direction", direction] if ckpt else []
+    command = shlex.join(["ugatit-deploy", "demo", *given, "--out", str(out), "--iters", str(iters)])
     # Lossy modes (fp16, bf16, int8) must produce images a viewer cannot tell from FP32 to be chosen; the
     # INT8 exports keep the fewest sensitive layers in float that make them so (--keep-fp auto).
     lossy = {precision: FAST_PATH_GATE for precision in LOSSY_PRECISIONS}
-    settings = BenchSettings(checkpoint=default_model_path(), out=out, batches=(1, 8), warmup=5, iters=iters,
+    settings = BenchSettings(checkpoint=checkpoint, direction=direction, out=out, batches=(1, 8), warmup=5, iters=iters,
                              command=command, gates=lossy, int8=Int8Options(keep_fp=KeepFp(auto=True)))  # fmt: skip
     run = run_bench(settings, log=click.echo)
     files = write_outputs(run, out)

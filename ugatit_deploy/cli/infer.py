@@ -8,15 +8,17 @@ import click
 
 from ..assets import default_model_path
 from ..backends.registry import BACKENDS, FAMILIES
+from ..imaging import RESIZE_METHODS
 
 
 @click.command("infer")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--model",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Checkpoint, ONNX file or TensorRT plan (its sidecar says which). Default: the demo model.",
+    help="Checkpoint (also an official TensorFlow checkpoint folder), ONNX file or TensorRT plan (its sidecar "
+    "says which). Default: the demo model.",
 )
 @click.option(
     "--out",
@@ -47,8 +49,16 @@ from ..backends.registry import BACKENDS, FAMILIES
 @click.option("--keep-size", is_flag=True, help="Resize each output back to its input's size and aspect.")
 @click.option("--heatmap", is_flag=True, help="Also write <name>_heatmap.png: the CAM attention over the input.")
 @click.option("--threads", type=int, default=None, help="CPU threads. Default: all.")
+@click.option(
+    "--resize",
+    type=click.Choice(RESIZE_METHODS),
+    default=None,
+    help="How inputs are resized to the model size: pil (the official PyTorch code's, antialiased when it "
+    "shrinks) or opencv (cv2.resize bilinear, the official TensorFlow code's). Default: the model's source "
+    "(opencv for models converted from TensorFlow checkpoints, as their sidecar records; else pil).",
+)
 def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direction: str, backend: str, batch: int,
-                  keep_size: bool, heatmap: bool, threads: int | None) -> None:  # fmt: skip
+                  keep_size: bool, heatmap: bool, threads: int | None, resize: str | None) -> None:  # fmt: skip
     """Translate images (files or folders) with the official pre-processing.
 
     RGB, bilinear resize to the model's size, [-1, 1]; outputs back to uint8 PNG. Unreadable files are
@@ -64,12 +74,16 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
     from tqdm import tqdm
 
     from ..backends import artifact_kind, open_model
+    from ..checkpoint import inspect_checkpoint
     from ..inference import translate_files
 
     path = model or default_model_path()
-    if not path.is_file():
+    if not path.exists():
         raise click.BadParameter(f"{path}: no such file", param_hint="--model")
     kind = artifact_kind(path)
+    if kind == "checkpoint":
+        for note in inspect_checkpoint(path).notes:
+            click.echo(f"note: {note}")
     options = {"direction": direction, "threads": threads} if kind == "checkpoint" else {"threads": threads}
     if kind == "checkpoint" and backend.startswith("openvino"):
         from ..fast_path import cpu_fast_path
@@ -80,11 +94,12 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
         path, options = fast.onnx, fast.options
     runner = open_model(path, backend, **options)
     with runner:
-        summary = translate_files(runner, inputs, out, batch, keep_size, heatmap,
+        method = resize or runner.resize_method
+        summary = translate_files(runner, inputs, out, batch, keep_size, heatmap, method,
                                   progress=lambda jobs: tqdm(jobs, desc="translating", unit="img"))  # fmt: skip
     for line in summary.skipped:
         click.echo(f"skipped: {line}", err=True)
-    click.echo(f"{runner.info.label}: wrote {len(summary.written)} files to {out}"
+    click.echo(f"{runner.info.label} ({method} resize): wrote {len(summary.written)} files to {out}"
                + (f", skipped {len(summary.skipped)} unreadable" if summary.skipped else ""))  # fmt: skip
     if not summary.written:
         raise click.ClickException("no image could be read")

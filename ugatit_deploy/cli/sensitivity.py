@@ -58,6 +58,8 @@ def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: 
     checkpoint = resolve_checkpoint(ckpt)
     int8 = int8_options(calib, calib_images, KeepFp())
     info, generator = open_generator(checkpoint, direction)
+    for note in info.notes:
+        click.echo(f"note: {note}")
     size = info.config_for(direction).img_size
     calibration = calibration_set(int8.calib, int8.calib_images, info.metadata, direction, size)
     model = export_graph(generator, replace(GraphOptions(), adailn="function"))
