@@ -24,7 +24,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,cpu,openvino]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,cpu,openvino,mnn,ncnn]"
 	touch $(STAMP)
 
 clean:

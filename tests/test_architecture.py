@@ -22,7 +22,8 @@ PACKAGE = ROOT / "ugatit_deploy"
 # Lowest first. Each name is a top-level module or sub-package of ugatit_deploy.
 LAYERS: list[tuple[str, set[str]]] = [
     ("core", {"__about__", "errors", "fileio", "optional", "imaging", "parity", "gates", "precisions", "metadata",
-              "artifacts", "onnx_contract", "heatmap", "assets", "shapes", "reference_images"}),
+              "artifacts", "onnx_contract", "heatmap", "assets", "shapes", "reference_images", "mnn_runtime",
+              "ncnn_runtime"}),
     ("model", {"model"}),
     ("checkpoint", {"checkpoint"}),
     ("export / backends / training", {"export", "backends", "training"}),

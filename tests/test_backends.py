@@ -175,7 +175,7 @@ def test_unknown_backend_and_missing_files_are_one_line_errors(tmp_path):
     with pytest.raises(BackendError, match="ONNX file not found"):
         create_backend("onnxruntime-cpu", tmp_path / "missing.onnx")
     assert set(BACKENDS) == {"torch-cpu", "torch-cuda", "onnxruntime-cpu", "onnxruntime-cuda",
-                             "onnxruntime-tensorrt", "openvino-cpu", "tensorrt"}  # fmt: skip
+                             "onnxruntime-tensorrt", "openvino-cpu", "mnn-cpu", "ncnn-cpu", "tensorrt"}  # fmt: skip
 
 
 def test_an_onnx_that_is_not_ours_is_refused(tmp_path):

@@ -245,16 +245,19 @@ def test_every_cpu_backend_and_precision_passes_its_parity_gate(cpu_bench):
     files = ("fp32", "fp16", "int8", "int8-cpu")
     expected = [("torch-cpu", "fp32")] + [(b, p) for b in ("onnxruntime-cpu", "openvino-cpu") for p in files]
     expected.append(("openvino-cpu", "bf16"))  # the fp32 file with OpenVINO's BF16 precision hint
+    expected += [("mnn-cpu", "fp32"), ("ncnn-cpu", "fp32")]  # the Winograd runtimes' own files
     assert sorted(seen) == sorted((b, p, batch) for b, p in expected for batch in (1, 2))
     for (backend, precision, batch), record in seen.items():
-        if record["status"] == "unavailable":  # OpenVINO not installed, or no native BF16 on this CPU
-            assert backend == "openvino-cpu", record["reason"]
-            assert "pip install 'ugatit-deploy[openvino]'" in record["reason"] or "no native BF16" in record["reason"]
+        if record["status"] == "unavailable":  # a runtime not installed, or no native BF16 on this CPU
+            assert backend in ("openvino-cpu", "mnn-cpu", "ncnn-cpu"), record["reason"]
+            assert "pip install 'ugatit-deploy[" in record["reason"] or "no native BF16" in record["reason"]
             continue
         parity = record["parity"]
         assert record["status"] == "ok", (backend, precision, batch, record["reason"])
         assert parity["nonfinite"] == 0
-        if precision == "fp32":
+        if backend == "mnn-cpu":  # Winograd FP32, gated FP32-grade (measured 5.8e-4 max abs, 88 dB)
+            assert parity["psnr_db"] >= 60 and parity["ssim"] >= 0.999
+        elif precision == "fp32":
             assert parity["max_abs"] <= 1e-4
         elif precision == "fp16":
             assert parity["psnr_db"] >= 50 and parity["max_abs"] <= 1e-2
@@ -268,7 +271,7 @@ def test_records_carry_latency_memory_floor_and_speedup(cpu_bench):
     _, _, results = cpu_bench
     assert results["schema"] == "ugatit-deploy/bench" and results["schema_version"] == 1
     assert results["command"].startswith(
-        "ugatit-deploy bench --backends torch-cpu,onnxruntime-cpu,openvino-cpu --images "
+        "ugatit-deploy bench --backends torch-cpu,onnxruntime-cpu,openvino-cpu,mnn-cpu,ncnn-cpu --images "
     )
     assert results["inputs"]["names"] == [f"circle_{i}.png" for i in range(4)]
     assert results["floor"]["flops_per_image"] == model_flops(GeneratorConfig(8, 4, 64, light=True), 64)
@@ -369,7 +372,7 @@ def test_rounds_pool_the_samples_of_every_round(tmp_path, circles):
         (["--size", "30"], 1, "--size 30: U-GAT-IT needs a multiple of 4"),
         (["--iters", "0"], 1, "--iters and --rounds >= 1"),
         (["--rounds", "0"], 1, "--iters and --rounds >= 1"),
-        (["--backends", "openvino-gpu"], 2, "or torch, onnxruntime, openvino, ort, cpu, cuda, all"),
+        (["--backends", "openvino-gpu"], 2, "or torch, onnxruntime, openvino, mnn, ncnn, ort, cpu, cuda, all"),
     ],
 )
 def test_bad_input_is_one_line_and_nonzero(tmp_path, args, code, message):

@@ -159,9 +159,9 @@ def test_table_shows_unavailable_reason_and_failed_parity():
 def test_table_formats_values_and_prints_missing_as_dash():
     rows = _table_rows(format_table(make_results()))
     ort = rows[0].split()
-    assert ort[-9:] == ["0.71", "120.3", "1.0000", "2.0e-06", "5.10", "6.00", "196", "21.6", "1.40x"]
-    assert rows[2].split()[-9:] == ["-"] * 9  # unavailable: nothing measured
-    assert rows[3].split()[-9:] == ["-", "inf", "1.0000", "0.0e+00", "7.20", "8.00", "139", "-", "1.00x"]
+    assert ort[-10:] == ["0.71", "120.3", "1.0000", "2.0e-06", "5.10", "6.00", "196", "40.1", "21.6", "1.40x"]
+    assert rows[2].split()[-10:] == ["-"] * 10  # unavailable: nothing measured
+    assert rows[3].split()[-10:] == ["-", "inf", "1.0000", "0.0e+00", "7.20", "8.00", "139", "-", "-", "1.00x"]
 
 
 def test_quality_per_input_set_is_listed_under_the_table_and_in_markdown(tmp_path):
@@ -284,8 +284,8 @@ def test_markdown_contains_the_table_rows_and_image_links(tmp_path):
     ).read_text(encoding="utf-8")
     assert "| backend | precision | batch | status |" in report
     assert (
-        "| onnxruntime-cpu | fp32 | 1 | ok | 0.71 | 120.3 | 1.0000 | 2.0e-06 | 5.10 | 6.00 | 196 | 21.6 | 1.40x |"
-        in report
+        "| onnxruntime-cpu | fp32 | 1 | ok | 0.71 | 120.3 | 1.0000 | 2.0e-06 | 5.10 | 6.00 | 196 | 40.1 | 21.6 "
+        "| 1.40x |" in report
     )
     assert f"| tensorrt | fp16 | 1 | unavailable: {UNAVAILABLE_REASON} | - |" in report
     assert f"| onnxruntime-cpu | int8 | 8 | failed-parity: {INT8_REASON} |" in report

@@ -8,7 +8,11 @@ import os
 from pathlib import Path
 
 ONNX_SUFFIX = ".onnx"
+MNN_SUFFIX = ".mnn"
+NCNN_SUFFIX = ".ncnn.param"  # the artifact; its weights are the .ncnn.bin beside it
 PLAN_SUFFIX = ".plan"
+# What `export --format` writes: one file per artifact, named <checkpoint>_<direction>_<precision><suffix>.
+FORMATS = {"onnx": ONNX_SUFFIX, "mnn": MNN_SUFFIX, "ncnn": NCNN_SUFFIX}
 PLAN_SUFFIXES = (".plan", ".engine")  # what `infer` recognises as a TensorRT plan without a sidecar
 ONNX_FOLDER = "onnx"  # in a bench / demo output folder
 ENGINE_FOLDER = "engines"
@@ -20,9 +24,9 @@ def onnx_name(stem: str, direction: str, precision: str) -> str:
 
 
 def onnx_path(folder: str | os.PathLike[str], checkpoint: str | os.PathLike[str], direction: str,
-              precision: str) -> Path:  # fmt: skip
-    """Where ``export`` writes one precision of ``checkpoint`` in ``folder``."""
-    return Path(folder) / onnx_name(Path(checkpoint).stem, direction, precision)
+              precision: str, fmt: str = "onnx") -> Path:  # fmt: skip
+    """Where ``export`` writes one precision of ``checkpoint`` in ``folder`` (``fmt``: a key of FORMATS)."""
+    return Path(folder) / onnx_name(Path(checkpoint).stem, direction, precision).replace(ONNX_SUFFIX, FORMATS[fmt])
 
 
 def onnx_folder(out: str | os.PathLike[str]) -> Path:

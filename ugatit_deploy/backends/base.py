@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import UgatitDeployError, UnavailableError
-from ..metadata import resize_method
+from ..fileio import file_sha256
+from ..metadata import MetadataError, read_sidecar, resize_method
 
 
 class BackendError(UgatitDeployError):
@@ -100,6 +101,13 @@ class Backend(ABC):
         """Wait until queued device work is done (host backends are always done)."""
         return None
 
+    def artifact_bytes(self) -> int | None:
+        """The size of the model's file(s) on disk (None when unknown)."""
+        try:
+            return self.info.artifact.stat().st_size
+        except OSError:
+            return None
+
     def device_memory_bytes(self) -> int | None:
         """Peak device memory since ``load`` (None for host backends)."""
         return None
@@ -149,3 +157,23 @@ def check_file(path: str | os.PathLike[str], what: str) -> Path:
     if not path.is_file():
         raise BackendError(f"{what} not found: {path}")
     return path
+
+
+def sidecar_record(path: Path, kind: str, what: str) -> dict[str, Any]:
+    """The sidecar record of an artifact that must be of ``kind`` (BackendError, one line, otherwise)."""
+    try:
+        record = read_sidecar(path)
+    except MetadataError as exc:
+        raise BackendError(str(exc)) from None
+    if record.get("kind") != kind:
+        raise BackendError(f"{path.name} is not {what} (its sidecar says {record.get('kind')})")
+    return record
+
+
+def check_hashes(expected: dict[Path, str | None]) -> None:
+    """Refuse files whose sha256 differs from their sidecar's: runtimes that read a damaged model without
+    complaint (MNN, ncnn) would compute wrong images from it."""
+    for path, digest in expected.items():
+        if not path.is_file() or file_sha256(path) != digest:
+            raise BackendError(f"{path.name} is missing or does not match the sha256 its sidecar records: the "
+                               "file is damaged or was changed (export it again)")  # fmt: skip

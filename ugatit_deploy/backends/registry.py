@@ -15,12 +15,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..artifacts import ONNX_SUFFIX, PLAN_SUFFIXES
+from ..artifacts import MNN_SUFFIX, NCNN_SUFFIX, ONNX_SUFFIX, PLAN_SUFFIXES
 from ..errors import UnavailableError
+from ..gates import RUNTIME_GATES, Gate
 from .base import Backend, BackendError
 
 # What a model file can be, and how error messages name it.
-ARTIFACT_KINDS = {"checkpoint": "a checkpoint", "onnx": "an ONNX file", "engine": "a TensorRT plan"}
+ARTIFACT_KINDS = {"checkpoint": "a checkpoint", "onnx": "an ONNX file", "engine": "a TensorRT plan",
+                  "mnn": "an MNN model (export --format mnn)",
+                  "ncnn": "an ncnn model (export --format ncnn)"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class BackendSpec:
     auto_rank: int | None = None  # order in which `auto` tries it for its artifact kind; None: never
     modes: tuple[Mode, ...] = (Mode(),)
     symmetric_int8_only: bool = False  # TensorRT-based: refuses INT8 graphs with non-zero zero points
+    gates: Mapping[str, Gate] = field(default_factory=dict)  # precision -> gate, where this runtime differs
 
     def create(self, artifact: str | os.PathLike[str], **options: Any) -> Backend:
         module, _, cls = self.runner.partition(":")
@@ -78,6 +82,11 @@ _SPECS = (
                 "OpenVINO on CPU: fp32, bf16 (precision hint) or int8 (QDQ graphs), latency hint",
                 "openvino_runner:OpenVinoBackend", {}, ("threads", "inference_precision", "cache_dir"),
                 modes=(Mode(), Mode({"inference_precision": "bf16"}, for_precisions=("fp32",)))),
+    BackendSpec("mnn-cpu", "mnn", "mnn", "cpu", "MNN on CPU: Winograd 3x3 convolutions (.mnn from export --format mnn)",
+                "mnn_runner:MnnBackend", {}, ("threads", "precision_mode"), auto_rank=0,
+                gates=RUNTIME_GATES["mnn"]),
+    BackendSpec("ncnn-cpu", "ncnn", "ncnn", "cpu", "ncnn on CPU: Winograd 3x3 convolutions (.ncnn.param/.bin from "
+                "export --format ncnn)", "ncnn_runner:NcnnBackend", {}, ("threads",), auto_rank=0),
     BackendSpec("tensorrt", "tensorrt", "engine", "cuda", "TensorRT plan file, execute_async_v3 on torch CUDA buffers",
                 "tensorrt_runner:TensorRTBackend", {}, _GPU, auto_rank=0, symmetric_int8_only=True),
 )  # fmt: skip
@@ -118,6 +127,10 @@ def artifact_kind(path: str | os.PathLike[str]) -> str:
         kind = None
     if kind == "tensorrt-plan" or str(path).endswith(PLAN_SUFFIXES):
         return "engine"
+    if kind == "mnn" or str(path).endswith(MNN_SUFFIX):
+        return "mnn"
+    if kind == "ncnn" or str(path).endswith(NCNN_SUFFIX):
+        return "ncnn"
     return "onnx" if kind == "onnx" or str(path).endswith(ONNX_SUFFIX) else "checkpoint"
 
 

@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..metadata import MetadataError, read_sidecar
-from .base import Availability, Backend, BackendError, BackendInfo, check_file
+from .base import Availability, Backend, BackendError, BackendInfo, check_file, sidecar_record
 
 
 def _import_tensorrt() -> Any:
@@ -47,12 +46,7 @@ class TensorRTBackend(Backend):
 
     def __init__(self, plan: str | os.PathLike[str], device_id: int = 0) -> None:
         self.path = check_file(plan, "TensorRT plan")
-        try:
-            self.record: dict[str, Any] = read_sidecar(self.path)
-        except MetadataError as exc:
-            raise BackendError(str(exc)) from None
-        if self.record.get("kind") != "tensorrt-plan":
-            raise BackendError(f"{self.path.name} is not a TensorRT plan (its sidecar says {self.record.get('kind')})")
+        self.record: dict[str, Any] = sidecar_record(self.path, "tensorrt-plan", "a TensorRT plan")
         self.device_id = device_id
         self.info = BackendInfo("tensorrt", self.record.get("precision", "fp32"), self.path)
         self.engine: Any = None

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
-from ..backends import Backend, BackendError, create_backend
+from ..backends import BACKENDS, Backend, BackendError, create_backend
 from ..errors import UgatitDeployError
 from ..gates import Gate
 from .compare import judge, parity_of
@@ -81,10 +82,18 @@ def base_record(case: Case, runner: Backend | None, batch: int, status: str, rea
         batch=batch,
         label=info.label if info else case.label,
         artifact=artifact.name if artifact is not None else None,
-        size_mb=artifact.stat().st_size / 1e6 if artifact is not None and artifact.is_file() else None,
+        size_mb=_size_mb(runner, artifact),
         status=status,
         reason=reason,
     )
+
+
+def _size_mb(runner: Backend | None, artifact: Path | None) -> float | None:
+    """The model's size on disk: all its files (ncnn: param + bin) when a runner says, else the artifact's."""
+    size = runner.artifact_bytes() if runner is not None else None
+    if size is None and artifact is not None and artifact.is_file():
+        size = artifact.stat().st_size
+    return size / 1e6 if size is not None else None
 
 
 def run_all(runner: Backend, images: np.ndarray, batch: int) -> np.ndarray:
@@ -111,7 +120,9 @@ def measure_batch(case: Case, runner: Backend, batch: int,
     outputs = run_all(runner, context.images, batch)
     precision = runner.info.precision
     parity = parity_of(context.reference, outputs, context.sets)
-    gate = judge(parity, context.gates.get(precision, Gate()), several_sets=len(context.sets) > 1)
+    # A runtime judged differently at this precision (Winograd FP32: "FP32-grade") uses its own gate.
+    own = BACKENDS[case.backend].gates.get(precision) if case.backend in BACKENDS else None
+    gate = judge(parity, own or context.gates.get(precision, Gate()), several_sets=len(context.sets) > 1)
     reset_peak_rss()
     latency = measure_latency(runner, tile(context.images, batch), context.warmup, context.iters)
     gpu = runner.device_memory_bytes()

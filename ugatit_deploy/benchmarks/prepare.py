@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..artifacts import bench_engine_path, onnx_folder
+from ..artifacts import FORMATS, bench_engine_path, onnx_folder
 from ..backends import BACKENDS
 from ..errors import UgatitDeployError, UnavailableError
 from ..export.int8_options import Int8Options
@@ -27,28 +27,31 @@ UNKNOWN_PRECISION = "?"  # a file whose metadata cannot be read: its runner will
 def describe(path: Path, kind: str) -> Artifact:
     """An existing file with the precision and variant its metadata records."""
     try:
-        record = read_onnx_record(path) if kind == "onnx" else read_sidecar(path) if kind == "engine" else {}
+        record = read_onnx_record(path) if kind == "onnx" else read_sidecar(path) if kind != "checkpoint" else {}
     except (UgatitDeployError, OSError):
         return Artifact(kind, path, UNKNOWN_PRECISION)
     return Artifact(kind, path, str(record.get("precision", "fp32")), artifact_variant(record))
 
 
-def export_onnx(settings: BenchSettings, log: Callable[[str], None]) -> list[Artifact]:
-    """Our own ONNX files, one export per precision, so one failing precision does not stop the others."""
+def export_onnx(settings: BenchSettings, log: Callable[[str], None], fmt: str = "onnx") -> list[Artifact]:
+    """Our own files (``fmt``: ONNX or a runtime's format), one export per precision, so one failing precision
+    does not stop the others."""
     from ..export import export_checkpoint
+    from ..export.pipeline import FORMAT_PRECISIONS
 
     folder = onnx_folder(settings.out)
     artifacts = []
-    for precision in settings.export_precisions:
+    for precision in (p for p in settings.export_precisions if p in FORMAT_PRECISIONS[fmt]):
         int8 = settings.int8 if precision in INT8_PRECISIONS else Int8Options()  # export refuses them elsewhere
         try:
-            paths = export_checkpoint(settings.checkpoint, settings.direction, folder, (precision,), int8=int8, log=log)
+            paths = export_checkpoint(settings.checkpoint, settings.direction, folder, (precision,), int8=int8, log=log,
+                                      fmt=fmt)  # fmt: skip
         except UnavailableError as exc:
-            artifacts.append(Artifact("onnx", None, precision, problem=(UNAVAILABLE, str(exc))))
+            artifacts.append(Artifact(fmt, None, precision, problem=(UNAVAILABLE, str(exc))))
         except UgatitDeployError as exc:
-            artifacts.append(Artifact("onnx", None, precision, problem=(FAILED, f"export: {exc}")))
+            artifacts.append(Artifact(fmt, None, precision, problem=(FAILED, f"export: {exc}")))
         else:
-            artifacts += [describe(path, "onnx") for path in paths]
+            artifacts += [describe(path, fmt) for path in paths]
     return artifacts
 
 
@@ -75,7 +78,8 @@ def build_engines(onnx: Sequence[Artifact], size: int, settings: BenchSettings,
 
 
 def prepare_artifacts(settings: BenchSettings, size: int, log: Callable[[str], None] = print) -> PreparedArtifacts:
-    """The checkpoint, ONNX files and TensorRT plans the asked-for backends run (by ``BackendSpec.runs``)."""
+    """The checkpoint, ONNX files, TensorRT plans and runtime files (.mnn) the asked-for backends run (by
+    ``BackendSpec.runs``). ``--onnx`` may also name .mnn and .ncnn.param files."""
     from ..backends.tensorrt_runner import tensorrt_unavailable_reason
 
     kinds = {BACKENDS[name].runs for name in settings.backends}
@@ -86,7 +90,8 @@ def prepare_artifacts(settings: BenchSettings, size: int, log: Callable[[str], N
         items.append(Artifact("checkpoint", settings.checkpoint, "fp32"))
     onnx: list[Artifact] = []
     if "onnx" in kinds or (build and no_tensorrt is None):
-        onnx = [describe(path, "onnx") for path in settings.onnx] if settings.onnx else export_onnx(settings, log)
+        given = [path for path in settings.onnx if path.name.endswith(FORMATS["onnx"])]
+        onnx = [describe(path, "onnx") for path in given] if settings.onnx else export_onnx(settings, log)
     items += onnx
     if "engine" in kinds:
         if not build:
@@ -95,4 +100,7 @@ def prepare_artifacts(settings: BenchSettings, size: int, log: Callable[[str], N
             items.append(Artifact("engine", None, "-", problem=(UNAVAILABLE, no_tensorrt)))
         else:
             items += build_engines(onnx, size, settings, log)
+    for fmt in sorted(kinds & {"mnn", "ncnn"}):  # runtimes with their own format, converted from the validated ONNX
+        given = [path for path in settings.onnx if path.name.endswith(FORMATS[fmt])]
+        items += [describe(path, fmt) for path in given] if settings.onnx else export_onnx(settings, log, fmt)
     return PreparedArtifacts(tuple(items))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..artifacts import FORMATS
 from ..assets import default_model_path
 from ..export.int8_options import KeepFp
 from ..gates import Gate
@@ -75,10 +76,21 @@ def _precisions(_ctx: click.Context, _param: click.Parameter, values: tuple[str,
     "<name>/1/model.onnx) with dynamic batching.",
 )
 @click.option("--triton-max-batch", default=8, show_default=True, help="max_batch_size of the Triton models.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    default="onnx",
+    show_default=True,
+    help="onnx: <ckpt>_<direction>_<precision>.onnx; mnn: .mnn files for MNN, ncnn: .ncnn.param + .ncnn.bin for "
+    "ncnn (both Winograd CPU runtimes of edge apps), converted from the validated ONNX with the runtime's own "
+    "converter and validated again (fp32; MNN judged FP32-grade: PSNR >= 60 dB, SSIM >= 0.999).",
+)
 @gate_option("Validation gates:")
 def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tuple[str, ...], calib: Path | None,
                    calib_images: int, keep_fp: KeepFp, outputs: str, dynamic_batch: bool, opset: int, adailn: str,
-                   triton_repo: Path | None, triton_max_batch: int, gates: dict[str, Gate]) -> None:  # fmt: skip
+                   triton_repo: Path | None, triton_max_batch: int, fmt: str,
+                   gates: dict[str, Gate]) -> None:  # fmt: skip
     """Export a checkpoint's generator to ONNX and validate every file.
 
     Graph I/O: `input` B x 3 x H x W float32 in [-1, 1] (RGB, NCHW); `output` the same shape (tanh).
@@ -105,6 +117,8 @@ def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tup
       ugatit-deploy export --precision int8-cpu --keep-fp auto
       ugatit-deploy export --precision fp32,fp16 --triton-repo model_repository/
       ugatit-deploy export --ckpt run.pt --precision fp16 --gate fp16:psnr=45
+      ugatit-deploy export --ckpt run.pt --format mnn --out exports/      # then: infer --backend mnn
+      ugatit-deploy export --ckpt run.pt --format ncnn --out exports/
     """
     from ..export import GraphOptions, export_checkpoint
 
@@ -113,8 +127,10 @@ def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tup
 
     options = GraphOptions(outputs=outputs, dynamic_batch=dynamic_batch, opset=opset, adailn=adailn)
     int8 = int8_options(calib, calib_images, keep_fp)
+    if triton_repo is not None and fmt != "onnx":
+        raise click.BadParameter("Triton repositories take ONNX files: drop --format", param_hint="--triton-repo")
     written = export_checkpoint(ckpt or default_model_path(), direction, out, precisions, options, int8, gates,
-                                log=click.echo)  # fmt: skip
+                                log=click.echo, fmt=fmt)  # fmt: skip
     if triton_repo is not None:
         from ..export.triton import write_triton_repo
 

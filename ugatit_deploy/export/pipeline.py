@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import onnx
 
-from ..artifacts import onnx_path
+from ..artifacts import FORMATS, onnx_path
 from ..checkpoint import checkpoint_sha256, open_generator
 from ..fileio import atomic_output
-from ..gates import FAST_PATH_GATE, Gate, gates_with
+from ..gates import FAST_PATH_GATE, Gate, gates_with, runtime_gate
 from ..metadata import describe_file, new_record, preprocessing_for, to_onnx_props, write_sidecar
 from ..onnx_contract import inline_norms
 from ..precisions import EXPORT_PRECISIONS, INT8_PRECISIONS
@@ -21,19 +22,24 @@ from ..reference_images import photo_variants, reference_batch
 from .fp16 import convert_to_fp16
 from .int8 import CalibrationSet, calibration_set, conv_layers, float_layers, quantize
 from .int8_options import Int8Options, KeepFp
+from .mnn_format import write_mnn
+from .ncnn_format import write_ncnn
 from .onnx_graph import ExportError, GraphOptions, dim_names, export_graph
 from .validate import check_graph, extreme_inputs, ort_session, validate_against_torch
 
 PRECISIONS = EXPORT_PRECISIONS
+# MNN's and ncnn's own fp16/int8 modes: not yet (see benchmarks/README.md, "MNN and ncnn").
+FORMAT_PRECISIONS = {"onnx": EXPORT_PRECISIONS, "mnn": ("fp32",), "ncnn": ("fp32",)}
 
 
-def artifact_paths(out: Path, checkpoint: Path, direction: str, precisions: Sequence[str]) -> dict[str, Path]:
-    """Where each precision goes: ``out`` itself if it names one .onnx file, else ``artifacts.onnx_path``."""
-    if out.suffix == ".onnx":
+def artifact_paths(out: Path, checkpoint: Path, direction: str, precisions: Sequence[str],
+                   fmt: str = "onnx") -> dict[str, Path]:  # fmt: skip
+    """Where each precision goes: ``out`` itself if it names one file, else ``artifacts.onnx_path``."""
+    if out.name.endswith(FORMATS[fmt]):
         if len(precisions) > 1:
             raise ExportError(f"--out {out} names one file, but {len(precisions)} precisions were asked: give a folder")
         return {precisions[0]: out}
-    return {p: onnx_path(out, checkpoint, direction, p) for p in precisions}
+    return {p: onnx_path(out, checkpoint, direction, p, fmt) for p in precisions}
 
 
 # --keep-fp auto chooses on held-out images and on the photos turned by 90 degrees (photo_variants), with
@@ -86,13 +92,21 @@ def export_checkpoint(
     int8: Int8Options = Int8Options(),  # noqa: B008 - frozen dataclass, never mutated
     gates: Mapping[str, Gate] | None = None,
     log: Callable[[str], None] = print,
+    fmt: str = "onnx",
 ) -> list[Path]:
     """Export one direction of a checkpoint to validated ONNX files; return their paths.
 
     Each file is validated against the PyTorch model before it is written; one that misses its gate is
     not written and raises ExportError with the figures. ``gates`` moves default thresholds per precision
     (``parse_gates("fp16:psnr=45")``: the metrics named, the others kept). ``int8`` sets the INT8
-    calibration and the convolutions left in float (``Int8Options.keep_fp``)."""
+    calibration and the convolutions left in float (``Int8Options.keep_fp``). ``fmt`` ``"mnn"`` converts
+    each validated graph with MNN's converter and validates the ``.mnn`` file too (``artifacts.FORMATS``)."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
+    if fmt != "onnx" and (others := [p for p in precisions if p not in FORMAT_PRECISIONS[fmt]]):
+        raise ExportError(f"--format {fmt} takes {', '.join(FORMAT_PRECISIONS[fmt])}, not {others[0]}")
+    if fmt == "ncnn" and options.outputs != "image":
+        raise ExportError("--format ncnn writes the image output only: drop --outputs all")
     unknown = [p for p in precisions if p not in EXPORT_PRECISIONS]
     if unknown:
         raise ExportError(f"unknown precision {unknown[0]!r}: use {', '.join(EXPORT_PRECISIONS)}")
@@ -102,7 +116,7 @@ def export_checkpoint(
     ckpt = Path(ckpt)
     info, generator = open_generator(ckpt, direction)
     config = info.config_for(direction)
-    paths = artifact_paths(Path(out), ckpt, direction, precisions)
+    paths = artifact_paths(Path(out), ckpt, direction, precisions, fmt)
     calibration = None
     if any(p in INT8_PRECISIONS for p in precisions):
         calibration = calibration_set(int8.calib, int8.calib_images, info.metadata, direction, config.img_size)
@@ -159,11 +173,20 @@ def export_checkpoint(
                 else {}
             ),  # fmt: skip
         )
-        del model.metadata_props[:]
-        onnx.helper.set_model_props(model, to_onnx_props(record))
-        with atomic_output(path) as handle:
-            handle.write(model.SerializeToString())
-        write_sidecar(describe_file(record, path), path)
+        if fmt != "onnx":
+            gate = runtime_gate(fmt, precision, all_gates, gates)
+            validate = partial(validate_against_torch, model, generator, precision, gate, options.dynamic_batch,
+                               options.output_names, gate_images, extra)  # fmt: skip
+            if fmt == "mnn":
+                report = write_mnn(model, path, record, options.output_names, validate)
+            else:
+                report = write_ncnn(model, path, record, config.img_size, validate)
+        else:
+            del model.metadata_props[:]
+            onnx.helper.set_model_props(model, to_onnx_props(record))
+            with atomic_output(path) as handle:
+                handle.write(model.SerializeToString())
+            write_sidecar(describe_file(record, path), path)
         worst_abs = max(stats["max_abs"] for stats in report["cases"].values())
         worst_psnr = min(stats["psnr_db"] for stats in report["cases"].values())
         log(f"  {precision:<8} {path}  max abs {worst_abs:.2e}, PSNR {worst_psnr:.1f} dB")

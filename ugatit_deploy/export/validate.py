@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import onnx
@@ -78,15 +79,17 @@ def validate_against_torch(
     output_names: tuple[str, ...],
     images: torch.Tensor,
     report_only: dict[str, torch.Tensor] | None = None,
+    session: Any = None,
 ) -> dict:
     """Run the graph on ONNX Runtime CPU and compare with the PyTorch FP32 generator on ``images``
     (N x 3 x S x S, N >= 4) in batches of 1, 3 and the rest, plus another size for light models.
 
     Raises ExportError when ``gate`` fails: what was measured, the thresholds, and the ``--gate`` value
     that would accept these figures. Returns the report; ``report_only`` image sets are measured and
-    recorded but not gated.
+    recorded but not gated. ``session`` runs something else than the graph on ONNX Runtime (an MNN file
+    converted from it): anything with ONNX Runtime's ``run(names, feeds)``.
     """
-    session = ort_session(model)
+    session = session if session is not None else ort_session(model)
     report: dict = {"precision": precision, "gate": gate.describe(), "cases": {}, "report_only": {}}
     failures = []
     for label, batch in _cases(images, dynamic_batch, generator.light):

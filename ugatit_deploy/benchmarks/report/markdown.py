@@ -17,10 +17,12 @@ _HOW_TO_READ = (
     "(eager) outputs. PSNR is computed on the generator's [-1, 1] output range (data_range 2); `inf` means "
     "identical outputs, and one uint8 step is 2/255, so max abs below 1/255 changes no 8-bit pixel. "
     "Latency is per image (a batch's time divided by its size); p99 shows the tail. "
-    "% of peak is the achieved FLOP/s (the model's FLOPs per image times images per second) over the peak "
-    "matmul FLOP/s measured on this machine for that device and precision. Speed-up is relative to torch "
-    "eager FP32 on the CPU at the same batch size (above 1 is faster). `failed-parity` rows exceeded their "
-    "precision's gate: their timings are shown but they are not a valid deployment option."
+    "eff GFLOP/s is the effective rate: the FLOPs a direct convolution of the model needs per image, times "
+    "images per second; % of peak is that rate over the peak matmul FLOP/s measured on this machine for that "
+    "device and precision. A runtime that computes 3x3 convolutions as Winograd transforms (MNN) does fewer "
+    "multiplications than the direct count, and INT8 runs faster units, so either can pass 100 %. Speed-up is "
+    "relative to torch eager FP32 on the CPU at the same batch size (above 1 is faster). `failed-parity` rows "
+    "exceeded their precision's gate: their timings are shown but they are not a valid deployment option."
 )
 
 

@@ -23,6 +23,7 @@ TABLE_COLUMNS = (
     "ms/img p50",
     "ms/img p99",
     "img/s",
+    "eff GFLOP/s",
     "% peak",
     "vs eager",
 )
@@ -111,6 +112,7 @@ def row_cells(record: BenchRecord, max_reason: int | None) -> list[str]:
         fmt_ms(latency.ms_per_image.p50 if latency else None),
         fmt_ms(latency.ms_per_image.p99 if latency else None),
         fmt_rate(latency.images_per_s if latency else None),
+        fmt_rate(record.floor.gflops_achieved if record.floor else None),
         fmt_fixed(record.floor.pct_of_peak if record.floor else None, 1),
         fmt_speedup(record.speedup_vs_torch_eager),
     ]

@@ -1,0 +1,77 @@
+"""MNN runner for the ``.mnn`` files of ``ugatit-deploy export --format mnn``: MNN's CPU backend, whose 3x3
+convolutions run as Winograd transforms (fewer multiplications than a direct convolution).
+
+A file is checked against the sha256 its sidecar records before MNN reads it: MNN loads a damaged
+file without complaint and computes wrong images from it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnavailableError
+from ..metadata import artifact_variant
+from ..mnn_runtime import PRECISION_MODES, MnnError, MnnModule
+from ..optional import mnn
+from .base import Availability, Backend, BackendError, BackendInfo, check_file, check_hashes, sidecar_record
+
+
+class MnnBackend(Backend):
+    """One MNN module (dynamic input shape) with the thread count and precision mode set."""
+
+    def __init__(self, model_path: str | os.PathLike[str], threads: int | None = None,
+                 precision_mode: str = "high") -> None:  # fmt: skip
+        self.path = check_file(model_path, "MNN model")
+        self.record: dict[str, Any] = sidecar_record(self.path, "mnn", "an MNN model")
+        if precision_mode not in PRECISION_MODES:
+            modes = ", ".join(PRECISION_MODES)
+            raise BackendError(f"mnn precision_mode must be one of {modes}, got {precision_mode!r}")
+        self.threads, self.precision_mode = threads, precision_mode
+        options: dict[str, Any] = {"threads": threads} if threads else {}
+        if precision_mode != "high":
+            options["precision_mode"] = precision_mode
+        precision = self.record.get("precision", "fp32") if precision_mode == "high" else "fp16"
+        self.info = BackendInfo("mnn-cpu", precision, self.path, options, artifact_variant(self.record))
+        self.module: MnnModule | None = None
+
+    def availability(self) -> Availability:
+        try:
+            mnn()
+        except UnavailableError as exc:
+            return Availability.no(str(exc))
+        return Availability.yes()
+
+    def load(self) -> None:
+        self.require_available()
+        check_hashes({self.path: self.record.get("sha256")})
+        names = [o["name"] for o in self.record.get("io", {}).get("outputs", [])] or ["output"]
+        try:
+            self.module = MnnModule(self.path, names, self.threads, self.precision_mode)
+        except MnnError as exc:
+            raise BackendError(str(exc)) from None
+
+    def stage(self, images: np.ndarray) -> Any:
+        assert self.module is not None, "call load() first"
+        return self.module.stage(images)
+
+    def execute(self, staged: Any) -> Any:
+        assert self.module is not None, "call load() first"
+        return self.module.forward(staged)
+
+    def fetch(self, result: Any) -> np.ndarray:
+        assert self.module is not None, "call load() first"
+        return self.module.fetch(result[0])
+
+    def run_outputs(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        assert self.module is not None, "call load() first"
+        return self.module.run(images)
+
+    @property
+    def img_size(self) -> int:
+        return int(self.record["model"]["img_size"])
+
+    def close(self) -> None:
+        self.module = None

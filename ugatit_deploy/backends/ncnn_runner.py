@@ -1,0 +1,74 @@
+"""ncnn runner for the ``.ncnn.param`` + ``.ncnn.bin`` files of ``ugatit-deploy export --format ncnn``:
+Tencent's mobile/edge runtime on the CPU (Winograd 3x3 convolutions, float32 arithmetic).
+
+Both files are checked against the hashes their sidecar records before ncnn reads them: ncnn loads
+damaged weights without complaint and computes wrong images from them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnavailableError
+from ..metadata import artifact_variant
+from ..ncnn_runtime import BIN_SUFFIX, PARAM_SUFFIX, NcnnError, NcnnNet, ncnn
+from .base import Availability, Backend, BackendError, BackendInfo, check_file, check_hashes, sidecar_record
+
+
+class NcnnBackend(Backend):
+    """One ncnn Net with the thread count set; batches run image by image."""
+
+    def __init__(self, param_path: str | os.PathLike[str], threads: int | None = None) -> None:
+        self.path = check_file(param_path, "ncnn model")
+        self.weights = self.path.with_name(self.path.name.removesuffix(PARAM_SUFFIX) + BIN_SUFFIX)
+        self.record: dict[str, Any] = sidecar_record(self.path, "ncnn", "an ncnn model")
+        self.threads = threads
+        options: dict[str, Any] = {"threads": threads} if threads else {}
+        self.info = BackendInfo("ncnn-cpu", self.record.get("precision", "fp32"), self.path, options,
+                                artifact_variant(self.record))  # fmt: skip
+        self.net: NcnnNet | None = None
+
+    def availability(self) -> Availability:
+        try:
+            ncnn()
+        except UnavailableError as exc:
+            return Availability.no(str(exc))
+        return Availability.yes()
+
+    def load(self) -> None:
+        self.require_available()
+        weights = (self.record.get("weights") or {}).get("sha256")
+        check_hashes({self.path: self.record.get("sha256"), self.weights: weights})
+        try:
+            self.net = NcnnNet(self.path, self.weights, self.threads)
+        except NcnnError as exc:
+            raise BackendError(str(exc)) from None
+
+    def stage(self, images: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(images, dtype=np.float32)
+
+    def execute(self, staged: np.ndarray) -> np.ndarray:
+        assert self.net is not None, "call load() first"
+        try:
+            return self.net.run(staged)
+        except NcnnError as exc:
+            raise BackendError(str(exc)) from None
+
+    def fetch(self, result: np.ndarray) -> np.ndarray:
+        return result
+
+    def artifact_bytes(self) -> int | None:
+        try:
+            return self.path.stat().st_size + self.weights.stat().st_size
+        except OSError:
+            return None
+
+    @property
+    def img_size(self) -> int:
+        return int(self.record["model"]["img_size"])
+
+    def close(self) -> None:
+        self.net = None
