@@ -82,7 +82,7 @@ def test_without_mnn_the_backend_says_how_to_install_it(mnn_file, monkeypatch):
 
 def test_mnn_is_a_registry_entry_like_the_others():
     spec = BACKENDS["mnn-cpu"]
-    assert (spec.family, spec.runs, spec.device, spec.options) == ("mnn", "mnn", "cpu", ("threads", "precision_mode"))
+    assert (spec.family, spec.runs, spec.device, spec.options) == ("mnn", "mnn", "cpu", ("threads",))
     result = CliRunner().invoke(main, ["export", "--format", "mnn", "--precision", "fp16", "--out", "unused"])
     assert result.exit_code == 1 and "--format mnn takes fp32, not fp16" in result.output
 

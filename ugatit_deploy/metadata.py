@@ -8,7 +8,8 @@ metadata inside the file (loaders would reject it).
 Schema ``ugatit-deploy/artifact``, version 1::
 
     schema, schema_version            "ugatit-deploy/artifact", 1
-    kind                              "onnx" | "tensorrt-plan"
+    kind                              "onnx" | "tensorrt-plan" | "mnn" | "ncnn" (export --format; ncnn adds
+                                      "weights": {"file", "sha256", "size_bytes"} of its .ncnn.bin)
     file, sha256, size_bytes          the artifact's file name (same folder), hash and size
     precision                         "fp32" | "fp16" | "int8" (TensorRT-style QDQ) | "int8-cpu" (ORT-fast QDQ)
     normalization                     "adailn-function" | "adailn-inline"

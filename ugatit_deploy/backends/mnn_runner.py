@@ -14,26 +14,22 @@ import numpy as np
 
 from ..errors import UnavailableError
 from ..metadata import artifact_variant
-from ..mnn_runtime import PRECISION_MODES, MnnError, MnnModule
+from ..mnn_runtime import MnnError, MnnModule
 from ..optional import mnn
 from .base import Availability, Backend, BackendError, BackendInfo, check_file, check_hashes, sidecar_record
 
 
 class MnnBackend(Backend):
-    """One MNN module (dynamic input shape) with the thread count and precision mode set."""
+    """One MNN module (dynamic input shape) with the thread count set, float32 precision."""
 
-    def __init__(self, model_path: str | os.PathLike[str], threads: int | None = None,
-                 precision_mode: str = "high") -> None:  # fmt: skip
+    def __init__(self, model_path: str | os.PathLike[str], threads: int | None = None) -> None:
         self.path = check_file(model_path, "MNN model")
         self.record: dict[str, Any] = sidecar_record(self.path, "mnn", "an MNN model")
-        if precision_mode not in PRECISION_MODES:
-            modes = ", ".join(PRECISION_MODES)
-            raise BackendError(f"mnn precision_mode must be one of {modes}, got {precision_mode!r}")
-        self.threads, self.precision_mode = threads, precision_mode
+        # MNN's "low" precision mode computed exactly what "high" does on the x86 CPU measured (same images,
+        # same time): only float32 is offered.
+        self.threads = threads
         options: dict[str, Any] = {"threads": threads} if threads else {}
-        if precision_mode != "high":
-            options["precision_mode"] = precision_mode
-        precision = self.record.get("precision", "fp32") if precision_mode == "high" else "fp16"
+        precision = self.record.get("precision", "fp32")
         self.info = BackendInfo("mnn-cpu", precision, self.path, options, artifact_variant(self.record))
         self.module: MnnModule | None = None
 
@@ -49,7 +45,7 @@ class MnnBackend(Backend):
         check_hashes({self.path: self.record.get("sha256")})
         names = [o["name"] for o in self.record.get("io", {}).get("outputs", [])] or ["output"]
         try:
-            self.module = MnnModule(self.path, names, self.threads, self.precision_mode)
+            self.module = MnnModule(self.path, names, self.threads)
         except MnnError as exc:
             raise BackendError(str(exc)) from None
 

@@ -83,7 +83,7 @@ _SPECS = (
                 "openvino_runner:OpenVinoBackend", {}, ("threads", "inference_precision", "cache_dir"),
                 modes=(Mode(), Mode({"inference_precision": "bf16"}, for_precisions=("fp32",)))),
     BackendSpec("mnn-cpu", "mnn", "mnn", "cpu", "MNN on CPU: Winograd 3x3 convolutions (.mnn from export --format mnn)",
-                "mnn_runner:MnnBackend", {}, ("threads", "precision_mode"), auto_rank=0,
+                "mnn_runner:MnnBackend", {}, ("threads",), auto_rank=0,
                 gates=RUNTIME_GATES["mnn"]),
     BackendSpec("ncnn-cpu", "ncnn", "ncnn", "cpu", "ncnn on CPU: Winograd 3x3 convolutions (.ncnn.param/.bin from "
                 "export --format ncnn)", "ncnn_runner:NcnnBackend", {}, ("threads",), auto_rank=0),
