@@ -3,21 +3,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import pytest
-import torch
 from click.testing import CliRunner
+from runtime_helpers import assert_refused_in_one_line, demo_parity, infer_with_a_flipped_byte
 
-from ugatit_deploy import load_generator
-from ugatit_deploy.assets import default_model_path
 from ugatit_deploy.backends import BACKENDS, create_backend, open_model
 from ugatit_deploy.cli import main
 from ugatit_deploy.gates import WINOGRAD_FP32_GATE
 from ugatit_deploy.metadata import read_sidecar
-from ugatit_deploy.parity import image_parity
-from ugatit_deploy.reference_images import reference_batch
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -43,35 +38,16 @@ def test_export_writes_a_validated_mnn_file_with_a_sidecar_and_no_onnx(mnn_file)
 
 @pytest.mark.parametrize(("batch", "size"), [(1, (64, 64)), (2, (64, 64)), (1, (48, 80))])
 def test_mnn_runs_the_demo_model_within_its_gate(mnn_file, batch, size):
-    images = reference_batch(64)[4 : 4 + batch]  # in-domain demo images
-    images = torch.nn.functional.interpolate(images, size=size, mode="bilinear") if size != (64, 64) else images
-    with torch.no_grad():
-        reference = load_generator(default_model_path())(images)[0].numpy()
-    with create_backend("mnn-cpu", mnn_file, threads=2) as runner:
-        got = runner.run(images.numpy())
-    stats = image_parity(reference, got)
-    assert got.shape == reference.shape and WINOGRAD_FP32_GATE.failures(stats) == [], stats
+    stats, shape, expected_shape = demo_parity("mnn-cpu", mnn_file, batch, size)
+    assert shape == expected_shape and WINOGRAD_FP32_GATE.failures(stats) == [], stats
 
 
 def test_infer_picks_mnn_for_an_mnn_file_and_a_damaged_file_is_one_line(mnn_file, tmp_path):
     with open_model(mnn_file) as runner:
         assert runner.info.label == "mnn-cpu fp32"
-    damaged = tmp_path / mnn_file.name
-    data = bytearray(mnn_file.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    damaged.write_bytes(bytes(data))
-    (tmp_path / f"{mnn_file.name}.json").write_text(json.dumps(read_sidecar(mnn_file)))
-    image = tmp_path / "in.png"
-    from PIL import Image
-
-    Image.new("RGB", (64, 64), (200, 30, 30)).save(image)
-    result = CliRunner().invoke(main, ["infer", "--model", str(damaged), str(image), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.output.strip().splitlines()[-1] == (
-        f"Error: {damaged.name} is missing or does not match the sha256 its sidecar records: the file is damaged "
-        "or was changed (export it again)"
-    )
-    assert not (tmp_path / "out").exists()
+    files = [mnn_file.name, f"{mnn_file.name}.json"]
+    result = infer_with_a_flipped_byte(mnn_file, files, mnn_file.name, tmp_path)
+    assert_refused_in_one_line(result, mnn_file.name, tmp_path)
 
 
 def test_without_mnn_the_backend_says_how_to_install_it(mnn_file, monkeypatch):

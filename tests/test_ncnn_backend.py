@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
-from PIL import Image
+from runtime_helpers import assert_refused_in_one_line, demo_parity, infer_with_a_flipped_byte
 
 from ugatit_deploy import load_generator
 from ugatit_deploy.assets import default_model_path
@@ -21,9 +21,7 @@ from ugatit_deploy.export import GraphOptions, export_graph
 from ugatit_deploy.export.ncnn_graph import ncnn_graph
 from ugatit_deploy.export.validate import ort_session
 from ugatit_deploy.metadata import read_sidecar
-from ugatit_deploy.parity import image_parity
 from ugatit_deploy.precisions import BY_NAME
-from ugatit_deploy.reference_images import reference_batch
 
 
 @pytest.fixture(scope="module")
@@ -62,35 +60,17 @@ def test_export_writes_param_bin_and_a_sidecar_with_both_hashes(ncnn_file):
 
 @pytest.mark.parametrize(("batch", "size"), [(1, (64, 64)), (2, (64, 64)), (1, (48, 80))])
 def test_ncnn_runs_the_demo_model_within_the_fp32_gate(ncnn_file, batch, size):
-    images = reference_batch(64)[4 : 4 + batch]
-    images = torch.nn.functional.interpolate(images, size=size, mode="bilinear") if size != (64, 64) else images
-    with torch.no_grad():
-        reference = load_generator(default_model_path())(images)[0].numpy()
-    with create_backend("ncnn-cpu", ncnn_file, threads=2) as runner:
-        got = runner.run(images.numpy())
-    stats = image_parity(reference, got)
-    assert got.shape == reference.shape and BY_NAME["fp32"].gate.failures(stats) == [], stats
+    stats, shape, expected_shape = demo_parity("ncnn-cpu", ncnn_file, batch, size)
+    assert shape == expected_shape and BY_NAME["fp32"].gate.failures(stats) == [], stats
 
 
 def test_infer_picks_ncnn_for_a_param_file_and_damaged_weights_are_one_line(ncnn_file, tmp_path):
     with open_model(ncnn_file) as runner:
         assert runner.info.label == "ncnn-cpu fp32"
-    for name in (ncnn_file.name, f"{ncnn_file.name}.json"):
-        (tmp_path / name).write_bytes((ncnn_file.parent / name).read_bytes())
-    weights = ncnn_file.parent / "demo_shapes_a2b_a2b_fp32.ncnn.bin"
-    data = bytearray(weights.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    (tmp_path / weights.name).write_bytes(bytes(data))
-    Image.new("RGB", (64, 64), (20, 200, 30)).save(tmp_path / "in.png")
-    model = tmp_path / ncnn_file.name
-    result = CliRunner().invoke(main, ["infer", "--model", str(model), str(tmp_path / "in.png"), "--out",
-                                       str(tmp_path / "out")])  # fmt: skip
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.output.strip().splitlines()[-1] == (
-        f"Error: {weights.name} is missing or does not match the sha256 its sidecar records: the file is damaged "
-        "or was changed (export it again)"
-    )
-    assert not (tmp_path / "out").exists()
+    weights = "demo_shapes_a2b_a2b_fp32.ncnn.bin"
+    files = [ncnn_file.name, f"{ncnn_file.name}.json", weights]
+    result = infer_with_a_flipped_byte(ncnn_file, files, weights, tmp_path)
+    assert_refused_in_one_line(result, weights, tmp_path)
 
 
 def test_without_ncnn_the_backend_says_how_to_install_it(ncnn_file, monkeypatch):

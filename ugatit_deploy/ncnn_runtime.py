@@ -12,11 +12,11 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from .errors import UgatitDeployError, UnavailableError
+from .errors import UgatitDeployError
+from .optional import ncnn, pnnx
 
 INPUT_BLOB, OUTPUT_BLOB = "in0", "out0"
 PARAM_SUFFIX, BIN_SUFFIX = ".ncnn.param", ".ncnn.bin"
@@ -26,22 +26,9 @@ class NcnnError(UgatitDeployError):
     """An ncnn model that cannot be converted, read or run."""
 
 
-def ncnn() -> Any:
-    """The ncnn Python bindings (lazy), with the install hint when they are missing."""
-    try:
-        import ncnn as module
-    except ImportError:
-        raise UnavailableError("ncnn is not installed: pip install 'ugatit-deploy[ncnn]'") from None
-    return module
-
-
 def pnnx_executable() -> Path:
     """pnnx's converter binary, shipped inside its wheel."""
-    try:
-        import pnnx
-    except ImportError:
-        raise UnavailableError("pnnx (ncnn's converter) is not installed: pip install 'ugatit-deploy[ncnn]'") from None
-    return Path(pnnx.EXEC_PATH)
+    return Path(pnnx().EXEC_PATH)
 
 
 def convert_onnx(onnx_path: str | os.PathLike[str], target: str | os.PathLike[str], size: tuple[int, int]) -> None:

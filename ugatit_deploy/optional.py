@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -11,35 +12,51 @@ from types import ModuleType
 from .errors import UnavailableError
 
 
+def _require(module: str, missing: str, quiet: bool = False) -> ModuleType:
+    """Import ``module``, or raise UnavailableError with ``missing`` (what is not installed and how to fix it)."""
+    try:
+        if quiet:
+            with _quiet_stdout():
+                return importlib.import_module(module)
+        return importlib.import_module(module)
+    except ImportError:
+        raise UnavailableError(missing) from None
+
+
 def onnxruntime() -> ModuleType:
     """ONNX Runtime (CPU or GPU build, whichever is installed)."""
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        raise UnavailableError(
-            "onnxruntime is not installed: pip install 'ugatit-deploy[cpu]' (or '[gpu]' on a CUDA machine)"
-        ) from None
-    return ort
+    return _require("onnxruntime", "onnxruntime is not installed: pip install 'ugatit-deploy[cpu]' "
+                    "(or '[gpu]' on a CUDA machine)")  # fmt: skip
 
 
 def openvino() -> ModuleType:
     """OpenVINO runtime (CPU plugin; its ONNX frontend reads our files once the norm functions are inlined)."""
-    try:
-        import openvino as ov
-    except ImportError:
-        raise UnavailableError("openvino is not installed: pip install 'ugatit-deploy[openvino]'") from None
-    return ov
+    return _require("openvino", "openvino is not installed: pip install 'ugatit-deploy[openvino]'")
 
 
 def mnn() -> ModuleType:
     """MNN (Alibaba's inference engine; its CPU backend runs 3x3 convolutions with Winograd). Imported with
     stdout silenced: the library prints its CPU feature probe when it loads."""
+    return _require("MNN", "MNN is not installed: pip install 'ugatit-deploy[mnn]'", quiet=True)
+
+
+def ncnn() -> ModuleType:
+    """ncnn's Python bindings (Tencent's mobile/edge inference engine)."""
+    return _require("ncnn", "ncnn is not installed: pip install 'ugatit-deploy[ncnn]'")
+
+
+def pnnx() -> ModuleType:
+    """pnnx, ncnn's model converter (a binary inside its wheel)."""
+    return _require("pnnx", "pnnx (ncnn's converter) is not installed: pip install 'ugatit-deploy[ncnn]'")
+
+
+def availability_of(loader: object) -> tuple[bool, str]:
+    """(importable, why not) for one of the loaders above: what a runner's ``availability`` reports."""
     try:
-        with _quiet_stdout():
-            import MNN
-    except ImportError:
-        raise UnavailableError("MNN is not installed: pip install 'ugatit-deploy[mnn]'") from None
-    return MNN
+        loader()  # type: ignore[operator]
+    except UnavailableError as exc:
+        return False, str(exc)
+    return True, ""
 
 
 @contextlib.contextmanager

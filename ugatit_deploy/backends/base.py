@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import numpy as np
 from ..errors import UgatitDeployError, UnavailableError
 from ..fileio import file_sha256
 from ..metadata import MetadataError, read_sidecar, resize_method
+from ..optional import availability_of
 
 
 class BackendError(UgatitDeployError):
@@ -42,6 +44,12 @@ class Availability:
     @classmethod
     def no(cls, reason: str) -> Availability:
         return cls(False, reason)
+
+    @classmethod
+    def of_import(cls, loader: Callable[[], object]) -> Availability:
+        """Whether an optional runtime imports (``ugatit_deploy.optional``), with its install hint if not."""
+        ok, reason = availability_of(loader)
+        return cls(ok, reason)
 
 
 @dataclass

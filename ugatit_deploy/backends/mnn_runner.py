@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UnavailableError
 from ..metadata import artifact_variant
 from ..mnn_runtime import MnnError, MnnModule
 from ..optional import mnn
@@ -34,11 +33,7 @@ class MnnBackend(Backend):
         self.module: MnnModule | None = None
 
     def availability(self) -> Availability:
-        try:
-            mnn()
-        except UnavailableError as exc:
-            return Availability.no(str(exc))
-        return Availability.yes()
+        return Availability.of_import(mnn)
 
     def load(self) -> None:
         self.require_available()

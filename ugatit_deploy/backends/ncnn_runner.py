@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UnavailableError
 from ..metadata import artifact_variant
-from ..ncnn_runtime import BIN_SUFFIX, PARAM_SUFFIX, NcnnError, NcnnNet, ncnn
+from ..ncnn_runtime import BIN_SUFFIX, PARAM_SUFFIX, NcnnError, NcnnNet
+from ..optional import ncnn
 from .base import Availability, Backend, BackendError, BackendInfo, check_file, check_hashes, sidecar_record
 
 
@@ -32,11 +32,7 @@ class NcnnBackend(Backend):
         self.net: NcnnNet | None = None
 
     def availability(self) -> Availability:
-        try:
-            ncnn()
-        except UnavailableError as exc:
-            return Availability.no(str(exc))
-        return Availability.yes()
+        return Availability.of_import(ncnn)
 
     def load(self) -> None:
         self.require_available()

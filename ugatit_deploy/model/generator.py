@@ -64,7 +64,26 @@ class ResnetAdaILNBlock(nn.Module):
         return out + x
 
 
-class ResnetGenerator(nn.Module):
+class StyleDecoder(nn.Module):
+    """What both generator variants share after the CAM: the MLP (``FC``, ``gamma``, ``beta``) turns the
+    attended bottleneck into one (gamma, beta) pair that drives every ``UpBlock1_i``; ``UpBlock2`` upsamples.
+    Holds no parameters of its own (the subclasses register them, in their official order)."""
+
+    n_blocks: int
+
+    def up_blocks(self) -> list[nn.Module]:
+        """The decoder's adaptive blocks, UpBlock1_1 .. UpBlock1_n."""
+        return [getattr(self, f"UpBlock1_{i}") for i in range(1, self.n_blocks + 1)]
+
+    def decode(self, x: torch.Tensor, mlp_in: torch.Tensor) -> torch.Tensor:
+        style = self.FC(mlp_in)
+        gamma, beta = self.gamma(style), self.beta(style)
+        for block in self.up_blocks():
+            x = block(x, gamma, beta)
+        return self.UpBlock2(x)
+
+
+class ResnetGenerator(StyleDecoder):
     """U-GAT-IT generator: encoder, CAM attention, gamma/beta MLP, AdaILN decoder.
 
     Args:
@@ -157,10 +176,6 @@ class ResnetGenerator(nn.Module):
         self.FC = nn.Sequential(*fc)
         self.UpBlock2 = nn.Sequential(*up)
 
-    def up_blocks(self) -> list[ResnetAdaILNBlock]:
-        """The decoder's AdaILN blocks, UpBlock1_1 .. UpBlock1_n."""
-        return [getattr(self, f"UpBlock1_{i}") for i in range(1, self.n_blocks + 1)]
-
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         check_input_size(x, self.light, self.img_size)
         x = self.DownBlock(x)
@@ -171,8 +186,4 @@ class ResnetGenerator(nn.Module):
         )
 
         mlp_in = F.adaptive_avg_pool2d(x, 1).flatten(1) if self.light else x.flatten(1)
-        style = self.FC(mlp_in)
-        gamma, beta = self.gamma(style), self.beta(style)
-        for block in self.up_blocks():
-            x = block(x, gamma, beta)
-        return self.UpBlock2(x), cam_logit, heatmap
+        return self.decode(x, mlp_in), cam_logit, heatmap

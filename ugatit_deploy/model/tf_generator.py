@@ -22,7 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .generator import check_input_size
+from .cam import class_activation_map
+from .generator import StyleDecoder, check_input_size
 from .normalization import EPS, ILN, AdaILN
 
 SMOOTHING_OFFSET = 0.1  # AdaLIN with smoothing uses clip(rho - 0.1, 0, 1)
@@ -97,7 +98,7 @@ class TFResnetAdaLINBlock(nn.Module):
         return x + self.norm2(self.conv2(self.pad2(out)), gamma, beta)
 
 
-class TFResnetGenerator(nn.Module):
+class TFResnetGenerator(StyleDecoder):
     """The official TensorFlow U-GAT-IT generator (``ch`` = ngf, ``n_res`` = n_blocks; the official
     MLP is ch * n_res wide, so only n_blocks = 4 loads from TF files). ``forward`` returns
     ``(image, cam_logit, heatmap)`` like ``ResnetGenerator``: B x 3 x H x W, B x 2 (gap, gmp) and
@@ -138,22 +139,11 @@ class TFResnetGenerator(nn.Module):
         up += [nn.ReflectionPad2d(3), _conv(ngf, 3, 7), nn.Tanh()]
         self.UpBlock2 = nn.Sequential(*up)
 
-    def up_blocks(self) -> list[TFResnetAdaLINBlock]:
-        """The decoder's AdaLIN blocks, UpBlock1_1 .. UpBlock1_n."""
-        return [getattr(self, f"UpBlock1_{i}") for i in range(1, self.n_blocks + 1)]
-
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         check_input_size(x, self.light, self.img_size)
         x = self.DownBlock(x)
-        weight = self.cam_fc.weight + self.cam_fc.bias[:, None]  # TF re-weights with w + b
-        gap_logit = self.cam_fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
-        gmp_logit = self.cam_fc(F.adaptive_max_pool2d(x, 1).flatten(1))
-        weighted = torch.cat([x * weight[:, :, None, None], x * weight[:, :, None, None]], dim=1)
-        x = self.relu(self.conv1x1(weighted))
-        heatmap = x.sum(dim=1, keepdim=True)
+        weight = self.cam_fc.weight + self.cam_fc.bias[:, None]  # one dense layer for both; TF re-weights with w + b
+        x, cam_logit, heatmap = class_activation_map(x, self.cam_fc, self.cam_fc, weight, weight, self.conv1x1,
+                                                     self.relu)  # fmt: skip
         mlp_in = F.adaptive_avg_pool2d(x, 1).flatten(1) if self.light else x.permute(0, 2, 3, 1).flatten(1)
-        style = self.FC(mlp_in)
-        gamma, beta = self.gamma(style), self.beta(style)
-        for block in self.up_blocks():
-            x = block(x, gamma, beta)
-        return self.UpBlock2(x), torch.cat([gap_logit, gmp_logit], dim=1), heatmap
+        return self.decode(x, mlp_in), cam_logit, heatmap

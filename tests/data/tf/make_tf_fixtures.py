@@ -86,25 +86,19 @@ def _instance_norm(
         del moments_axes[0]
         params_shape = inputs.shape[axis : axis + 1]
         param_initializers = param_initializers or {}
-        beta = gamma = None
-        if center:
-            beta = tf.get_variable(
-                "beta",
+
+        def parameter(name, default):  # beta, then gamma: the creation order fixes the checkpoint's layout
+            return tf.get_variable(
+                name,
                 shape=params_shape,
                 dtype=inputs.dtype,
                 trainable=trainable,
-                initializer=param_initializers.get("beta", tf.zeros_initializer()),
+                initializer=param_initializers.get(name, default),
                 collections=[tf.GraphKeys.GLOBAL_VARIABLES, tf.GraphKeys.MODEL_VARIABLES],
             )
-        if scale:
-            gamma = tf.get_variable(
-                "gamma",
-                shape=params_shape,
-                dtype=inputs.dtype,
-                trainable=trainable,
-                initializer=param_initializers.get("gamma", tf.ones_initializer()),
-                collections=[tf.GraphKeys.GLOBAL_VARIABLES, tf.GraphKeys.MODEL_VARIABLES],
-            )
+
+        beta = parameter("beta", tf.zeros_initializer()) if center else None
+        gamma = parameter("gamma", tf.ones_initializer()) if scale else None
         mean, variance = tf.nn.moments(inputs, moments_axes, keep_dims=True)
         outputs = tf.nn.batch_normalization(inputs, mean, variance, beta, gamma, epsilon, name="instancenorm")
         if activation_fn is not None:
