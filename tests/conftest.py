@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from cpp_build import Build, build_runner
 
 from ugatit_deploy.model import Discriminator, GeneratorConfig, ResnetGenerator
 
@@ -56,3 +57,9 @@ def test_images() -> torch.Tensor:
     first = torch.stack([xs, ys, disc * 2 - 1])
     second = torch.stack([torch.sin(3 * xs), disc - 0.5, torch.cos(2 * ys) * 0.8])
     return torch.stack([first, second]).clamp(-1, 1)
+
+
+@pytest.fixture(scope="session")
+def cpp_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The C++ runner built once per session (tests/cpp_build.py)."""
+    return build_runner(tmp_path_factory.mktemp("cpp-build"))

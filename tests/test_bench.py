@@ -245,7 +245,7 @@ def test_every_cpu_backend_and_precision_passes_its_parity_gate(cpu_bench):
     files = ("fp32", "fp16", "int8", "int8-cpu")
     expected = [("torch-cpu", "fp32")] + [(b, p) for b in ("onnxruntime-cpu", "openvino-cpu") for p in files]
     expected.append(("openvino-cpu", "bf16"))  # the fp32 file with OpenVINO's BF16 precision hint
-    expected += [("mnn-cpu", "fp32"), ("ncnn-cpu", "fp32")]  # the Winograd runtimes' own files
+    expected += [("mnn-cpu", "fp32"), ("ncnn-cpu", "fp32"), ("ncnn-cpu", "int8-cpu")]  # the Winograd runtimes' files
     assert sorted(seen) == sorted((b, p, batch) for b, p in expected for batch in (1, 2))
     for (backend, precision, batch), record in seen.items():
         if record["status"] == "unavailable":  # a runtime not installed, or no native BF16 on this CPU

@@ -9,69 +9,36 @@ from __future__ import annotations
 
 import ctypes
 import os
-import shutil
 import struct
 import subprocess
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import PIL
 import pytest
 import torch
+from cpp_build import CPP, NO_TOOLCHAIN, NO_TOOLCHAIN_REASON, SKIPPED_TRT, Build
 from PIL import Image
 
 from ugatit_deploy.imaging import image_to_tensor, preprocess, read_image, resize, tensor_to_uint8
 from ugatit_deploy.reference_images import photo_paths
 
-CPP = Path(__file__).resolve().parents[1] / "cpp"
-SKIPPED_TRT = "TensorRT not found: building the TensorRT-free parts only"
 # Pillow 13 runs the vertical pass first when the height shrinks by more than twice as many pixels as
 # the width (python-pillow/Pillow#9549); the C++ resize does too. Older Pillow always went horizontal
 # first, which moves a few pixels of those resizes by one level.
 PILLOW_13 = int(PIL.__version__.split(".")[0]) >= 13
 
 
-def _compiler() -> str | None:
-    return os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
-
-
 pytestmark = [
-    pytest.mark.slow,  # one CMake build: about 35 s on 2 busy cores
-    pytest.mark.skipif(
-        shutil.which("cmake") is None or _compiler() is None,
-        reason="the C++ runner needs cmake and a C++17 compiler (not found on PATH)",
-    ),
+    pytest.mark.slow,  # one CMake build per session (cpp_build.py): about 35 s on 2 busy cores
+    pytest.mark.skipif(NO_TOOLCHAIN, reason=NO_TOOLCHAIN_REASON),
 ]
 
 
-@dataclass
-class Build:
-    dir: Path
-    configure_log: str
-
-    def tool(self, name: str) -> Path:
-        return self.dir / name
-
-    def require(self, *formats: str) -> None:
-        """Skip when CMake built the runner without libpng / libjpeg (their -dev packages missing)."""
-        for name in formats:
-            if f"{name} not found" in self.configure_log:
-                pytest.skip(f"{name} was not found at configure time: the C++ runner was built without it")
-
-
-@pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    folder = tmp_path_factory.mktemp("cpp-build")
-    configure = subprocess.run(
-        ["cmake", "-S", str(CPP), "-B", str(folder), "-DCMAKE_BUILD_TYPE=Release"], capture_output=True, text=True
-    )
-    assert configure.returncode == 0, configure.stdout + configure.stderr
-    jobs = str(min(os.cpu_count() or 1, 8))
-    compiled = subprocess.run(["cmake", "--build", str(folder), "--parallel", jobs], capture_output=True, text=True)
-    assert compiled.returncode == 0, compiled.stdout[-4000:] + compiled.stderr[-4000:]
-    return Build(folder, configure.stdout + configure.stderr)
+@pytest.fixture
+def build(cpp_build: Build) -> Build:
+    return cpp_build
 
 
 def cpp_preprocess(build: Build, image: Path, size: int, tmp_path: Path) -> np.ndarray:
@@ -182,7 +149,21 @@ def test_cmake_reports_whether_tensorrt_is_built(build: Build) -> None:
         assert SKIPPED_TRT in build.configure_log
     skipped = SKIPPED_TRT in build.configure_log
     assert skipped != ("TensorRT found:" in build.configure_log)
-    assert build.tool("ugatit-infer").exists() == (not skipped)
+    assert build.tool("ugatit-infer").exists() == (not skipped or build.has_openvino)
+
+
+def test_without_an_engine_cmake_builds_the_rest_and_says_what_it_left_out(tmp_path: Path) -> None:
+    options = ["-DUGATIT_WITH_OPENVINO=OFF", "-DUGATIT_WITH_TENSORRT=OFF", "-DUGATIT_BUILD_TESTS=OFF"]
+    configure = subprocess.run(["cmake", "-S", str(CPP), "-B", str(tmp_path), *options], capture_output=True, text=True)
+    assert configure.returncode == 0, configure.stderr
+    for line in ("OpenVINO not found: building without the OpenVINO engine (UGATIT_WITH_OPENVINO=OFF)",
+                 "no engine (OpenVINO or TensorRT) found: ugatit-infer and the examples are not built"):  # fmt: skip
+        assert line in configure.stdout
+    built = subprocess.run(["cmake", "--build", str(tmp_path), "--target", "ugatit_runner", "--parallel", "2"],
+                           capture_output=True, text=True)  # fmt: skip
+    assert built.returncode == 0, built.stdout[-3000:]
+    library = ctypes.CDLL(str(next(tmp_path.glob("libugatit_runner.so*"))))
+    assert library.ugatit_has_openvino() == 0 and library.ugatit_has_tensorrt() == 0
 
 
 @pytest.mark.parametrize("size", [64, 256])

@@ -50,12 +50,17 @@ class NcnnNet:
     """One loaded ncnn model: ``run(images)`` on NCHW float32 batches (image by image)."""
 
     def __init__(
-        self, param: str | os.PathLike[str], weights: str | os.PathLike[str], threads: int | None = None
+        self,
+        param: str | os.PathLike[str],
+        weights: str | os.PathLike[str],
+        threads: int | None = None,
+        keep_blobs: bool = False,
     ) -> None:
         module = ncnn()
         self.net = module.Net()
         options = self.net.opt
         options.num_threads = int(threads or os.cpu_count() or 1)
+        options.lightmode = not keep_blobs  # light mode frees intermediate blobs as soon as they are used
         for flag in ("use_fp16_storage", "use_fp16_packed", "use_fp16_arithmetic", "use_bf16_storage"):
             setattr(options, flag, False)
         if self.net.load_param(str(param)) != 0 or self.net.load_model(str(weights)) != 0:
@@ -63,15 +68,20 @@ class NcnnNet:
         self._mat = module.Mat
 
     def run(self, images: np.ndarray) -> np.ndarray:
-        outputs = []
-        for image in np.ascontiguousarray(images, dtype=np.float32):
-            extractor = self.net.create_extractor()
-            extractor.input(INPUT_BLOB, self._mat(np.ascontiguousarray(image)).clone())
-            status, result = extractor.extract(OUTPUT_BLOB)
+        return np.stack([self.blobs(image, [OUTPUT_BLOB])[OUTPUT_BLOB] for image in images])
+
+    def blobs(self, image: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
+        """Intermediate blobs of one C x H x W image, by ncnn blob name (load with ``keep_blobs``)."""
+        data = np.ascontiguousarray(image, dtype=np.float32)  # alive until extraction ends: ncnn reads it then
+        extractor = self.net.create_extractor()
+        extractor.input(INPUT_BLOB, self._mat(data))
+        found = {}
+        for name in names:
+            status, value = extractor.extract(name)
             if status != 0:
-                raise NcnnError(f"ncnn failed to run the model (status {status})")
-            outputs.append(np.array(result, dtype=np.float32, copy=True))
-        return np.stack(outputs)
+                raise NcnnError(f"ncnn failed to run the model (status {status}, blob {name})")
+            found[name] = np.array(value, dtype=np.float32, copy=True)
+        return found
 
 
 class NcnnSession:

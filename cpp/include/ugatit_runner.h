@@ -1,8 +1,10 @@
 /* ugatit_runner.h: the C API of the U-GAT-IT runner (ugatit-deploy).
  *
- * A runner wraps one TensorRT plan written by `ugatit-deploy build` (or trtexec beside an exported
- * ONNX) and its metadata sidecar (model.plan -> model.json). Images go through the same pre- and
- * post-processing as the Python package (ugatit_deploy.imaging), bit for bit.
+ * A runner wraps one model and its metadata sidecar (model.onnx -> model.onnx.json): an ONNX file from
+ * `ugatit-deploy export --adailn inline` runs on OpenVINO (CPU by default, or any OpenVINO device), a
+ * TensorRT plan from `ugatit-deploy build` (or trtexec beside an exported ONNX) on TensorRT. The
+ * sidecar's kind picks the engine. Images go through the same pre- and post-processing as the Python
+ * package (ugatit_deploy.imaging), bit for bit.
  *
  * Every function that can fail returns a ugatit_status; on failure ugatit_last_error() returns a
  * one-line message (per thread, valid until the next call on that thread). A runner is not
@@ -29,19 +31,26 @@ typedef enum ugatit_status {
     UGATIT_ERROR_IO = 2,               /* a file that cannot be opened, read or written */
     UGATIT_ERROR_IMAGE = 3,            /* a file that is not a decodable image */
     UGATIT_ERROR_METADATA = 4,         /* a missing or invalid sidecar JSON */
-    UGATIT_ERROR_UNAVAILABLE = 5,      /* built without TensorRT (or libpng / libjpeg) */
-    UGATIT_ERROR_ENGINE = 6,           /* TensorRT or CUDA failed */
+    UGATIT_ERROR_UNAVAILABLE = 5,      /* built without the model's engine (or libpng / libjpeg) */
+    UGATIT_ERROR_ENGINE = 6,           /* OpenVINO, TensorRT or CUDA failed */
     UGATIT_ERROR_INTERNAL = 7          /* out of memory or a bug */
 } ugatit_status;
 
 typedef struct ugatit_runner ugatit_runner;
 
 UGATIT_API const char* ugatit_version(void);
-UGATIT_API int ugatit_has_tensorrt(void); /* 1 if this build can run plans */
+UGATIT_API int ugatit_has_tensorrt(void); /* 1 if this build can run TensorRT plans */
+UGATIT_API int ugatit_has_openvino(void); /* 1 if this build can run ONNX files (OpenVINO) */
 UGATIT_API const char* ugatit_last_error(void);
 
-/* Opens `engine_path` (a .plan) with the sidecar beside it. On success *out_runner is set. */
+/* Opens `engine_path` (.onnx or .plan) with the sidecar beside it, ONNX on OpenVINO's CPU device.
+ * On success *out_runner is set. */
 UGATIT_API ugatit_status ugatit_runner_create(const char* engine_path, ugatit_runner** out_runner);
+
+/* The same with an OpenVINO device ("CPU", "GPU", "NPU", "AUTO", ...; NULL or "" = "CPU") and its
+ * inference thread count (0 = OpenVINO's default). Plans ignore both. */
+UGATIT_API ugatit_status ugatit_runner_create_on(const char* model_path, const char* device, int threads,
+                                                 ugatit_runner** out_runner);
 UGATIT_API void ugatit_runner_destroy(ugatit_runner* runner); /* NULL is fine */
 
 /* The height and width images are resized to before inference. */

@@ -70,16 +70,29 @@ int ugatit_has_tensorrt(void) {
     return ugatit::tensorrt_available() ? 1 : 0;
 }
 
+int ugatit_has_openvino(void) {
+    return ugatit::openvino_available() ? 1 : 0;
+}
+
 const char* ugatit_last_error(void) {
     return last_error.c_str();
 }
 
 ugatit_status ugatit_runner_create(const char* engine_path, ugatit_runner** out_runner) {
+    return ugatit_runner_create_on(engine_path, nullptr, 0, out_runner);
+}
+
+ugatit_status ugatit_runner_create_on(const char* model_path, const char* device, int threads,
+                                      ugatit_runner** out_runner) {
     if (out_runner) *out_runner = nullptr;
     return guarded([&] {
-        require(engine_path && out_runner, "engine_path and out_runner must not be NULL");
-        ugatit::Sidecar sidecar = ugatit::read_sidecar(engine_path);
-        std::unique_ptr<ugatit::Engine> engine = ugatit::open_tensorrt_engine(engine_path, sidecar);
+        require(model_path && out_runner, "model_path and out_runner must not be NULL");
+        require(threads >= 0, "threads must be 0 (the runtime's default) or more");
+        ugatit::EngineOptions options;
+        if (device && *device) options.device = device;
+        options.threads = threads;
+        ugatit::Sidecar sidecar = ugatit::read_sidecar(model_path);
+        std::unique_ptr<ugatit::Engine> engine = ugatit::open_engine(model_path, sidecar, options);
         auto handle = std::make_unique<ugatit_runner>();
         handle->runner = std::make_unique<ugatit::Runner>(std::move(sidecar), std::move(engine));
         *out_runner = handle.release();

@@ -19,6 +19,11 @@ bool within(const InputProfile& profile, const Shape4& shape) {
 
 Runner::Runner(Sidecar sidecar, std::unique_ptr<Engine> engine)
     : sidecar_(std::move(sidecar)), engine_(std::move(engine)), profile_(engine_->input_profile()) {
+    if (sidecar_.resize != "bilinear") {
+        throw Error(ErrorKind::kUnavailable, sidecar_.where + ": the model expects the \"" + sidecar_.resize +
+                                                 "\" resize (a model converted from TensorFlow); this runner resizes as "
+                                                 "PIL does: translate with `ugatit-deploy infer`");
+    }
     const std::int64_t size = sidecar_.model.img_size;
     const bool takes_model_size =
         profile_.min[2] <= size && size <= profile_.max[2] && profile_.min[3] <= size && size <= profile_.max[3];

@@ -12,7 +12,7 @@ namespace ugatit {
 
 class Runner {
 public:
-    // The engine comes from open_tensorrt_engine (engine.h) or, in tests, a fake.
+    // The engine comes from open_engine (engine.h) or, in tests, a fake.
     Runner(Sidecar sidecar, std::unique_ptr<Engine> engine);
 
     const Sidecar& sidecar() const { return sidecar_; }

@@ -114,6 +114,14 @@ TensorRtSpec read_tensorrt(const Fields& trt) {
 
 }  // namespace
 
+std::string describe_kind(const std::string& kind) {
+    if (kind == "onnx") return "an ONNX file";
+    if (kind == "tensorrt-plan") return "a TensorRT plan";
+    if (kind == "mnn") return "an MNN model";
+    if (kind == "ncnn") return "an ncnn model";
+    return "a \"" + kind + "\" artifact";
+}
+
 std::string sidecar_path(const std::string& artifact_path) {
     return artifact_path + ".json";
 }
@@ -148,8 +156,17 @@ Sidecar parse_sidecar(const std::string& text, const std::string& where) {
     sidecar.where = where;
     sidecar.schema_version = static_cast<int>(version.as_integer());
     sidecar.kind = root.string("kind");
-    if (sidecar.kind != "onnx" && sidecar.kind != "tensorrt-plan") {
-        root.fail("unknown kind \"" + sidecar.kind + "\" (onnx or tensorrt-plan expected)");
+    bool known = false;
+    std::string kinds;
+    for (const char* kind : kSidecarKinds) {
+        known = known || sidecar.kind == kind;
+        kinds += (kinds.empty() ? "" : ", ") + std::string(kind);
+    }
+    if (!known) root.fail("unknown kind \"" + sidecar.kind + "\" (one of " + kinds + " expected)");
+    if (const Json* norm = root.optional("normalization"); norm && norm->is_string())
+        sidecar.normalization = norm->as_string();
+    if (const Json* pre = root.optional("preprocessing"); pre && pre->is_object()) {
+        if (const Json* resize = pre->find("resize"); resize && resize->is_string()) sidecar.resize = resize->as_string();
     }
     sidecar.precision = root.string("precision");
     sidecar.direction = root.string("direction");

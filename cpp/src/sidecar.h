@@ -49,7 +49,9 @@ struct TensorRtSpec {
 struct Sidecar {
     std::string where;  // the file it came from, for messages
     int schema_version = 0;
-    std::string kind;  // "onnx" | "tensorrt-plan"
+    std::string kind;  // one of kSidecarKinds
+    std::string normalization;  // "adailn-function" | "adailn-inline" (ONNX files); empty when not recorded
+    std::string resize = "bilinear";  // preprocessing.resize: "bilinear" (PIL's) | "opencv-bilinear"
     std::string precision;
     std::string direction;
     ModelSpec model;
@@ -57,6 +59,13 @@ struct Sidecar {
     std::vector<std::string> output_names;  // the first is the translated image
     std::optional<TensorRtSpec> tensorrt;   // present exactly when kind == "tensorrt-plan"
 };
+
+// The artifact kinds ugatit-deploy writes (ugatit_deploy/metadata.py); the runner executes onnx and
+// tensorrt-plan (engine.h, open_engine).
+constexpr const char* kSidecarKinds[] = {"onnx", "tensorrt-plan", "mnn", "ncnn"};
+
+// "an ONNX file", "a TensorRT plan", "an MNN model", "an ncnn model".
+std::string describe_kind(const std::string& kind);
 
 // "model.plan" -> "model.plan.json" (ugatit_deploy.metadata.sidecar_path).
 std::string sidecar_path(const std::string& artifact_path);

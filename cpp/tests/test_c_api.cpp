@@ -45,6 +45,36 @@ void create() {
     for (const char* name : {"broken.plan.json", "engine.plan.json", "engine.plan"}) std::remove(test::temp_path(name).c_str());
 }
 
+// The artifact picks the engine: an ONNX file goes to OpenVINO, a plan beside its ONNX's sidecar (trtexec)
+// to TensorRT, an MNN model nowhere.
+void engine_choice() {
+    ugatit_runner* runner = nullptr;
+    const std::string onnx_sidecar = ugatit::read_text_file(test::data_path("onnx_fp16.json"));
+    test::write_text(test::temp_path("model.onnx.json"), onnx_sidecar);  // "normalization": "adailn-function"
+    test::write_text(test::temp_path("model.onnx"), "not a real ONNX file");
+    CHECK(ugatit_runner_create(test::temp_path("model.onnx").c_str(), &runner) != UGATIT_OK);
+    CHECK(ugatit_has_openvino() ? mentions("export it with `ugatit-deploy export --adailn inline`")
+                                : mentions("without OpenVINO"));
+    std::string inline_sidecar = onnx_sidecar;
+    inline_sidecar.replace(inline_sidecar.find("adailn-function"), 15, "adailn-inline");
+    test::write_text(test::temp_path("model.onnx.json"), inline_sidecar);
+    CHECK(ugatit_runner_create(test::temp_path("model.onnx").c_str(), &runner) != UGATIT_OK);
+    CHECK(ugatit_has_openvino() ? mentions("openvino cannot read test-output-model.onnx: ") : mentions("without OpenVINO"));
+
+    test::write_text(test::temp_path("model.plan"), "not a real plan");  // no model.plan.json: model.onnx.json
+    CHECK(ugatit_runner_create(test::temp_path("model.plan").c_str(), &runner) != UGATIT_OK);
+    CHECK(ugatit_has_tensorrt() ? !mentions("openvino") : mentions("built without TensorRT"));
+
+    std::string mnn = onnx_sidecar;
+    mnn.replace(mnn.find("\"kind\": \"onnx\""), 14, "\"kind\": \"mnn\"");
+    test::write_text(test::temp_path("model.mnn.json"), mnn);
+    CHECK_EQ(ugatit_runner_create(test::temp_path("model.mnn").c_str(), &runner), UGATIT_ERROR_UNAVAILABLE);
+    CHECK(mentions("is an MNN model: the C++ runner runs ONNX files (OpenVINO) and TensorRT plans"));
+    CHECK(runner == nullptr);
+    for (const char* name : {"model.onnx.json", "model.onnx", "model.plan", "model.mnn.json"})
+        std::remove(test::temp_path(name).c_str());
+}
+
 void pre_and_post_processing() {
     ugatit::Image image(4, 2);
     for (std::size_t i = 0; i < image.rgb.size(); ++i) image.rgb[i] = static_cast<std::uint8_t>(i * 10);
@@ -76,5 +106,6 @@ void pre_and_post_processing() {
 void c_api_tests() {
     basics();
     create();
+    engine_choice();
     pre_and_post_processing();
 }

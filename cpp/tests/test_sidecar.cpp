@@ -74,7 +74,7 @@ void invalid_sidecars() {
     CHECK_THROWS(parse_sidecar(edited("onnx_fp16.json", "\"ngf\": 8", "\"ngf\": -8"), "m.json"),
                  "field model.ngf must be a positive integer");
     CHECK_THROWS(parse_sidecar(edited("onnx_fp16.json", "\"kind\": \"onnx\"", "\"kind\": \"tflite\""), "m.json"),
-                 "unknown kind \"tflite\" (onnx or tensorrt-plan expected)");
+                 "unknown kind \"tflite\" (one of onnx, tensorrt-plan, mnn, ncnn expected)");
     CHECK_THROWS(
         parse_sidecar(edited("onnx_fp16.json", "\"precision\": \"fp16\",\n  \"normalization\"", "\"normalization\""),
                       "m.json"),

@@ -1,5 +1,6 @@
 """ncnn runner for the ``.ncnn.param`` + ``.ncnn.bin`` files of ``ugatit-deploy export --format ncnn``:
-Tencent's mobile/edge runtime on the CPU (Winograd 3x3 convolutions, float32 arithmetic).
+Tencent's mobile/edge runtime on the CPU (Winograd 3x3 convolutions; float32, or INT8 convolutions for
+``--precision int8-cpu`` models, which ncnn quantizes at load from the scales the export wrote).
 
 Both files are checked against the hashes their sidecar records before ncnn reads them: ncnn loads
 damaged weights without complaint and computes wrong images from them.

@@ -165,13 +165,19 @@ def conv_layers(model: onnx.ModelProto) -> dict[str, str]:
             for n in model.graph.node if n.op_type == "Conv"}  # fmt: skip
 
 
-def float_layers(model: onnx.ModelProto) -> list[str]:
+def float_layers(model: onnx.ModelProto, fmt: str = "onnx") -> list[str]:
     """The convolutions every INT8 variant leaves in float: RGB in (the first conv), the first
     down-sampling conv, the CAM 1x1 conv (its input concatenates two differently scaled halves) and
     RGB out. Measured on the demo model: quantizing any one of them alone costs more than all the
-    residual blocks together (23-39 dB alone, vs 41-60 dB for every other layer), for ~5 % of the MACs."""
+    residual blocks together (23-39 dB alone, vs 41-60 dB for every other layer), for ~5 % of the MACs.
+
+    ncnn (``fmt="ncnn"``) quantizes RGB out too: its float kernel for a 3-channel output runs at ~18 GFLOP/s
+    (60-74 ms of a 280 ms run of the 256 px light generator, ``benchmarks/ncnn_layer_profile.py``) and its
+    int8 kernel makes the whole model ~50 ms faster, for 0.2-0.7 dB (ncnn's int8 rounds that layer more finely
+    than the Q/DQ graph: 47-49 dB alone, measured on both models)."""
     layers = list(conv_layers(model).values())
-    return [layers[0], layers[1], *(name for name in layers if name == "conv1x1"), layers[-1]]
+    rgb_out = [layers[-1]] if fmt != "ncnn" else []
+    return [layers[0], layers[1], *(name for name in layers if name == "conv1x1"), *rgb_out]
 
 
 def _excluded_nodes(model: onnx.ModelProto, keep_fp: Sequence[str]) -> list[str]:

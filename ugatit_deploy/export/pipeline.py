@@ -23,13 +23,19 @@ from .fp16 import convert_to_fp16
 from .int8 import CalibrationSet, calibration_set, conv_layers, float_layers, quantize
 from .int8_options import Int8Options, KeepFp
 from .mnn_format import write_mnn
-from .ncnn_format import write_ncnn
+from .ncnn_format import NcnnInt8, write_ncnn
 from .onnx_graph import ExportError, GraphOptions, dim_names, export_graph
 from .validate import check_graph, extreme_inputs, ort_session, validate_against_torch
 
 PRECISIONS = EXPORT_PRECISIONS
-# MNN's and ncnn's own fp16/int8 modes: not yet (see benchmarks/README.md, "MNN and ncnn").
-FORMAT_PRECISIONS = {"onnx": EXPORT_PRECISIONS, "mnn": ("fp32",), "ncnn": ("fp32",)}
+FORMAT_PRECISIONS = {"onnx": EXPORT_PRECISIONS, "mnn": ("fp32",), "ncnn": ("fp32", "int8-cpu")}
+# Why the others are not offered (measured; benchmarks/README.md, "MNN and ncnn").
+FORMAT_REFUSALS = {
+    "mnn": "MNN's low-precision mode computes what its fp32 does on x86, and MNN 3.6.1's INT8 quantizer crashes "
+    "on the generator",
+    "ncnn": "ncnn's fp16 only changes storage on x86 (measured no faster); its CPU INT8 is int8-cpu (int8 is "
+    "TensorRT's Q/DQ form)",
+}
 
 
 def artifact_paths(out: Path, checkpoint: Path, direction: str, precisions: Sequence[str],
@@ -67,8 +73,9 @@ def _layers_to_keep(keep_fp: KeepFp, generator, base: onnx.ModelProto, calibrati
     return worst
 
 
-def _quantization_record(base: onnx.ModelProto, variant: str, keep_fp: list[str], calibration: CalibrationSet) -> dict:
-    floating = list(dict.fromkeys([*float_layers(base), *keep_fp]))
+def _quantization_record(base: onnx.ModelProto, variant: str, keep_fp: list[str], calibration: CalibrationSet,
+                         fmt: str) -> dict:  # fmt: skip
+    floating = list(dict.fromkeys([*float_layers(base, fmt), *keep_fp]))
     return {"variant": variant, "float_layers": floating, "keep_fp": keep_fp, "calibration": calibration.source}
 
 
@@ -104,7 +111,8 @@ def export_checkpoint(
     if fmt not in FORMATS:
         raise ExportError(f"unknown --format {fmt!r}: use {', '.join(FORMATS)}")
     if fmt != "onnx" and (others := [p for p in precisions if p not in FORMAT_PRECISIONS[fmt]]):
-        raise ExportError(f"--format {fmt} takes {', '.join(FORMAT_PRECISIONS[fmt])}, not {others[0]}")
+        raise ExportError(f"--format {fmt} takes {', '.join(FORMAT_PRECISIONS[fmt])}, not {others[0]}: "
+                          f"{FORMAT_REFUSALS[fmt]}")  # fmt: skip
     if fmt == "ncnn" and options.outputs != "image":
         raise ExportError("--format ncnn writes the image output only: drop --outputs all")
     unknown = [p for p in precisions if p not in EXPORT_PRECISIONS]
@@ -144,7 +152,9 @@ def export_checkpoint(
         else:
             floating = _layers_to_keep(int8.keep_fp, generator, base, calibration, precision, log)
             log(f"  calibrating {precision} on {calibration.source}")
-            model = quantize(base, calibration.batches, precision, cache_dir=path.parent, keep_fp=floating)
+            # ncnn quantizes the fp32 graph with its own scales (write_ncnn); ONNX gets QDQ nodes
+            quantized = fmt != "ncnn"
+            model = quantize(base, calibration.batches, precision, path.parent, floating) if quantized else base
         if options.adailn == "inline":
             model = inline_norms(model)
         check_graph(model, require_symmetric=precision == "int8")
@@ -168,7 +178,7 @@ def export_checkpoint(
             opset=options.opset,
             validation=report,
             **(
-                {"quantization": _quantization_record(base, precision, floating, calibration)}
+                {"quantization": _quantization_record(base, precision, floating, calibration, fmt)}
                 if precision in INT8_PRECISIONS
                 else {}
             ),  # fmt: skip
@@ -180,7 +190,11 @@ def export_checkpoint(
             if fmt == "mnn":
                 report = write_mnn(model, path, record, options.output_names, validate)
             else:
-                report = write_ncnn(model, path, record, config.img_size, validate)
+                ncnn_int8 = None
+                if precision in INT8_PRECISIONS:
+                    floating_layers = set(record["quantization"]["float_layers"])
+                    ncnn_int8 = NcnnInt8(conv_layers(base), floating_layers, calibration.batches)
+                report = write_ncnn(model, path, record, config.img_size, validate, ncnn_int8)
         else:
             del model.metadata_props[:]
             onnx.helper.set_model_props(model, to_onnx_props(record))
