@@ -9,6 +9,7 @@ BIN    := $(VENV)/bin
 # torch 2.13.0 is pinned here, not in pyproject.toml: this exact version is the local CPU wheel, while
 # any other torch requirement would pull several GB of CUDA wheels. The package itself accepts >= 2.11.
 TORCH  ?= torch==2.13.0
+PYTRITON ?= nvidia-pytriton==0.7.0
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test venv clean
@@ -24,7 +25,10 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,cpu,openvino,mnn,ncnn]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,cpu,openvino,mnn,ncnn,serve]"
+	# The Triton server binary for `ugatit-deploy serve`. --no-deps: ugatit-deploy uses only its server files,
+	# never its Python API, whose numpy < 2 pin would downgrade the whole environment.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps "$(PYTRITON)"
 	touch $(STAMP)
 
 clean:

@@ -1,4 +1,5 @@
-"""The layers run one way: core <- model <- checkpoint <- export / backends / training <- bench / inference <- cli.
+"""The layers run one way: core <- model <- checkpoint <- export / backends / training <- bench / inference /
+serving <- cli.
 
 Read from the source with ``ast``: every import, lazy ones inside functions included, must point to the
 module's own part, a lower layer, or (for the small shared contracts of the core) another core module.
@@ -27,7 +28,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("model", {"model"}),
     ("checkpoint", {"checkpoint"}),
     ("export / backends / training", {"export", "backends", "training"}),
-    ("bench / inference", {"benchmarks", "inference", "fast_path"}),
+    ("bench / inference / serving", {"benchmarks", "inference", "fast_path", "serving"}),
     ("cli", {"cli"}),
     ("entry points", {"__main__", "__init__"}),  # python -m ugatit_deploy; the package's public facade
 ]  # fmt: skip

@@ -102,7 +102,7 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
 SCRIPTS = ["training/train.py", "training/make_shapes.py", "export/export.py", "export/build_engine.py",
            "export/sensitivity.py", "benchmarks/bench.py", "benchmarks/train_throughput.py",
            "benchmarks/export_graph_report.py", "benchmarks/official_checkpoint.py", "benchmarks/winograd_graph.py",
-           "benchmarks/ncnn_layer_profile.py", "benchmarks/cpp_end_to_end.py"]  # fmt: skip
+           "benchmarks/ncnn_layer_profile.py", "benchmarks/cpp_end_to_end.py", "benchmarks/serve_bench.py"]  # fmt: skip
 
 
 def test_every_script_in_the_user_folders_is_listed_here():

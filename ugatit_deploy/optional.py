@@ -50,6 +50,11 @@ def pnnx() -> ModuleType:
     return _require("pnnx", "pnnx (ncnn's converter) is not installed: pip install 'ugatit-deploy[ncnn]'")
 
 
+def tritonclient_grpc() -> ModuleType:
+    """Triton's gRPC client (the ``serve`` client helper and ``infer --server``)."""
+    return _require("tritonclient.grpc", "tritonclient is not installed: pip install 'ugatit-deploy[serve]'")
+
+
 def availability_of(loader: object) -> tuple[bool, str]:
     """(importable, why not) for one of the loaders above: what a runner's ``availability`` reports."""
     try:

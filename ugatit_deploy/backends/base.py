@@ -141,6 +141,13 @@ class Backend(ABC):
         raise NotImplementedError
 
     @property
+    def light(self) -> bool:
+        """Whether the model is a light generator, which takes any H, W (multiples of 4) (after ``load``):
+        the artifact's recorded model config."""
+        record = getattr(self, "record", None)
+        return bool(record["model"]["light"]) if isinstance(record, dict) and "model" in record else False
+
+    @property
     def resize_method(self) -> str:
         """How the model's training images were resized (``imaging.RESIZE_METHODS``): the artifact's
         recorded pre-processing; ``pil`` unless it says otherwise."""

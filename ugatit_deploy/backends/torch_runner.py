@@ -138,6 +138,10 @@ class TorchBackend(Backend):
         return self.config.img_size
 
     @property
+    def light(self) -> bool:
+        return self.config.light
+
+    @property
     def resize_method(self) -> str:
         return resize_method({"preprocessing": preprocessing_for(self.config.variant)})
 

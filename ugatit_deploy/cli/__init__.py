@@ -20,6 +20,7 @@ from .export import export_command
 from .infer import infer_command
 from .info import info_command
 from .sensitivity import sensitivity_command
+from .serve import serve_command
 from .train import train_command
 
 
@@ -52,6 +53,7 @@ def main() -> None:
       ugatit-deploy sensitivity              which layers INT8 hurts most (then export --keep-fp N)
       ugatit-deploy bench                    parity and latency of every backend, with a report
       ugatit-deploy infer photos/ --out out/ translate images (checkpoint, ONNX or engine)
+      ugatit-deploy serve                    serve it from a Triton Inference Server (CPU)
 
     Every command takes --help.
     """
@@ -66,6 +68,7 @@ main.add_command(sensitivity_command)
 main.add_command(build_command)
 main.add_command(bench_command)
 main.add_command(infer_command)
+main.add_command(serve_command)
 main.add_command(demo_command)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..assets import default_model_path
+from ..backends.base import Backend
 from ..backends.registry import BACKENDS, FAMILIES
 from ..imaging import RESIZE_METHODS
 
@@ -57,8 +58,13 @@ from ..imaging import RESIZE_METHODS
     "shrinks) or opencv (cv2.resize bilinear, the official TensorFlow code's). Default: the model's source "
     "(opencv for models converted from TensorFlow checkpoints, as their sidecar records; else pil).",
 )
+@click.option("--server", default=None, metavar="HOST:PORT",
+              help="Translate on a running `ugatit-deploy serve` (its gRPC port, e.g. localhost:8001) instead of "
+              "a local model; same pre- and post-processing.")  # fmt: skip
+@click.option("--server-model", default="ugatit", show_default=True, help="The model's name on --server.")
 def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direction: str, backend: str, batch: int,
-                  keep_size: bool, heatmap: bool, threads: int | None, resize: str | None) -> None:  # fmt: skip
+                  keep_size: bool, heatmap: bool, threads: int | None, resize: str | None, server: str | None,
+                  server_model: str) -> None:  # fmt: skip
     """Translate images (files or folders) with the official pre-processing.
 
     RGB, bilinear resize to the model's size, [-1, 1]; outputs back to uint8 PNG. Unreadable files are
@@ -70,13 +76,18 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
       ugatit-deploy infer --model exports/run_a2b_fp16.onnx --batch 8 --keep-size photos/
       ugatit-deploy infer --model run_params_1000000.pt --direction b2a --heatmap face.jpg
       ugatit-deploy infer --backend openvino --threads 2 photos/   # the CPU fast path
+      ugatit-deploy infer --server localhost:8001 --batch 4 photos/  # on ugatit-deploy serve
     """
-    from tqdm import tqdm
-
     from ..backends import artifact_kind, open_model
     from ..checkpoint import inspect_checkpoint
-    from ..inference import translate_files
 
+    if server is not None:
+        if model is not None or backend != "auto" or heatmap:
+            raise click.UsageError("--server runs the served model: drop --model, --backend and --heatmap")
+        from ..serving.client import RemoteRunner
+
+        _translate(RemoteRunner(server, server_model), inputs, out, batch, keep_size, False, resize)
+        return
     path = model or default_model_path()
     if not path.exists():
         raise click.BadParameter(f"{path}: no such file", param_hint="--model")
@@ -92,7 +103,15 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
         for line in fast.skipped:
             click.echo(f"fast path: not {line}", err=True)
         path, options = fast.onnx, fast.options
-    runner = open_model(path, backend, **options)
+    _translate(open_model(path, backend, **options), inputs, out, batch, keep_size, heatmap, resize)
+
+
+def _translate(runner: Backend, inputs: tuple[Path, ...], out: Path, batch: int, keep_size: bool, heatmap: bool,
+               resize: str | None) -> None:  # fmt: skip
+    from tqdm import tqdm
+
+    from ..inference import translate_files
+
     with runner:
         method = resize or runner.resize_method
         summary = translate_files(runner, inputs, out, batch, keep_size, heatmap, method,

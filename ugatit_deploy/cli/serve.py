@@ -1,0 +1,106 @@
+"""``ugatit-deploy serve``: the generator on a real Triton Inference Server (CPU), dynamic batching on any
+of the project's runners."""
+
+from __future__ import annotations
+
+import signal
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..assets import default_model_path
+from ..backends.registry import BACKENDS, FAMILIES
+
+
+@click.command("serve")
+@click.argument("model", required=False, type=click.Path(path_type=Path))
+@click.option("--backend", default="auto", show_default=True,
+              type=click.Choice(list(dict.fromkeys(["auto", *FAMILIES, *BACKENDS]))),
+              help="The runner inside the server, as for infer: auto (the model file's own kind), a family or a "
+              "backend name.")  # fmt: skip
+@click.option("--direction", default="a2b", show_default=True, metavar="a2b|b2a", help="Generator of a checkpoint.")
+@click.option("--max-batch", default=8, show_default=True, help="Triton's max_batch_size: images per execution.")
+@click.option("--max-queue-delay-us", default=2000, show_default=True,
+              help="How long Triton's dynamic batcher waits to fill a batch.")  # fmt: skip
+@click.option("--instances", default=1, show_default=True, help="Model instances (each a runner in its own process).")
+@click.option("--threads", type=int, default=None, help="CPU threads per instance. Default: the runner's.")
+@click.option("--max-size", default=1024, show_default=True, help="Largest H or W a light model accepts.")
+@click.option("--http-port", default=8000, show_default=True)
+@click.option("--grpc-port", default=8001, show_default=True)
+@click.option("--metrics-port", default=8002, show_default=True, help="Prometheus metrics at /metrics.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 serves other machines.")  # fmt: skip
+@click.option("--name", default="ugatit", show_default=True, help="The model's name on the server.")
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Keep the model repository and Triton's log here (default: a temporary folder).")  # fmt: skip
+def serve_command(model: Path | None, backend: str, direction: str, max_batch: int, max_queue_delay_us: int,
+                  instances: int, threads: int | None, max_size: int, http_port: int, grpc_port: int,
+                  metrics_port: int, host: str, name: str, repo: Path | None) -> None:  # fmt: skip
+    """Serve a model (checkpoint, ONNX, .mnn, .ncnn.param; default: the demo model) on Triton.
+
+    Inputs and outputs are those of the exported ONNX: FP32 "input" B x 3 x H x W in [-1, 1] and
+    "output", same shape; light models take any H, W that are multiples of 4 (up to --max-size), full models
+    their own size. Health, readiness and model metadata answer on the HTTP and gRPC ports, Prometheus
+    metrics on the metrics port. Ctrl-C or SIGTERM: requests in flight finish, new ones are refused, exit 0.
+
+    \b
+    Examples:
+      ugatit-deploy serve                                    # the demo model, torch on CPU
+      ugatit-deploy serve exports/run_a2b_fp32.onnx --instances 2 --max-batch 4
+      ugatit-deploy serve exports/run_a2b_int8-cpu.onnx --backend openvino --host 0.0.0.0
+      ugatit-deploy infer --server localhost:8001 photos/ --out anime/   # a client
+    """
+    from ..backends import artifact_kind, open_model
+    from ..serving.repository import ServedModel, write_repository
+    from ..serving.server import Ports, ServeError, TritonServer
+    from ..serving.triton_runtime import find_runtime
+
+    for option, value in (("--max-batch", max_batch), ("--instances", instances), ("--max-size", max_size)):
+        if value < 1:
+            raise click.BadParameter(f"must be >= 1, got {value}", param_hint=option)
+    if max_queue_delay_us < 0:
+        raise click.BadParameter(f"must be >= 0, got {max_queue_delay_us}", param_hint="--max-queue-delay-us")
+    runtime = find_runtime()
+    path = (model or default_model_path()).resolve()
+    if not path.exists():
+        raise click.BadParameter(f"{path}: no such file", param_hint="MODEL")
+    options: dict[str, Any] = {"threads": threads} if threads else {}
+    if artifact_kind(path) == "checkpoint":
+        options["direction"] = direction
+    runner = open_model(path, backend, **options)
+    with runner:  # loads here, so a model that cannot run fails now, in one line, before Triton starts
+        served = ServedModel(str(path), runner.info.backend, runner.light, runner.img_size, runner.resize_method,
+                             name, direction, max_batch, max_queue_delay_us, instances, threads, max_size)  # fmt: skip
+        label = runner.info.label
+    ports = Ports(http_port, grpc_port, metrics_port, host)
+    workdir = repo or Path(tempfile.mkdtemp(prefix="ugatit-serve-"))
+    write_repository(workdir / "models", served)
+    server = TritonServer(runtime, workdir / "models", ports, workdir)
+    stopping: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+        if server.process is not None and server.process.poll() is None:
+            server.process.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.start()
+    except ServeError:
+        server.stop()
+        raise
+    size = "any H, W (multiples of 4)" if served.light else f"{served.img_size} x {served.img_size}"
+    click.echo(f"serving {name} ({label}, {size}, max batch {max_batch}, {instances} instance(s))\n"
+               f"  HTTP    http://{host}:{http_port}/v2/models/{name}\n  gRPC    {host}:{grpc_port}\n"
+               f"  metrics http://{host}:{metrics_port}/metrics\n  log     {server.log}\n"
+               "Ctrl-C or SIGTERM stops it (requests in flight finish first).", err=False)  # fmt: skip
+    code = server.wait()
+    if not stopping:
+        raise ServeError(f"Triton exited by itself (exit {code}); see {server.log}")
+    code = server.stop()
+    click.echo(f"stopped (Triton exit {code})")
+    if code != 0:
+        raise ServeError(f"Triton did not stop cleanly (exit {code}); see {server.log}")

@@ -1,0 +1,98 @@
+"""The model repository ``ugatit-deploy serve`` hands to Triton: one model on Triton's Python backend that
+runs any of the project's runners.
+
+    <repo>/<name>/config.pbtxt   I/O (the exported ONNX's names, dims and dtype), max_batch_size, dynamic
+                                 batching, instance group, and the ServedModel as a JSON parameter
+    <repo>/<name>/1/model.py     imports ugatit_deploy.serving.triton_model.TritonPythonModel
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..export.onnx_graph import dim_names
+from ..fileio import atomic_output
+from ..onnx_contract import INPUT_NAME, OUTPUT_NAMES
+from .triton_runtime import site_folders
+
+PARAMETER = "ugatit_served_model"
+MODEL_PY = '''"""Triton Python-backend entry point, written by ugatit-deploy serve."""
+
+import site
+import sys
+
+# The serving environment first: the backend stub ignores PYTHONPATH and puts its base interpreter's
+# site-packages (other protobuf, onnx, ... versions) on sys.path.
+base = list(sys.path)
+for folder in {folders!r}:
+    site.addsitedir(folder)
+sys.path[:] = [path for path in sys.path if path not in base] + base
+
+from ugatit_deploy.serving.triton_model import TritonPythonModel  # noqa: E402, F401
+'''
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """One served model: the artifact, the runner that runs it, and how Triton batches it."""
+
+    artifact: str  # checkpoint, ONNX, .mnn or .ncnn.param (absolute path)
+    backend: str  # a registry name, e.g. "onnxruntime-cpu"
+    light: bool
+    img_size: int
+    resize: str  # imaging.RESIZE_METHODS: how clients resize to img_size
+    name: str = "ugatit"
+    direction: str = "a2b"  # checkpoints hold both generators
+    max_batch: int = 8
+    queue_delay_us: int = 2000
+    instances: int = 1
+    threads: int | None = None
+    max_size: int = 1024
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ServedModel:
+        return cls(**json.loads(text))
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ServedModel:
+        """From Triton's model config as JSON (the Python backend's ``args["model_config"]``, or a client's
+        ``get_model_config(as_json=True)``)."""
+        return cls.from_json(config["parameters"][PARAMETER]["string_value"])
+
+
+def _tensor(name: str, dims: list) -> str:
+    shape = ", ".join(str(d if isinstance(d, int) else -1) for d in dims[1:])  # the batch axis is Triton's
+    return f'  {{\n    name: "{name}"\n    data_type: TYPE_FP32\n    dims: [ {shape} ]\n  }}'
+
+
+def model_config(served: ServedModel) -> str:
+    """config.pbtxt text (protobuf text format of Triton's ModelConfig)."""
+    dims = dim_names(served.light, True, served.img_size)
+    parameter = json.dumps(served.to_json())
+    return "\n".join([
+        f'name: "{served.name}"',
+        'backend: "python"',
+        f"max_batch_size: {served.max_batch}",
+        "input [\n" + _tensor(INPUT_NAME, dims[INPUT_NAME]) + "\n]",
+        "output [\n" + _tensor(OUTPUT_NAMES[0], dims[OUTPUT_NAMES[0]]) + "\n]",
+        f"dynamic_batching {{\n  max_queue_delay_microseconds: {served.queue_delay_us}\n}}",
+        f"instance_group [\n  {{\n    count: {served.instances}\n    kind: KIND_CPU\n  }}\n]",
+        f'parameters {{\n  key: "{PARAMETER}"\n  value: {{ string_value: {parameter} }}\n}}',
+    ]) + "\n"  # fmt: skip
+
+
+def write_repository(repo: Path, served: ServedModel) -> Path:
+    """Write the served model's folder into ``repo``; return it."""
+    folder = repo / served.name
+    (folder / "1").mkdir(parents=True, exist_ok=True)
+    with atomic_output(folder / "1" / "model.py") as handle:
+        handle.write(MODEL_PY.format(folders=site_folders()).encode())
+    with atomic_output(folder / "config.pbtxt") as handle:
+        handle.write(model_config(served).encode())
+    return folder
