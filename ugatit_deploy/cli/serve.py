@@ -3,6 +3,7 @@ of the project's runners."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import tempfile
 from pathlib import Path
@@ -63,6 +64,8 @@ def serve_command(model: Path | None, backend: str, direction: str, max_batch: i
     if max_queue_delay_us < 0:
         raise click.BadParameter(f"must be >= 0, got {max_queue_delay_us}", param_hint="--max-queue-delay-us")
     runtime = find_runtime()
+    ports = Ports(http_port, grpc_port, metrics_port, host)
+    ports.check_free()  # before the model loads: a taken port fails at once (start() checks again)
     path = (model or default_model_path()).resolve()
     if not path.exists():
         raise click.BadParameter(f"{path}: no such file", param_hint="MODEL")
@@ -74,7 +77,6 @@ def serve_command(model: Path | None, backend: str, direction: str, max_batch: i
         served = ServedModel(str(path), runner.info.backend, runner.light, runner.img_size, runner.resize_method,
                              name, direction, max_batch, max_queue_delay_us, instances, threads, max_size)  # fmt: skip
         label = runner.info.label
-    ports = Ports(http_port, grpc_port, metrics_port, host)
     workdir = repo or Path(tempfile.mkdtemp(prefix="ugatit-serve-"))
     write_repository(workdir / "models", served)
     server = TritonServer(runtime, workdir / "models", ports, workdir)
@@ -104,3 +106,5 @@ def serve_command(model: Path | None, backend: str, direction: str, max_batch: i
     click.echo(f"stopped (Triton exit {code})")
     if code != 0:
         raise ServeError(f"Triton did not stop cleanly (exit {code}); see {server.log}")
+    if repo is None:  # a temporary repository: kept only when something went wrong, for its log
+        shutil.rmtree(workdir, ignore_errors=True)
