@@ -25,18 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ugatit_deploy.backends import create_backend
-
-
-def free_ports(count: int) -> list[int]:
-    import socket
-
-    sockets = [socket.socket() for _ in range(count)]
-    for probe in sockets:
-        probe.bind(("127.0.0.1", 0))
-    ports = [probe.getsockname()[1] for probe in sockets]
-    for probe in sockets:
-        probe.close()
-    return ports
+from ugatit_deploy.serving.server import free_ports
 
 
 def start_server(args: argparse.Namespace, folder: Path) -> tuple[subprocess.Popen, int]:

@@ -4,7 +4,6 @@ ready, stop; and the small HTTP / gRPC calls the tests make."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for probe in sockets:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in sockets]
-    finally:
-        for probe in sockets:
-            probe.close()
+from ugatit_deploy.serving.server import free_ports
 
 
 @dataclass

@@ -17,12 +17,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
-from serve_helpers import free_ports, infer, start_server
+from serve_helpers import infer, start_server
 
 from ugatit_deploy.backends import create_backend
 from ugatit_deploy.cli import main
 from ugatit_deploy.reference_images import photo_paths
 from ugatit_deploy.serving.checks import Limits, request_problem
+from ugatit_deploy.serving.server import free_ports
 
 pytestmark = pytest.mark.slow
 

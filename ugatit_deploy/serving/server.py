@@ -59,6 +59,18 @@ class Ports:
                     raise ServeError(f"cannot listen on {self.host}:{port} (--{label}-port): {exc.strerror}") from None
 
 
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """``count`` distinct ports free on ``host`` right now (the OS picks them), for tests and benchmarks."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for probe in sockets:
+            probe.bind((host, 0))
+        return [probe.getsockname()[1] for probe in sockets]
+    finally:
+        for probe in sockets:
+            probe.close()
+
+
 def _last_error(log: Path) -> str:
     """The most informative line of a failed Triton start: why the model did not load, else the first error
     that is not about the missing GPU, else the log's last line."""
