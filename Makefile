@@ -1,6 +1,8 @@
 # Set-up and everyday commands. On a fresh machine, two commands do everything:
 #   make demo    create .venv, install ugatit-deploy (CPU torch 2.13.0), run the main job
 #   make test    create .venv, install with the test extras, run the test suite
+# and one for the inner loop:
+#   make test-fast   the unmarked tests only (no slow, cpp, serve or gpu marker): a few minutes
 # Both are idempotent: the virtual environment is re-installed only when pyproject.toml changes.
 
 PYTHON ?= python3
@@ -12,13 +14,16 @@ TORCH  ?= torch==2.13.0
 PYTRITON ?= nvidia-pytriton==0.7.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv clean
+.PHONY: demo test test-fast venv clean
 
 demo: $(STAMP)
 	$(BIN)/ugatit-deploy demo --out reports/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not cpp and not serve and not gpu"
 
 venv: $(STAMP)
 

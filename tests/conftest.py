@@ -1,4 +1,5 @@
-"""Shared fixtures: small real checkpoints written the way users' files are written."""
+"""Shared fixtures: small real checkpoints and images, the C++ build. The factories behind them are in
+``support.models``; tests never import this file."""
 
 from __future__ import annotations
 
@@ -6,44 +7,25 @@ from pathlib import Path
 
 import pytest
 import torch
-from cpp_build import Build, build_runner
+from click.testing import CliRunner
+from PIL import Image
+from support.cpp_build import Build, build_runner
+from support.models import SMALL, SMALL_FULL, TINY, TINY_FULL, make_generator, official_checkpoint
 
-from ugatit_deploy.model import Discriminator, GeneratorConfig, ResnetGenerator
-
-TINY = GeneratorConfig(ngf=8, n_blocks=2, img_size=64, light=True)
-
-
-def randomize_norm_params(generator: ResnetGenerator, seed: int = 0) -> ResnetGenerator:
-    """Give rho/gamma/beta non-default values so a test sees every norm term (defaults hide bugs)."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, param in generator.named_parameters():
-            if name.endswith(("rho", "gamma", "beta")):
-                param.copy_(torch.rand(param.shape, generator=gen) * (2.0 if name.endswith("gamma") else 1.0))
-    return generator
+from ugatit_deploy import save_generator
+from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.cli import main
+from ugatit_deploy.core.reference_images import demo_images, photo_paths
+from ugatit_deploy.export import GraphOptions, export_checkpoint
 
 
-def make_generator(config: GeneratorConfig = TINY, seed: int = 0) -> ResnetGenerator:
-    torch.manual_seed(seed)
-    return randomize_norm_params(config.build(), seed)
-
-
-def official_checkpoint(config: GeneratorConfig, seed: int = 0, ndf: int = 4) -> dict:
-    """The dict the official trainer saves: six state_dicts."""
-    a2b, b2a = make_generator(config, seed), make_generator(config, seed + 1)
-    torch.manual_seed(seed)
-    return {
-        "genA2B": a2b.state_dict(),
-        "genB2A": b2a.state_dict(),
-        "disGA": Discriminator(ndf, 7).state_dict(),
-        "disGB": Discriminator(ndf, 7).state_dict(),
-        "disLA": Discriminator(ndf, 5).state_dict(),
-        "disLB": Discriminator(ndf, 5).state_dict(),
-    }
+def _quiet(_line: str) -> None:
+    """Export logs nothing in fixtures."""
 
 
 @pytest.fixture
 def official_ckpt(tmp_path: Path) -> Path:
+    """A tiny official-format training checkpoint (six state_dicts)."""
     path = tmp_path / "tiny_params_0000002.pt"
     torch.save(official_checkpoint(TINY), path)
     return path
@@ -61,5 +43,87 @@ def test_images() -> torch.Tensor:
 
 @pytest.fixture(scope="session")
 def cpp_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The C++ runner built once per session (tests/cpp_build.py)."""
+    """The C++ runner built once per session (support/cpp_build.py)."""
     return build_runner(tmp_path_factory.mktemp("cpp-build"))
+
+
+# -------------------------------------------------------------- exports shared by several test folders
+
+
+@pytest.fixture(scope="session")
+def demo_onnx(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in demo model's FP32 ONNX (function mode, image output)."""
+    (path,) = export_checkpoint(default_model_path(), out=tmp_path_factory.mktemp("demo-onnx"), log=_quiet)
+    return path
+
+
+def _export_format(tmp_path_factory: pytest.TempPathFactory, fmt: str, suffix: str) -> Path:
+    out = tmp_path_factory.mktemp(fmt)
+    result = CliRunner().invoke(main, ["export", "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (path,) = out.glob(f"*{suffix}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mnn_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo model as ``export --format mnn`` writes it."""
+    pytest.importorskip("MNN", reason="MNN is not installed: pip install 'ugatit-deploy[mnn]'")
+    return _export_format(tmp_path_factory, "mnn", ".mnn")
+
+
+@pytest.fixture(scope="session")
+def ncnn_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo model as ``export --format ncnn`` writes it (the .ncnn.param; its .ncnn.bin beside it)."""
+    pytest.importorskip("ncnn", reason="ncnn is not installed: pip install 'ugatit-deploy[ncnn]'")
+    pytest.importorskip("pnnx", reason="pnnx is not installed: pip install 'ugatit-deploy[ncnn]'")
+    return _export_format(tmp_path_factory, "ncnn", ".ncnn.param")
+
+
+@pytest.fixture(scope="session")
+def infer_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of three demo circles and a 100 x 60 photo (not the model's size or aspect)."""
+    folder = tmp_path_factory.mktemp("inputs")
+    for index, image in enumerate(demo_images(3, 64, seed=5)):
+        image.save(folder / f"circle_{index}.png")
+    Image.open(photo_paths()[0]).resize((100, 60)).save(folder / "wide.jpg")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Generator files of a tiny light and a tiny full model (random weights and norm parameters)."""
+    root = tmp_path_factory.mktemp("ckpt")
+    paths = {}
+    for name, config in (("light", TINY), ("full", TINY_FULL)):
+        paths[name] = root / f"tiny_{name}.pt"
+        save_generator(make_generator(config, seed=4), paths[name], metadata={"note": "test"})
+    return paths
+
+
+@pytest.fixture(scope="session")
+def tiny_exports(tiny_checkpoints: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """FP32, FP16 and the ORT-CPU INT8 of both tiny (random-weight) models, function mode, outputs=all.
+    The TensorRT-style INT8 needs trained weights to reach 30 dB: see tests/export/test_int8.py."""
+    out = tmp_path_factory.mktemp("onnx")
+    files = {}
+    for name, ckpt in tiny_checkpoints.items():
+        paths = export_checkpoint(ckpt, out=out / name, precisions=("fp32", "fp16", "int8-cpu"),
+                                  options=GraphOptions(outputs="all"), log=_quiet)  # fmt: skip
+        files[name] = dict(zip(("fp32", "fp16", "int8-cpu"), paths, strict=True))
+    return files
+
+
+@pytest.fixture(scope="session")
+def trt_onnx_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """FP16 ONNX files of the smallest light and full models, and a static-batch light one: what the
+    TensorRT build tests build from."""
+    root = tmp_path_factory.mktemp("trt")
+    files = {}
+    for name, config in (("light", SMALL), ("full", SMALL_FULL)):
+        ckpt = root / f"{name}.pt"
+        save_generator(make_generator(config), ckpt)
+        (files[name],) = export_checkpoint(ckpt, out=root, precisions=("fp16",), log=_quiet)
+    (files["static"],) = export_checkpoint(root / "light.pt", out=root / "static.onnx",
+                                           options=GraphOptions(dynamic_batch=False), log=_quiet)  # fmt: skip
+    return files

@@ -1,10 +1,10 @@
-"""The layers run one way: core <- model <- checkpoint <- export / backends / training <- bench / inference /
-serving <- cli.
+"""The layers run one way: core <- model <- checkpoint <- formats <- export / backends / training <- bench /
+inference / serving <- studies <- cli, and no module imports itself back through others.
 
 Read from the source with ``ast``: every import, lazy ones inside functions included, must point to the
-module's own part, a lower layer, or (for the small shared contracts of the core) another core module.
-Siblings of one layer never import each other (a backend does not import export). A new top-level
-module must be placed in a layer here before it can land. Also: ruff sees ugatit_deploy as first-party.
+module's own part or a lower layer. Siblings of one layer never import each other (a backend does not
+import export). A new top-level part must be placed in a layer here before it can land, and the package
+root holds only the facade. Also: ruff sees ugatit_deploy as first-party; modules and functions stay short.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ PACKAGE = ROOT / "ugatit_deploy"
 
 # Lowest first. Each name is a top-level module or sub-package of ugatit_deploy.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("core", {"__about__", "errors", "fileio", "optional", "imaging", "parity", "gates", "precisions", "metadata",
-              "artifacts", "onnx_contract", "heatmap", "assets", "shapes", "reference_images", "mnn_runtime",
-              "ncnn_runtime"}),
+    ("core", {"__about__", "core", "assets"}),
     ("model", {"model"}),
     ("checkpoint", {"checkpoint"}),
+    ("formats", {"formats"}),  # what export writes and the backends run: both read its entries
     ("export / backends / training", {"export", "backends", "training"}),
-    ("bench / inference / serving", {"benchmarks", "inference", "fast_path", "serving"}),
+    ("bench / inference / serving", {"benchmarks", "inference", "serving"}),
+    ("studies", {"benchmarks.studies"}),  # built on everything below: runners, formats, serving
     ("cli", {"cli"}),
     ("entry points", {"__main__", "__init__"}),  # python -m ugatit_deploy; the package's public facade
 ]  # fmt: skip
@@ -36,8 +36,11 @@ LAYER_OF = {part: index for index, (_, parts) in enumerate(LAYERS) for part in p
 
 
 def _part(module: str) -> str:
-    """``ugatit_deploy.export.int8`` -> ``export``; the package itself -> ``__init__`` (its facade)."""
+    """``ugatit_deploy.export.int8`` -> ``export``; the package itself -> ``__init__`` (its facade); the
+    studies sub-package is a part of its own."""
     pieces = module.split(".")
+    if pieces[1:3] == ["benchmarks", "studies"]:
+        return "benchmarks.studies"
     return pieces[1] if len(pieces) > 1 else "__init__"
 
 
@@ -47,11 +50,14 @@ def _module_name(path: Path) -> str:
 
 
 def _is_module(name: str) -> bool:
-    return (PACKAGE / f"{name}.py").is_file() or (PACKAGE / name / "__init__.py").is_file()
+    """Whether a dotted name under ugatit_deploy (``export.int8`` or ``export``) is a module or package."""
+    path = PACKAGE.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
-    """(line, absolute module) of every ugatit_deploy import in a file."""
+    """(line, absolute module) of every ugatit_deploy import in a file; ``from pkg import sub`` names the
+    sub-module when ``sub`` is one (a name of ``pkg``'s own otherwise)."""
     module = _module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found = []
@@ -66,13 +72,11 @@ def _imports(path: Path) -> list[tuple[int, str]]:
                 target = node.module
             else:
                 continue
-            if target == "ugatit_deploy":  # `from .. import x`: a sub-module, or a name of the facade
-                found += [
-                    (node.lineno, f"ugatit_deploy.{a.name}" if _is_module(a.name) else target) for a in node.names
-                ]
-            else:
-                found.append((node.lineno, target))
-    return found
+            inside = target.removeprefix("ugatit_deploy").lstrip(".")
+            for alias in node.names:
+                sub = f"{inside}.{alias.name}".lstrip(".")
+                found.append((node.lineno, f"ugatit_deploy.{sub}" if _is_module(sub) else target))
+    return list(dict.fromkeys(found))
 
 
 def _edges_that_run_back() -> list[str]:
@@ -95,7 +99,14 @@ def test_every_part_of_the_package_has_a_layer():
         for p in PACKAGE.iterdir()
         if p.suffix == ".py" or (p / "__init__.py").exists()
     }
+    if (PACKAGE / "benchmarks" / "studies" / "__init__.py").exists():
+        parts.add("benchmarks.studies")
     assert parts == set(LAYER_OF), f"place these in LAYERS: {sorted(parts ^ set(LAYER_OF))}"
+
+
+def test_the_package_root_holds_only_the_facade():
+    modules = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert modules == ["__about__.py", "__init__.py", "__main__.py"]  # at most 5; the rest lives in packages
 
 
 def test_imports_never_run_back_up_the_layers():
@@ -113,6 +124,96 @@ def test_the_layering_check_catches_an_edge_that_runs_back(tmp_path, monkeypatch
     assert problems == [
         "ugatit_deploy/backends/_planted_for_test.py:1 (backends) imports ugatit_deploy.export (export)"
     ]
+
+
+# ---------------------------------------------------------------------------------------- import circles
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """module -> the modules it imports (lazy imports too); ``from pkg import sub`` counts as ``pkg.sub``."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        targets = set()
+        for _line, target in _imports(path):
+            targets.add(target)
+        graph[module] = {t for t in targets if t != module and t.split(".")[0] == "ugatit_deploy"}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in graph:
+                continue
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_itself_back_through_others():
+    assert _circles(_module_graph()) == []
+
+
+def test_the_circle_check_catches_a_lazy_circle():
+    planted = [PACKAGE / "core" / "_planted_a.py", PACKAGE / "core" / "_planted_b.py"]
+    planted[0].write_text("def f():\n    from . import _planted_b\n")
+    planted[1].write_text("from ._planted_a import f\n")
+    try:
+        circles = _circles(_module_graph())
+    finally:
+        for path in planted:
+            path.unlink()
+    assert circles == [["ugatit_deploy.core._planted_a", "ugatit_deploy.core._planted_b"]]
+
+
+# ------------------------------------------------------------------------------------------------ sizes
+
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 400, 80
+CODE = [PACKAGE, ROOT / "tests", ROOT / "benchmarks", ROOT / "export", ROOT / "training", ROOT / "cpp" / "tools"]
+
+
+def _python_files() -> list[Path]:
+    return sorted(path for folder in CODE for path in folder.rglob("*.py") if "data" not in path.parts)
+
+
+def test_no_module_is_over_400_lines():
+    long = [f"{p.relative_to(ROOT)}: {n}" for p in _python_files() if (n := len(p.read_text().splitlines())) > 400]
+    assert long == []
+
+
+def test_no_function_is_over_80_lines():
+    long = []
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if (size := node.end_lineno - node.lineno + 1) > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {size} lines")
+    assert long == []
 
 
 # ---------------------------------------------------------------------------------------------- ruff

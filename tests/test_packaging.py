@@ -4,7 +4,9 @@ that installs."""
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -99,16 +101,27 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
     assert "0 " in done.stdout and "light, ngf 8, n_blocks 4" in done.stdout
 
 
+STUDIES = ("winograd_graph", "ncnn_layer_profile", "cpp_end_to_end", "serve_bench", "export_graph_report",
+           "train_throughput")  # fmt: skip
 SCRIPTS = ["training/train.py", "training/make_shapes.py", "export/export.py", "export/build_engine.py",
-           "export/sensitivity.py", "benchmarks/bench.py", "benchmarks/train_throughput.py",
-           "benchmarks/export_graph_report.py", "benchmarks/official_checkpoint.py", "benchmarks/winograd_graph.py",
-           "benchmarks/ncnn_layer_profile.py", "benchmarks/cpp_end_to_end.py", "benchmarks/serve_bench.py"]  # fmt: skip
+           "export/sensitivity.py", "benchmarks/bench.py", "benchmarks/official_checkpoint.py",
+           *(f"benchmarks/studies/{name}.py" for name in STUDIES)]  # fmt: skip
 
 
 def test_every_script_in_the_user_folders_is_listed_here():
-    assert sorted(str(p.relative_to(ROOT)) for f in USER_FOLDERS for p in (ROOT / f).glob("*.py")) == sorted(SCRIPTS)
+    found = sorted(str(p.relative_to(ROOT)) for f in USER_FOLDERS for p in (ROOT / f).rglob("*.py"))
+    assert found == sorted(SCRIPTS)
 
 
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_user_folder_scripts_are_thin_doors_to_the_package(script):
+    tree = ast.parse((ROOT / script).read_text())
+    imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    assert len((ROOT / script).read_text().splitlines()) <= 12
+    assert [node.module for node in imports] and all(node.module.startswith("ugatit_deploy") for node in imports)
+
+
+@pytest.mark.slow  # a fresh interpreter per script
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_user_folder_scripts_run_as_files(tmp_path, script):
     done = subprocess.run([sys.executable, str(ROOT / script), "--help"], cwd=tmp_path, capture_output=True, text=True)
@@ -123,3 +136,10 @@ def test_a_script_reports_a_user_mistake_in_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == "Error: checkpoint not found: missing.pt"
     assert "Traceback" not in done.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_the_readme_is_a_front_door_of_at_most_150_lines_whose_links_resolve():
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 150
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    assert links and [link for link in links if not link.startswith("http") and not (ROOT / link).exists()] == []

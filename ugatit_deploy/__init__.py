@@ -13,7 +13,7 @@ from .checkpoint import (
     read_generator_config,
     save_generator,
 )
-from .errors import CheckpointError, UgatitDeployError
+from .core.errors import CheckpointError, UgatitDeployError
 from .model import Discriminator, GeneratorConfig, ResnetGenerator
 
 __all__ = [

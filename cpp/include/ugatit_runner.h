@@ -4,7 +4,7 @@
  * `ugatit-deploy export --adailn inline` runs on OpenVINO (CPU by default, or any OpenVINO device), a
  * TensorRT plan from `ugatit-deploy build` (or trtexec beside an exported ONNX) on TensorRT. The
  * sidecar's kind picks the engine. Images go through the same pre- and post-processing as the Python
- * package (ugatit_deploy.imaging), bit for bit.
+ * package (ugatit_deploy.core.imaging), bit for bit.
  *
  * Every function that can fail returns a ugatit_status; on failure ugatit_last_error() returns a
  * one-line message (per thread, valid until the next call on that thread). A runner is not

@@ -1,4 +1,4 @@
-// Decoded pixels -> 8-bit RGB, exactly as ugatit_deploy.imaging.to_rgb converts PIL images.
+// Decoded pixels -> 8-bit RGB, exactly as ugatit_deploy.core.imaging.to_rgb converts PIL images.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The artifact sidecar (ugatit_deploy/metadata.py, schema "ugatit-deploy/artifact" version <= 1):
+// The artifact sidecar (ugatit_deploy/core/metadata.py, ArtifactRecord; schema "ugatit-deploy/artifact" version <= 1):
 // the fields a runner needs, validated with one-line errors that name the file and the field.
 #pragma once
 
@@ -60,14 +60,14 @@ struct Sidecar {
     std::optional<TensorRtSpec> tensorrt;   // present exactly when kind == "tensorrt-plan"
 };
 
-// The artifact kinds ugatit-deploy writes (ugatit_deploy/metadata.py); the runner executes onnx and
+// The artifact kinds ugatit-deploy writes (the formats' kinds, ugatit_deploy/formats/); the runner executes onnx and
 // tensorrt-plan (engine.h, open_engine).
 constexpr const char* kSidecarKinds[] = {"onnx", "tensorrt-plan", "mnn", "ncnn"};
 
 // "an ONNX file", "a TensorRT plan", "an MNN model", "an ncnn model".
 std::string describe_kind(const std::string& kind);
 
-// "model.plan" -> "model.plan.json" (ugatit_deploy.metadata.sidecar_path).
+// "model.plan" -> "model.plan.json" (ugatit_deploy.core.metadata.sidecar_path).
 std::string sidecar_path(const std::string& artifact_path);
 
 // Parses and validates; `where` prefixes every error. Throws Error(kMetadata, ...).

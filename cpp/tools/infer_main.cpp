@@ -23,7 +23,7 @@ namespace {
 const char* kProgram = "ugatit-infer";
 const char* kSynopsis = "--model MODEL.onnx|MODEL.plan --in IMAGE|DIR --out DIR [--keep-size] [--device CPU] [--threads N]";
 
-// ugatit_deploy.imaging.IMAGE_EXTENSIONS: the files a folder contributes (this runner decodes PNG, JPEG, PPM/PGM).
+// ugatit_deploy.core.imaging.IMAGE_EXTENSIONS: the files a folder contributes (this runner decodes PNG, JPEG, PPM/PGM).
 const char* kImageExtensions[] = {".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp"};
 
 bool is_image(const fs::path& path) {

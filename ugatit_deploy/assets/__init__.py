@@ -6,7 +6,7 @@ from pathlib import Path
 
 ASSETS_DIR = Path(__file__).resolve().parent
 # The project's own demo model: a light generator (ngf 8, 4 blocks, 64 px) trained by `ugatit-deploy train`
-# on the synthetic circles -> squares dataset (command and figures in README.md, "The demo model").
+# on the synthetic circles -> squares dataset (command and figures in docs/training.md, "The demo model").
 DEMO_GENERATOR = ASSETS_DIR / "demo_shapes_a2b.pt"
 
 

@@ -10,7 +10,6 @@ TensorRT. The registry (``BACKENDS``) lists them; adding one is a registry entry
 
 from .base import Availability, Backend, BackendError, BackendInfo
 from .registry import (
-    ARTIFACT_KINDS,
     BACKENDS,
     FAMILIES,
     BackendSpec,
@@ -18,11 +17,12 @@ from .registry import (
     artifact_kind,
     auto_backends,
     backend_groups,
+    backends_for,
     backends_in,
     create_backend,
     open_model,
 )
 
-__all__ = ["ARTIFACT_KINDS", "BACKENDS", "FAMILIES", "Availability", "Backend", "BackendError", "BackendInfo",
-           "BackendSpec", "Mode", "artifact_kind", "auto_backends", "backend_groups", "backends_in", "create_backend",
-           "open_model"]  # fmt: skip
+__all__ = ["BACKENDS", "FAMILIES", "Availability", "Backend", "BackendError", "BackendInfo",
+           "BackendSpec", "Mode", "artifact_kind", "auto_backends", "backend_groups", "backends_for", "backends_in",
+           "create_backend", "open_model"]  # fmt: skip

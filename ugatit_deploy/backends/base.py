@@ -4,7 +4,7 @@ A backend is created from an artifact (checkpoint, ONNX file or TensorRT plan), 
 here and why not (``availability``, cheap, loads nothing), and runs batches of images. The CLI (``bench``,
 ``infer``), the benchmarks and the tests all use this one interface, as Polygraphy's runners do.
 
-Images are always B x 3 x H x W float32 in [-1, 1] (see ``ugatit_deploy.imaging``), on the host. For timing,
+Images are always B x 3 x H x W float32 in [-1, 1] (see ``ugatit_deploy.core.imaging``), on the host. For timing,
 the same run is split into ``stage`` (host -> device, once), ``execute`` (the timed part; results stay on
 the device) and ``fetch`` (device -> host); ``synchronize`` waits for queued device work.
 """
@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UgatitDeployError, UnavailableError
-from ..fileio import file_sha256
-from ..metadata import MetadataError, read_sidecar, resize_method
-from ..optional import availability_of
+from ..core.errors import UgatitDeployError, UnavailableError
+from ..core.fileio import file_sha256
+from ..core.metadata import ArtifactRecord, MetadataError
+from ..core.optional import availability_of
+from ..formats import ArtifactFormat, read_record
 
 
 class BackendError(UgatitDeployError):
@@ -47,7 +48,7 @@ class Availability:
 
     @classmethod
     def of_import(cls, loader: Callable[[], object]) -> Availability:
-        """Whether an optional runtime imports (``ugatit_deploy.optional``), with its install hint if not."""
+        """Whether an optional runtime imports (``ugatit_deploy.core.optional``), with its install hint if not."""
         ok, reason = availability_of(loader)
         return cls(ok, reason)
 
@@ -145,14 +146,14 @@ class Backend(ABC):
         """Whether the model is a light generator, which takes any H, W (multiples of 4) (after ``load``):
         the artifact's recorded model config."""
         record = getattr(self, "record", None)
-        return bool(record["model"]["light"]) if isinstance(record, dict) and "model" in record else False
+        return record.model.light if isinstance(record, ArtifactRecord) else False
 
     @property
     def resize_method(self) -> str:
         """How the model's training images were resized (``imaging.RESIZE_METHODS``): the artifact's
         recorded pre-processing; ``pil`` unless it says otherwise."""
         record = getattr(self, "record", None)
-        return resize_method(record) if isinstance(record, dict) else "pil"
+        return record.preprocessing.resize_method if isinstance(record, ArtifactRecord) else "pil"
 
     def __enter__(self) -> Backend:
         self.load()
@@ -174,21 +175,20 @@ def check_file(path: str | os.PathLike[str], what: str) -> Path:
     return path
 
 
-def sidecar_record(path: Path, kind: str, what: str) -> dict[str, Any]:
-    """The sidecar record of an artifact that must be of ``kind`` (BackendError, one line, otherwise)."""
+def artifact_record(path: Path, fmt: ArtifactFormat) -> ArtifactRecord:
+    """The record of an artifact that must be of format ``fmt`` (BackendError, one line, otherwise)."""
     try:
-        record = read_sidecar(path)
+        return read_record(path, fmt)
     except MetadataError as exc:
         raise BackendError(str(exc)) from None
-    if record.get("kind") != kind:
-        raise BackendError(f"{path.name} is not {what} (its sidecar says {record.get('kind')})")
-    return record
 
 
-def check_hashes(expected: dict[Path, str | None]) -> None:
-    """Refuse files whose sha256 differs from their sidecar's: runtimes that read a damaged model without
-    complaint (MNN, ncnn) would compute wrong images from it."""
-    for path, digest in expected.items():
-        if not path.is_file() or file_sha256(path) != digest:
-            raise BackendError(f"{path.name} is missing or does not match the sha256 its sidecar records: the "
+def check_hashes(path: Path, record: ArtifactRecord, fmt: ArtifactFormat) -> None:
+    """Refuse an artifact (and its companion files) whose sha256 differs from its record's: runtimes that
+    read a damaged model without complaint (MNN, ncnn) would compute wrong images from it."""
+    expected = {path: record.sha256}
+    expected |= {companion: record.weights.sha256 if record.weights else None for companion in fmt.companions(path)}
+    for file, digest in expected.items():
+        if not file.is_file() or file_sha256(file) != digest:
+            raise BackendError(f"{file.name} is missing or does not match the sha256 its sidecar records: the "
                                "file is damaged or was changed (export it again)")  # fmt: skip

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..metadata import artifact_variant
-from ..mnn_runtime import MnnError, MnnModule
-from ..optional import mnn
-from .base import Availability, Backend, BackendError, BackendInfo, check_file, check_hashes, sidecar_record
+from ..core.optional import mnn
+from ..formats.mnn import MNN
+from ..formats.mnn_runtime import MnnError, MnnModule
+from .base import Availability, Backend, BackendError, BackendInfo, artifact_record, check_file, check_hashes
 
 
 class MnnBackend(Backend):
@@ -23,13 +23,12 @@ class MnnBackend(Backend):
 
     def __init__(self, model_path: str | os.PathLike[str], threads: int | None = None) -> None:
         self.path = check_file(model_path, "MNN model")
-        self.record: dict[str, Any] = sidecar_record(self.path, "mnn", "an MNN model")
+        self.record = artifact_record(self.path, MNN)
         # MNN's "low" precision mode computed exactly what "high" does on the x86 CPU measured (same images,
         # same time): only float32 is offered.
         self.threads = threads
         options: dict[str, Any] = {"threads": threads} if threads else {}
-        precision = self.record.get("precision", "fp32")
-        self.info = BackendInfo("mnn-cpu", precision, self.path, options, artifact_variant(self.record))
+        self.info = BackendInfo("mnn-cpu", self.record.precision, self.path, options, self.record.variant)
         self.module: MnnModule | None = None
 
     def availability(self) -> Availability:
@@ -37,10 +36,9 @@ class MnnBackend(Backend):
 
     def load(self) -> None:
         self.require_available()
-        check_hashes({self.path: self.record.get("sha256")})
-        names = [o["name"] for o in self.record.get("io", {}).get("outputs", [])] or ["output"]
+        check_hashes(self.path, self.record, MNN)
         try:
-            self.module = MnnModule(self.path, names, self.threads)
+            self.module = MnnModule(self.path, list(self.record.io.output_names), self.threads)
         except MnnError as exc:
             raise BackendError(str(exc)) from None
 
@@ -62,7 +60,7 @@ class MnnBackend(Backend):
 
     @property
     def img_size(self) -> int:
-        return int(self.record["model"]["img_size"])
+        return self.record.model.img_size
 
     def close(self) -> None:
         self.module = None

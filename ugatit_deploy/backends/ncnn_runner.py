@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from ..metadata import artifact_variant
-from ..ncnn_runtime import BIN_SUFFIX, PARAM_SUFFIX, NcnnError, NcnnNet
-from ..optional import ncnn
-from .base import Availability, Backend, BackendError, BackendInfo, check_file, check_hashes, sidecar_record
+from ..core.optional import ncnn
+from ..formats.ncnn import NCNN, weights_path
+from ..formats.ncnn_runtime import NcnnError, NcnnNet
+from .base import Availability, Backend, BackendError, BackendInfo, artifact_record, check_file, check_hashes
 
 
 class NcnnBackend(Backend):
@@ -24,12 +24,11 @@ class NcnnBackend(Backend):
 
     def __init__(self, param_path: str | os.PathLike[str], threads: int | None = None) -> None:
         self.path = check_file(param_path, "ncnn model")
-        self.weights = self.path.with_name(self.path.name.removesuffix(PARAM_SUFFIX) + BIN_SUFFIX)
-        self.record: dict[str, Any] = sidecar_record(self.path, "ncnn", "an ncnn model")
+        self.weights = weights_path(self.path)
+        self.record = artifact_record(self.path, NCNN)
         self.threads = threads
         options: dict[str, Any] = {"threads": threads} if threads else {}
-        self.info = BackendInfo("ncnn-cpu", self.record.get("precision", "fp32"), self.path, options,
-                                artifact_variant(self.record))  # fmt: skip
+        self.info = BackendInfo("ncnn-cpu", self.record.precision, self.path, options, self.record.variant)
         self.net: NcnnNet | None = None
 
     def availability(self) -> Availability:
@@ -37,8 +36,7 @@ class NcnnBackend(Backend):
 
     def load(self) -> None:
         self.require_available()
-        weights = (self.record.get("weights") or {}).get("sha256")
-        check_hashes({self.path: self.record.get("sha256"), self.weights: weights})
+        check_hashes(self.path, self.record, NCNN)
         try:
             self.net = NcnnNet(self.path, self.weights, self.threads)
         except NcnnError as exc:
@@ -65,7 +63,7 @@ class NcnnBackend(Backend):
 
     @property
     def img_size(self) -> int:
-        return int(self.record["model"]["img_size"])
+        return self.record.model.img_size
 
     def close(self) -> None:
         self.net = None

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import UnavailableError
-from ..metadata import artifact_variant, read_onnx_record
-from ..optional import onnxruntime
-from .base import Availability, Backend, BackendError, BackendInfo, check_file
+from ..core.errors import UnavailableError
+from ..core.optional import cuda_unavailable_reason, onnxruntime
+from ..formats.onnx import ONNX
+from .base import Availability, Backend, BackendError, BackendInfo, artifact_record, check_file
+
+if TYPE_CHECKING:
+    import onnx
+    from onnxruntime import InferenceSession, SessionOptions
 
 PROVIDERS = {
     "cpu": "CPUExecutionProvider",
@@ -32,6 +36,26 @@ def cuda_used_bytes() -> int:
     return int(total - free)
 
 
+def session_options(threads: int | None) -> SessionOptions:
+    """The runner's session options: quiet log, every graph optimization, ``threads`` intra-op threads (and one
+    inter-op thread) where set, ONNX Runtime's defaults otherwise."""
+    ort = onnxruntime()
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    return options
+
+
+def cpu_session(model: onnx.ModelProto | str | os.PathLike[str], threads: int | None) -> InferenceSession:
+    """An InferenceSession on the CPU provider with the runner's options, for a file or an in-memory graph
+    (also a bare one, with no sidecar). ONNX Runtime's errors pass through."""
+    source = model.SerializeToString() if hasattr(model, "SerializeToString") else str(model)
+    return onnxruntime().InferenceSession(source, session_options(threads), providers=[(PROVIDERS["cpu"], {})])
+
+
 class OnnxRuntimeBackend(Backend):
     """One InferenceSession on one execution provider, with the thread count and graph optimizations set."""
 
@@ -40,12 +64,12 @@ class OnnxRuntimeBackend(Backend):
         if provider not in PROVIDERS:
             raise BackendError(f"onnxruntime provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
         self.path = check_file(onnx_path, "ONNX file")
-        self.record = read_onnx_record(self.path)
+        self.record = artifact_record(self.path, ONNX)
         self.provider, self.threads, self.device_id = provider, threads, device_id
         self.cache_dir = Path(cache_dir) if cache_dir else self.path.parent
         options = {"threads": threads} if provider == "cpu" and threads else {}
-        self.info = BackendInfo(f"onnxruntime-{provider}", self.record.get("precision", "fp32"), self.path, options,
-                                artifact_variant(self.record))  # fmt: skip
+        self.info = BackendInfo(f"onnxruntime-{provider}", self.record.precision, self.path, options,
+                                self.record.variant)  # fmt: skip
         self.session: Any = None
         self._binding: Any = None
         self._baseline_used: int | None = None
@@ -59,11 +83,8 @@ class OnnxRuntimeBackend(Backend):
         if wanted not in ort.get_available_providers():
             hint = "" if self.provider == "cpu" else " (install onnxruntime-gpu: pip install 'ugatit-deploy[gpu]')"
             return Availability.no(f"this onnxruntime {ort.__version__} build has no {wanted}{hint}")
-        if self.provider != "cpu":
-            from .torch_runner import cuda_unavailable_reason
-
-            if reason := cuda_unavailable_reason():
-                return Availability.no(reason)
+        if self.provider != "cpu" and (reason := cuda_unavailable_reason()):
+            return Availability.no(reason)
         return Availability.yes()
 
     def _provider_options(self) -> dict[str, Any]:
@@ -82,19 +103,16 @@ class OnnxRuntimeBackend(Backend):
 
     def load(self) -> None:
         self.require_available()
-        ort = onnxruntime()
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if self.threads:
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-        providers: list[Any] = [(PROVIDERS[self.provider], self._provider_options())]
-        if self.provider == "tensorrt":
-            providers.append(("CUDAExecutionProvider", {"device_id": self.device_id}))
         self._baseline_used = cuda_used_bytes() if self.provider != "cpu" else None
         try:
-            self.session = ort.InferenceSession(str(self.path), options, providers=providers)
+            if self.provider == "cpu":
+                self.session = cpu_session(self.path, self.threads)
+            else:
+                providers: list[Any] = [(PROVIDERS[self.provider], self._provider_options())]
+                if self.provider == "tensorrt":
+                    providers.append(("CUDAExecutionProvider", {"device_id": self.device_id}))
+                options = session_options(self.threads)
+                self.session = onnxruntime().InferenceSession(str(self.path), options, providers=providers)
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
             raise BackendError(f"onnxruntime cannot load {self.path.name}: {str(exc).splitlines()[0]}") from None
         if self.session.get_providers()[0] != PROVIDERS[self.provider]:
@@ -132,7 +150,7 @@ class OnnxRuntimeBackend(Backend):
 
     @property
     def img_size(self) -> int:
-        return int(self.record["model"]["img_size"])
+        return self.record.model.img_size
 
     def synchronize(self) -> None:
         if self._binding is not None:

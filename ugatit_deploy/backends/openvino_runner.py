@@ -13,14 +13,19 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import UnavailableError
-from ..metadata import artifact_variant, read_onnx_record
-from ..optional import openvino
-from .base import Availability, Backend, BackendError, BackendInfo, check_file
+from ..core.errors import UnavailableError
+from ..core.optional import openvino
+from ..core.precisions import INT8_PRECISIONS
+from ..formats.onnx import ONNX
+from .base import Availability, Backend, BackendError, BackendInfo, artifact_record, check_file
+
+if TYPE_CHECKING:
+    import openvino as ov
 
 DEVICE = "CPU"
 PRECISIONS = ("fp32", "bf16")  # inference_precision: compute precision of float graphs
@@ -43,6 +48,44 @@ class _Staged:
     images: np.ndarray  # keeps the shared memory alive
 
 
+def cpu_properties(threads: int | None, hint: str = "f32") -> dict[str, Any]:
+    """The runner's CPU compile properties: latency hint, one stream, an explicit inference precision hint
+    (``f32`` or ``bf16``) and ``threads`` inference threads where set (OpenVINO's choice otherwise)."""
+    properties: dict[str, Any] = {
+        "PERFORMANCE_HINT": "LATENCY",
+        "NUM_STREAMS": 1,
+        # int8 files: the Q/DQ pairs select OpenVINO's low-precision path; the rest runs in f32.
+        "INFERENCE_PRECISION_HINT": hint,
+    }
+    if threads:
+        properties["INFERENCE_NUM_THREADS"] = int(threads)
+    return properties
+
+
+def compile_cpu(core: ov.Core, model: ov.Model, threads: int | None, hint: str = "f32",
+                cache_dir: Path | None = None) -> ov.CompiledModel:  # fmt: skip
+    """An already-read (and, for static shapes, reshaped) ``ov.Model`` compiled by ``core`` for the CPU device
+    with ``cpu_properties`` (and OpenVINO's compiled-model cache in ``cache_dir``). OpenVINO's errors pass
+    through; it may fall back from bf16 to f32 silently."""
+    properties = cpu_properties(threads, hint)
+    if cache_dir is not None:
+        properties["CACHE_DIR"] = str(cache_dir)
+    return core.compile_model(model, DEVICE, properties)
+
+
+_CORES: dict[int, tuple[ModuleType, Any]] = {}  # id(openvino module) -> (the module, its one Core)
+
+
+def shared_core(runtime: ModuleType) -> ov.Core:
+    """The process's one ``ov.Core``, for every runner and study. OpenVINO's CPU plugin gives the thread that
+    compiles an alternate signal stack and hands back the previous one when its Core goes; with several Cores
+    released out of order the main thread kept a freed stack, and the next Ctrl-C crashed the process
+    (measured: SIGSEGV in ``kill`` after four Cores of a study were released)."""
+    if id(runtime) not in _CORES:
+        _CORES[id(runtime)] = (runtime, runtime.Core())  # the module is kept, so its id stays its own
+    return _CORES[id(runtime)][1]
+
+
 class OpenVinoBackend(Backend):
     """One OpenVINO CPU compilation per batch shape, latency hint, one stream, an explicit precision hint."""
 
@@ -50,8 +93,8 @@ class OpenVinoBackend(Backend):
                  inference_precision: str | None = None,
                  cache_dir: str | os.PathLike[str] | None = None) -> None:  # fmt: skip
         self.path = check_file(onnx_path, "ONNX file")
-        self.record = read_onnx_record(self.path)
-        file_precision = self.record.get("precision", "fp32")
+        self.record = artifact_record(self.path, ONNX)
+        file_precision = self.record.precision
         wanted = inference_precision or "fp32"
         if wanted not in PRECISIONS:
             raise BackendError(
@@ -65,14 +108,14 @@ class OpenVinoBackend(Backend):
         options: dict[str, Any] = {"threads": threads} if threads else {}
         options["latency_hint"] = True
         self.info = BackendInfo("openvino-cpu", "bf16" if self.bf16 else file_precision, self.path, options,
-                                artifact_variant(self.record))  # fmt: skip
+                                self.record.variant)  # fmt: skip
         self.core: Any = None
         self.model: Any = None
         self._compiled: dict[tuple[int, ...], _Compiled] = {}
 
     @property
     def _int8(self) -> bool:
-        return str(self.record.get("precision", "")).startswith("int8")
+        return self.record.precision in INT8_PRECISIONS
 
     def availability(self) -> Availability:
         try:
@@ -80,7 +123,7 @@ class OpenVinoBackend(Backend):
         except UnavailableError as exc:
             return Availability.no(str(exc))
         try:
-            core = ov.Core()
+            core = shared_core(ov)
             if DEVICE not in core.available_devices:
                 return Availability.no(f"OpenVINO {ov.__version__} sees no CPU device (it has: "
                                        f"{', '.join(core.available_devices) or 'none'})")  # fmt: skip
@@ -96,27 +139,13 @@ class OpenVinoBackend(Backend):
             return Availability.no(f"this CPU ({name}) has no INT8 support: {reports}; run an fp32 or fp16 file")
         return Availability.yes()
 
-    def _properties(self) -> dict[str, Any]:
-        properties: dict[str, Any] = {
-            "PERFORMANCE_HINT": "LATENCY",
-            "NUM_STREAMS": 1,
-            # int8 files: the Q/DQ pairs select OpenVINO's low-precision path; the rest runs in f32.
-            "INFERENCE_PRECISION_HINT": self.hint,
-        }
-        if self.threads:
-            properties["INFERENCE_NUM_THREADS"] = int(self.threads)
-        return properties
-
     def load(self) -> None:
         self.require_available()
         import onnx
 
-        from ..onnx_contract import inline_norms
+        from ..core.onnx_contract import inline_norms
 
-        ov = openvino()
-        self.core = ov.Core()
-        if self.cache_dir is not None:
-            self.core.set_property({"CACHE_DIR": str(self.cache_dir / "openvino_cache")})
+        self.core = shared_core(openvino())
         try:
             inlined = inline_norms(onnx.load(str(self.path)))
             with tempfile.TemporaryDirectory(prefix="ugatit_openvino_", ignore_cleanup_errors=True) as tmp:
@@ -148,7 +177,8 @@ class OpenVinoBackend(Backend):
         model = self.model.clone()
         try:
             model.reshape({model.input(0): ov.PartialShape(list(shape))})
-            compiled = self.core.compile_model(model, DEVICE, self._properties())
+            cache = self.cache_dir / "openvino_cache" if self.cache_dir is not None else None
+            compiled = compile_cpu(self.core, model, self.threads, self.hint, cache)
         except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError and its own types
             where = f"{self.path.name} for {list(shape)}"
             raise BackendError(f"openvino cannot compile {where}: {_first_line(exc)}") from None
@@ -180,7 +210,7 @@ class OpenVinoBackend(Backend):
 
     def run_outputs(self, images: np.ndarray) -> dict[str, np.ndarray]:
         entry = self.execute(self.stage(images))
-        names = [o["name"] for o in self.record.get("io", {}).get("outputs", [])] or ["output"]
+        names = self.record.io.output_names
         return {
             name: np.array(entry.request.get_tensor(entry.outputs[name]).data, dtype=np.float32, copy=True)
             for name in names
@@ -188,7 +218,7 @@ class OpenVinoBackend(Backend):
 
     @property
     def img_size(self) -> int:
-        return int(self.record["model"]["img_size"])
+        return self.record.model.img_size
 
     def close(self) -> None:
         self._compiled = {}

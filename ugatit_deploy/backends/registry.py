@@ -15,15 +15,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..artifacts import MNN_SUFFIX, NCNN_SUFFIX, ONNX_SUFFIX, PLAN_SUFFIXES
-from ..errors import UnavailableError
-from ..gates import RUNTIME_GATES, Gate
+from ..core.errors import UnavailableError
+from ..formats import CHECKPOINT, artifact_kind, artifact_kinds
 from .base import Backend, BackendError
-
-# What a model file can be, and how error messages name it.
-ARTIFACT_KINDS = {"checkpoint": "a checkpoint", "onnx": "an ONNX file", "engine": "a TensorRT plan",
-                  "mnn": "an MNN model (export --format mnn)",
-                  "ncnn": "an ncnn model (export --format ncnn)"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,30 +35,30 @@ class BackendSpec:
 
     name: str  # "onnxruntime-cpu"
     family: str  # "onnxruntime": `--backend onnxruntime` picks the first available of the family
-    runs: str  # artifact kind: checkpoint | onnx | engine
+    runs: str  # what it runs: "checkpoint" or an artifact format's name (``formats.FORMATS``)
     device: str  # cpu | cuda
     summary: str
-    runner: str  # "module:Class" in this package, imported only when a runner is created
+    runner: str  # "module:Class" in this package (or "package.module:Class"), imported only when a runner is made
     fixed: Mapping[str, Any] = field(default_factory=dict)  # constructor arguments the entry sets
     options: tuple[str, ...] = ()  # options a user may pass (besides the artifact)
     auto_rank: int | None = None  # order in which `auto` tries it for its artifact kind; None: never
     modes: tuple[Mode, ...] = (Mode(),)
     symmetric_int8_only: bool = False  # TensorRT-based: refuses INT8 graphs with non-zero zero points
-    gates: Mapping[str, Gate] = field(default_factory=dict)  # precision -> gate, where this runtime differs
 
     def create(self, artifact: str | os.PathLike[str], **options: Any) -> Backend:
         module, _, cls = self.runner.partition(":")
-        runner_class = getattr(importlib.import_module(f"{__package__}.{module}"), cls)
+        name = module if "." in module else f"{__package__}.{module}"  # a runner module of this package, or any
+        runner_class = getattr(importlib.import_module(name), cls)
         return runner_class(artifact, **self.fixed, **options)
 
 
 _GPU = ("device_id",)
 _TORCH = ("direction", "precision", "channels_last", "cuda_graphs", "threads")  # one runner class, both devices
 _SPECS = (
-    BackendSpec("torch-cpu", "torch", "checkpoint", "cpu", "PyTorch eager on CPU (the reference)",
+    BackendSpec("torch-cpu", "torch", CHECKPOINT, "cpu", "PyTorch eager on CPU (the reference)",
                 "torch_runner:TorchBackend", {"device": "cpu"}, _TORCH, auto_rank=1,
                 modes=(Mode({"precision": "fp32"}),)),
-    BackendSpec("torch-cuda", "torch", "checkpoint", "cuda",
+    BackendSpec("torch-cuda", "torch", CHECKPOINT, "cuda",
                 "PyTorch on CUDA: fp32, or fp16 autocast + channels_last + CUDA graphs",
                 "torch_runner:TorchBackend", {"device": "cuda"}, _TORCH, auto_rank=0,
                 modes=(Mode({"precision": "fp32"}),
@@ -83,55 +77,45 @@ _SPECS = (
                 "openvino_runner:OpenVinoBackend", {}, ("threads", "inference_precision", "cache_dir"),
                 modes=(Mode(), Mode({"inference_precision": "bf16"}, for_precisions=("fp32",)))),
     BackendSpec("mnn-cpu", "mnn", "mnn", "cpu", "MNN on CPU: Winograd 3x3 convolutions (.mnn from export --format mnn)",
-                "mnn_runner:MnnBackend", {}, ("threads",), auto_rank=0,
-                gates=RUNTIME_GATES["mnn"]),
+                "mnn_runner:MnnBackend", {}, ("threads",), auto_rank=0),
     BackendSpec("ncnn-cpu", "ncnn", "ncnn", "cpu", "ncnn on CPU: Winograd 3x3 convolutions (.ncnn.param/.bin from "
                 "export --format ncnn)", "ncnn_runner:NcnnBackend", {}, ("threads",), auto_rank=0),
-    BackendSpec("tensorrt", "tensorrt", "engine", "cuda", "TensorRT plan file, execute_async_v3 on torch CUDA buffers",
+    BackendSpec("tensorrt", "tensorrt", "tensorrt", "cuda", "TensorRT plan, execute_async_v3 on torch CUDA buffers",
                 "tensorrt_runner:TensorRTBackend", {}, _GPU, auto_rank=0, symmetric_int8_only=True),
 )  # fmt: skip
-BACKENDS: Mapping[str, BackendSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})
+_REGISTRY: dict[str, BackendSpec] = {spec.name: spec for spec in _SPECS}
+BACKENDS: Mapping[str, BackendSpec] = MappingProxyType(_REGISTRY)  # read-only; always the current entries
 FAMILIES = tuple(dict.fromkeys(spec.family for spec in _SPECS))
 DEVICES = tuple(dict.fromkeys(spec.device for spec in _SPECS))
 
 
 def backends_in(family: str) -> tuple[str, ...]:
     """A family's backends in the order ``open_model`` tries them (CUDA first)."""
-    members = [spec for spec in _SPECS if spec.family == family]
+    members = [spec for spec in BACKENDS.values() if spec.family == family]
     ranked = sorted(members, key=lambda spec: (spec.auto_rank is None, spec.auto_rank or 0))
     return tuple(spec.name for spec in ranked)
 
 
 def auto_backends(kind: str) -> tuple[str, ...]:
     """What ``--backend auto`` tries for an artifact kind, in order."""
-    ranked = sorted((s for s in _SPECS if s.runs == kind and s.auto_rank is not None), key=lambda s: s.auto_rank)
+    ranked = sorted(
+        (s for s in BACKENDS.values() if s.runs == kind and s.auto_rank is not None), key=lambda s: s.auto_rank
+    )
     return tuple(spec.name for spec in ranked)
 
 
 def backend_groups() -> dict[str, tuple[str, ...]]:
     """Names that stand for several backends: each family, each device, ``ort`` and ``all``."""
-    groups = {family: tuple(s.name for s in _SPECS if s.family == family) for family in FAMILIES}
+    groups = {family: tuple(s.name for s in BACKENDS.values() if s.family == family) for family in FAMILIES}
     groups["ort"] = groups["onnxruntime"]
-    groups |= {device: tuple(s.name for s in _SPECS if s.device == device) for device in DEVICES}
+    groups |= {device: tuple(s.name for s in BACKENDS.values() if s.device == device) for device in DEVICES}
     groups["all"] = tuple(BACKENDS)
     return groups
 
 
-def artifact_kind(path: str | os.PathLike[str]) -> str:
-    """checkpoint, onnx or engine: what a model file is (by its sidecar when it has one, else its suffix)."""
-    from ..metadata import MetadataError, read_sidecar
-
-    try:
-        kind = read_sidecar(path).get("kind")
-    except MetadataError:
-        kind = None
-    if kind == "tensorrt-plan" or str(path).endswith(PLAN_SUFFIXES):
-        return "engine"
-    if kind == "mnn" or str(path).endswith(MNN_SUFFIX):
-        return "mnn"
-    if kind == "ncnn" or str(path).endswith(NCNN_SUFFIX):
-        return "ncnn"
-    return "onnx" if kind == "onnx" or str(path).endswith(ONNX_SUFFIX) else "checkpoint"
+def backends_for(kind: str) -> tuple[str, ...]:
+    """The backends that run a kind of model file (a format's name, or ``checkpoint``), in registry order."""
+    return tuple(spec.name for spec in BACKENDS.values() if spec.runs == kind)
 
 
 def open_model(path: str | os.PathLike[str], backend: str = "auto", **options: Any) -> Backend:
@@ -146,7 +130,7 @@ def open_model(path: str | os.PathLike[str], backend: str = "auto", **options: A
         runs = BACKENDS[candidates[0]].runs
         if runs != kind:
             raise BackendError(f"--backend {backend} cannot run {Path(path).name}: it is a {kind} file "
-                               f"({backend} needs {ARTIFACT_KINDS[runs]})")  # fmt: skip
+                               f"({backend} needs {artifact_kinds()[runs]})")  # fmt: skip
     else:
         raise BackendError(f"unknown backend {backend!r}: use auto, {', '.join(FAMILIES)} or {', '.join(BACKENDS)}")
     options = {key: value for key, value in options.items() if value is not None}  # None: the runner's default

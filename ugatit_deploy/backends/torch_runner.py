@@ -11,17 +11,9 @@ import numpy as np
 import torch
 
 from ..checkpoint import open_generator
-from ..metadata import preprocessing_for, resize_method
+from ..core.metadata import preprocessing_for
+from ..core.optional import cuda_unavailable_reason
 from .base import Availability, Backend, BackendError, BackendInfo
-
-
-def cuda_unavailable_reason() -> str | None:
-    """None when torch sees a CUDA device, else why not (CPU-only build or no device)."""
-    if torch.cuda.is_available():
-        return None
-    if torch.version.cuda is None:
-        return f"torch {torch.__version__} is a CPU-only build"
-    return "no CUDA device is visible"
 
 
 class TorchBackend(Backend):
@@ -143,7 +135,7 @@ class TorchBackend(Backend):
 
     @property
     def resize_method(self) -> str:
-        return resize_method({"preprocessing": preprocessing_for(self.config.variant)})
+        return preprocessing_for(self.config.variant).resize_method
 
     def fetch(self, result: torch.Tensor) -> np.ndarray:
         return result.float().cpu().numpy()

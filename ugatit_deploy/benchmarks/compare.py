@@ -4,32 +4,42 @@ input set too), speed-ups over eager FP32, and each record's share of the measur
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..backends import BACKENDS
-from ..gates import Gate
-from ..parity import image_parity
+from ..core.gates import Gate
+from ..core.parity import ImageParity, image_parity
 from .records import BenchRecord, GateResult, Parity, SetQuality
 
 
-def parity_of(reference: np.ndarray, outputs: np.ndarray, sets: Mapping[str, Sequence[int]]) -> Parity:
+@dataclass(frozen=True)
+class Measured:
+    """A backend's images against the reference: all images, and each input set on its own (as measured,
+    for the gates), and the record's ``Parity`` (per-image PSNR and per-set figures as results.json keeps them)."""
+
+    overall: ImageParity
+    by_set: dict[str, ImageParity]
+    record: Parity
+
+
+def parity_of(reference: np.ndarray, outputs: np.ndarray, sets: Mapping[str, Sequence[int]]) -> Measured:
     """Parity of all images, of each image (PSNR) and of each input set on its own."""
-    per_image = [round(image_parity(r, o)["psnr_db"], 2) for r, o in zip(reference, outputs, strict=True)]
-    by_set = {}
-    for name, (start, stop) in sets.items():
-        stats = image_parity(reference[start:stop], outputs[start:stop])
-        by_set[name] = SetQuality(stats["psnr_db"], stats["ssim"], stats["max_abs"])
-    return Parity.from_stats(image_parity(reference, outputs), psnr_per_image=per_image, by_set=by_set)
+    per_image = [round(image_parity(r, o).psnr_db, 2) for r, o in zip(reference, outputs, strict=True)]
+    by_set = {name: image_parity(reference[start:stop], outputs[start:stop]) for name, (start, stop) in sets.items()}
+    overall = image_parity(reference, outputs)
+    qualities = {name: SetQuality(p.psnr_db, p.ssim, p.max_abs) for name, p in by_set.items()}
+    return Measured(overall, by_set, Parity.from_image(overall, psnr_per_image=per_image, by_set=qualities))
 
 
-def judge(parity: Parity, gate: Gate, several_sets: bool) -> GateResult:
+def judge(measured: Measured, gate: Gate) -> GateResult:
     """The gate on all images; with several input sets, its PSNR/SSIM thresholds on each set too (the
     photos must pass even when the demo images pull the mean up)."""
-    failures = gate.failures(parity.scalars())
-    if several_sets and parity.by_set:
+    failures = gate.failures(measured.overall)
+    if len(measured.by_set) > 1:
         per_set = Gate(min_psnr_db=gate.min_psnr_db, min_ssim=gate.min_ssim)
-        failures += [f for name, q in parity.by_set.items() for f in per_set.failures(q.to_dict(), label=name)]
+        failures += [f for name, p in measured.by_set.items() for f in per_set.failures(p, label=name)]
     return GateResult(not failures, failures, gate.describe())
 
 

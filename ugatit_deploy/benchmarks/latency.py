@@ -1,14 +1,15 @@
 """The timing loop: warm-up, then timed runs of one staged batch, synchronized after each run.
 
 Device work is timed with a host clock around ``execute`` + ``synchronize``, so every millisecond the
-GPU spends is inside the measurement and nothing queued leaks into the next sample.
+GPU spends is inside the measurement and nothing queued leaks into the next sample. ``time_interleaved``
+runs the same loop over several callables in turn (the studies in ``benchmarks.studies`` use it).
 """
 
 from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -62,6 +63,45 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _timed_runs(
+    run: Callable[[], object],
+    iters: int,
+    warmup: int,
+    clock: Callable[[], float],
+    progress: Callable[[], None] | None = None,
+) -> list[float]:
+    """The one timing loop: ``warmup`` untimed calls, then the milliseconds of each of ``iters`` calls."""
+    for _ in range(warmup):
+        run()
+    samples = []
+    for _ in range(iters):
+        start = clock()
+        run()
+        samples.append((clock() - start) * 1e3)
+        if progress:
+            progress()
+    return samples
+
+
+def time_interleaved(
+    runs: Mapping[str, Callable[[], object]],
+    rounds: int,
+    iters: int,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, list[float]]:
+    """Milliseconds per call of each named callable, ``iters * rounds`` samples per name.
+
+    Each round gives every callable in turn ``warmup`` untimed calls and then ``iters`` timed ones, so
+    drift over the run (clock boost, heat, other load) hits every form alike.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            samples[name] += _timed_runs(run, iters, warmup, clock)
+    return samples
+
+
 def measure_latency(
     backend: Backend,
     images: np.ndarray,
@@ -73,15 +113,9 @@ def measure_latency(
     """Time ``iters`` runs of a loaded backend on one batch after ``warmup`` untimed runs."""
     staged = backend.stage(images)
     backend.synchronize()
-    for _ in range(warmup):
+
+    def run() -> None:
         backend.execute(staged)
         backend.synchronize()
-    samples = []
-    for _ in range(iters):
-        start = clock()
-        backend.execute(staged)
-        backend.synchronize()
-        samples.append((clock() - start) * 1e3)
-        if progress:
-            progress()
-    return summarize(samples, len(images))
+
+    return summarize(_timed_runs(run, iters, warmup, clock, progress), len(images))

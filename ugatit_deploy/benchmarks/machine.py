@@ -1,9 +1,10 @@
-"""What machine a benchmark ran on: CPU model, cores, threads, GPU and library versions."""
+"""What machine a benchmark ran on: CPU model and instruction set, cores, threads, GPU and library versions."""
 
 from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Mapping
 from importlib import metadata
 
 import torch
@@ -20,6 +21,47 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+# /proc/cpuinfo flag -> the name in the record, in the order written (older kernels spell VNNI without "_")
+ISA_FLAGS = {
+    "avx2": "AVX2",
+    "fma": "FMA",
+    "avx512f": "AVX512F",
+    "avx512_vnni": "AVX512_VNNI",
+    "avx512vnni": "AVX512_VNNI",
+    "avx512_bf16": "AVX512_BF16",
+    "amx_tile": "AMX_TILE",
+    "amx_bf16": "AMX_BF16",
+    "amx_int8": "AMX_INT8",
+}
+
+
+def _cpuinfo() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            return handle.read()
+    except OSError:
+        return ""
+
+
+def cpu_isa(cpuinfo: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The CPU's vector / matrix extensions that matter for kernels, e.g. ``"AVX2 FMA AVX512F AVX512_VNNI"``.
+
+    Read from the first ``flags`` line of /proc/cpuinfo (``cpuinfo`` overrides it): ``"unknown"`` where there
+    is none, ``"none"`` where the CPU has none of them. A cap set with ONEDNN_MAX_CPU_ISA (oneDNN obeys it, so
+    PyTorch and OpenVINO do) is appended, e.g. ``"AVX2 FMA AVX512F (ONEDNN_MAX_CPU_ISA=AVX2)"``.
+    """
+    text = _cpuinfo() if cpuinfo is None else cpuinfo
+    line = next((row for row in text.splitlines() if row.split(":", 1)[0].strip() == "flags"), None)
+    if line is None:
+        isa = "unknown"
+    else:
+        flags = set(line.split(":", 1)[1].split())
+        names = dict.fromkeys(name for flag, name in ISA_FLAGS.items() if flag in flags)
+        isa = " ".join(names) or "none"
+    cap = (os.environ if environ is None else environ).get("ONEDNN_MAX_CPU_ISA")
+    return f"{isa} (ONEDNN_MAX_CPU_ISA={cap})" if cap else isa
+
+
 def _version(package: str) -> str | None:
     try:
         return metadata.version(package)
@@ -32,6 +74,7 @@ def machine_record() -> dict:
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     return {
         "cpu": _cpu_model(),
+        "isa": cpu_isa(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "gpu": gpu,

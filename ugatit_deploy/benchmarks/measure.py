@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from ..backends import BACKENDS, Backend, BackendError, create_backend
-from ..errors import UgatitDeployError
-from ..gates import Gate
+from ..core.errors import UgatitDeployError
+from ..core.gates import Gate
+from ..formats import FORMATS
 from .compare import judge, parity_of
 from .floor import peak_key
 from .latency import measure_latency, peak_rss_mb, reset_peak_rss, summarize
@@ -119,10 +120,12 @@ def measure_batch(case: Case, runner: Backend, batch: int,
         return base_record(case, runner, batch, UNSUPPORTED, reason), None
     outputs = run_all(runner, context.images, batch)
     precision = runner.info.precision
-    parity = parity_of(context.reference, outputs, context.sets)
-    # A runtime judged differently at this precision (Winograd FP32: "FP32-grade") uses its own gate.
-    own = BACKENDS[case.backend].gates.get(precision) if case.backend in BACKENDS else None
-    gate = judge(parity, own or context.gates.get(precision, Gate()), several_sets=len(context.sets) > 1)
+    measured = parity_of(context.reference, outputs, context.sets)
+    # A format whose runtime is judged differently at this precision (Winograd FP32: "FP32-grade") has its own gate.
+    fmt = FORMATS.get(BACKENDS[case.backend].runs) if case.backend in BACKENDS else None
+    own = fmt.gates.get(precision) if fmt is not None else None
+    gate = judge(measured, own or context.gates.get(precision, Gate()))
+    parity = measured.record
     reset_peak_rss()
     latency = measure_latency(runner, tile(context.images, batch), context.warmup, context.iters)
     gpu = runner.device_memory_bytes()

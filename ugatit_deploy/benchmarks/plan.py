@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..backends import BACKENDS, BackendSpec, Mode
-from ..precisions import PRECISION_NAMES, get_precision
+from ..core.precisions import PRECISION_NAMES, get_precision
 from .records import UNSUPPORTED
 from .settings import BenchSettings
 

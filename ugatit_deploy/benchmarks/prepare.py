@@ -1,8 +1,9 @@
 """Bench stage 2, the artifacts: the files the asked-for backends run, given (--onnx, --engine) or made here
-(ONNX exported into OUT/onnx, TensorRT plans built into OUT/engines).
+(exported into OUT/onnx in each format the backends run, TensorRT plans built into OUT/engines from the
+exported ONNX files). What a file is, and how it is made, comes from its format (``formats.FORMATS``).
 
 A file that cannot be made becomes an ``Artifact`` without a path whose ``problem`` says why (export
-failed, TensorRT unavailable, build failed): the plan turns it into records instead of stopping the run.
+failed, a runtime unavailable, build failed): the plan turns it into records instead of stopping the run.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..artifacts import FORMATS, bench_engine_path, onnx_folder
 from ..backends import BACKENDS
-from ..errors import UgatitDeployError, UnavailableError
+from ..core.artifacts import engine_folder, onnx_folder
+from ..core.errors import UgatitDeployError, UnavailableError
+from ..core.precisions import INT8_PRECISIONS
 from ..export.int8_options import Int8Options
-from ..metadata import artifact_variant, read_onnx_record, read_sidecar
-from ..precisions import INT8_PRECISIONS
+from ..formats import CHECKPOINT, FORMATS, ArtifactFormat, read_record
+from ..formats.onnx import ONNX
+from ..formats.tensorrt_plan import TENSORRT_PLAN
 from .plan import SYMMETRIC_INT8_ONLY, Artifact, PreparedArtifacts, tensorrt_takes
 from .records import FAILED, UNAVAILABLE, UNSUPPORTED
 from .settings import BenchSettings
@@ -24,32 +27,31 @@ from .settings import BenchSettings
 UNKNOWN_PRECISION = "?"  # a file whose metadata cannot be read: its runner will say what is wrong
 
 
-def describe(path: Path, kind: str) -> Artifact:
+def describe(path: Path, fmt: ArtifactFormat) -> Artifact:
     """An existing file with the precision and variant its metadata records."""
     try:
-        record = read_onnx_record(path) if kind == "onnx" else read_sidecar(path) if kind != "checkpoint" else {}
+        record = read_record(path, fmt)
     except (UgatitDeployError, OSError):
-        return Artifact(kind, path, UNKNOWN_PRECISION)
-    return Artifact(kind, path, str(record.get("precision", "fp32")), artifact_variant(record))
+        return Artifact(fmt.name, path, UNKNOWN_PRECISION)
+    return Artifact(fmt.name, path, record.precision, record.variant)
 
 
-def export_onnx(settings: BenchSettings, log: Callable[[str], None], fmt: str = "onnx") -> list[Artifact]:
-    """Our own files (``fmt``: ONNX or a runtime's format), one export per precision, so one failing precision
+def export_artifacts(settings: BenchSettings, log: Callable[[str], None], fmt: ArtifactFormat = ONNX) -> list[Artifact]:
+    """Our own files of one format, one export per precision the format takes, so one failing precision
     does not stop the others."""
     from ..export import export_checkpoint
-    from ..export.pipeline import FORMAT_PRECISIONS
 
     folder = onnx_folder(settings.out)
     artifacts = []
-    for precision in (p for p in settings.export_precisions if p in FORMAT_PRECISIONS[fmt]):
+    for precision in (p for p in settings.export_precisions if p in fmt.precisions):
         int8 = settings.int8 if precision in INT8_PRECISIONS else Int8Options()  # export refuses them elsewhere
         try:
             paths = export_checkpoint(settings.checkpoint, settings.direction, folder, (precision,), int8=int8, log=log,
-                                      fmt=fmt)  # fmt: skip
+                                      fmt=fmt.name)  # fmt: skip
         except UnavailableError as exc:
-            artifacts.append(Artifact(fmt, None, precision, problem=(UNAVAILABLE, str(exc))))
+            artifacts.append(Artifact(fmt.name, None, precision, problem=(UNAVAILABLE, str(exc))))
         except UgatitDeployError as exc:
-            artifacts.append(Artifact(fmt, None, precision, problem=(FAILED, f"export: {exc}")))
+            artifacts.append(Artifact(fmt.name, None, precision, problem=(FAILED, f"export: {exc}")))
         else:
             artifacts += [describe(path, fmt) for path in paths]
     return artifacts
@@ -58,49 +60,55 @@ def export_onnx(settings: BenchSettings, log: Callable[[str], None], fmt: str = 
 def build_engines(onnx: Sequence[Artifact], size: int, settings: BenchSettings,
                   log: Callable[[str], None]) -> list[Artifact]:  # fmt: skip
     """A TensorRT plan of each ONNX file TensorRT takes, for the benchmarked batch sizes and image size."""
-    from ..export.tensorrt_build import BuildOptions, build_engine
+    from ..formats.tensorrt_build import BuildOptions, build_engine
 
     options = BuildOptions(batch=(1, 1, max(settings.batches)), sizes=((size, size),) * 3)
+    kind = TENSORRT_PLAN.name
     engines = []
     for artifact in onnx:
         if artifact.problem is not None or artifact.path is None:
-            engines.append(replace(artifact, kind="engine"))
+            engines.append(replace(artifact, kind=kind))
         elif not tensorrt_takes(artifact.precision):
-            engines.append(replace(artifact, kind="engine", path=None, problem=(UNSUPPORTED, SYMMETRIC_INT8_ONLY)))
+            engines.append(replace(artifact, kind=kind, path=None, problem=(UNSUPPORTED, SYMMETRIC_INT8_ONLY)))
         else:
+            target = engine_folder(settings.out) / f"{artifact.path.stem}{TENSORRT_PLAN.suffixes[0]}"
             try:
-                result = build_engine(artifact.path, bench_engine_path(settings.out, artifact.path), options, log=log)
+                result = build_engine(artifact.path, target, options, log=log)
             except UgatitDeployError as exc:
-                engines.append(replace(artifact, kind="engine", path=None, problem=(FAILED, f"build: {exc}")))
+                engines.append(replace(artifact, kind=kind, path=None, problem=(FAILED, f"build: {exc}")))
             else:
-                engines.append(describe(result.engine, "engine"))
+                engines.append(describe(result.engine, TENSORRT_PLAN))
     return engines
 
 
-def prepare_artifacts(settings: BenchSettings, size: int, log: Callable[[str], None] = print) -> PreparedArtifacts:
-    """The checkpoint, ONNX files, TensorRT plans and runtime files (.mnn) the asked-for backends run (by
-    ``BackendSpec.runs``). ``--onnx`` may also name .mnn and .ncnn.param files."""
-    from ..backends.tensorrt_runner import tensorrt_unavailable_reason
+def _plans(settings: BenchSettings, onnx: list[Artifact], size: int, log: Callable[[str], None]) -> list[Artifact]:
+    """The plans: those given, else built from the ONNX files when TensorRT is here."""
+    if settings.engines:
+        return [describe(path, TENSORRT_PLAN) for path in settings.engines]
+    if reason := TENSORRT_PLAN.unavailable_reason():
+        return [Artifact(TENSORRT_PLAN.name, None, "-", problem=(UNAVAILABLE, reason))]
+    return build_engines(onnx, size, settings, log)
 
+
+def prepare_artifacts(settings: BenchSettings, size: int, log: Callable[[str], None] = print) -> PreparedArtifacts:
+    """The checkpoint and the files of each format the asked-for backends run (``BackendSpec.runs``).
+    ``--onnx`` may name files of any format (.onnx, .mnn, .ncnn.param); plans come from ``--engine`` or are
+    built from the ONNX files."""
     kinds = {BACKENDS[name].runs for name in settings.backends}
-    build = "engine" in kinds and not settings.engines
-    no_tensorrt = tensorrt_unavailable_reason() if build else None
+    build = TENSORRT_PLAN.name in kinds and not settings.engines and TENSORRT_PLAN.unavailable_reason() is None
     items: list[Artifact] = []
-    if "checkpoint" in kinds:
-        items.append(Artifact("checkpoint", settings.checkpoint, "fp32"))
+    if CHECKPOINT in kinds:
+        items.append(Artifact(CHECKPOINT, settings.checkpoint, "fp32"))
     onnx: list[Artifact] = []
-    if "onnx" in kinds or (build and no_tensorrt is None):
-        given = [path for path in settings.onnx if path.name.endswith(FORMATS["onnx"])]
-        onnx = [describe(path, "onnx") for path in given] if settings.onnx else export_onnx(settings, log)
-    items += onnx
-    if "engine" in kinds:
-        if not build:
-            items += [describe(path, "engine") for path in settings.engines]
-        elif no_tensorrt is not None:
-            items.append(Artifact("engine", None, "-", problem=(UNAVAILABLE, no_tensorrt)))
-        else:
-            items += build_engines(onnx, size, settings, log)
-    for fmt in sorted(kinds & {"mnn", "ncnn"}):  # runtimes with their own format, converted from the validated ONNX
-        given = [path for path in settings.onnx if path.name.endswith(FORMATS[fmt])]
-        items += [describe(path, fmt) for path in given] if settings.onnx else export_onnx(settings, log, fmt)
+    for fmt in FORMATS.values():
+        if fmt is TENSORRT_PLAN:
+            if fmt.name in kinds:
+                items += _plans(settings, onnx, size, log)
+            continue
+        if fmt.name not in kinds and not (fmt is ONNX and build):
+            continue
+        given = [path for path in settings.onnx if fmt.recognises(path)]
+        made = [describe(path, fmt) for path in given] if settings.onnx else export_artifacts(settings, log, fmt)
+        onnx = made if fmt is ONNX else onnx
+        items += made
     return PreparedArtifacts(tuple(items))

@@ -1,5 +1,5 @@
 """Typed results of ``ugatit-deploy bench``: one ``BenchRecord`` per backend x precision x batch, and
-``BenchResults`` for a whole results.json (schema ``ugatit-deploy/bench`` v1, benchmarks/README.md).
+``BenchResults`` for a whole results.json (schema ``ugatit-deploy/bench`` v1, docs/benchmarks.md).
 
 ``to_dict`` / ``from_dict`` follow the documented schema key for key and in order, so a results.json read
 and written again is the same text. Keys older benches did not write (``variant``, ``ssim``,
@@ -13,12 +13,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Self
 
-from ..errors import UgatitDeployError
+from ..core.errors import UgatitDeployError
+from ..core.parity import ImageParity
 
 SCHEMA = "ugatit-deploy/bench"
 SCHEMA_VERSION = 1
 
-# Record statuses (README "Statuses").
+# Record statuses (docs/benchmarks.md, "Statuses").
 OK = "ok"
 FAILED_PARITY = "failed-parity"
 UNAVAILABLE = "unavailable"
@@ -97,7 +98,8 @@ class SetQuality(_Flat):
 
 @dataclass(frozen=True, kw_only=True)
 class Parity:
-    """A backend's images against the PyTorch FP32 reference (``ugatit_deploy.parity.image_parity``)."""
+    """A backend's images against the PyTorch FP32 reference, as results.json keeps them (measured as
+    ``core.parity.ImageParity``)."""
 
     max_abs: float
     mean_abs: float
@@ -118,6 +120,12 @@ class Parity:
         extra = {key: value for key, value in stats.items() if key not in known}
         return cls(**{key: value for key, value in stats.items() if key in known}, extra=extra,
                    psnr_per_image=psnr_per_image, by_set=by_set)  # fmt: skip
+
+    @classmethod
+    def from_image(cls, parity: ImageParity, psnr_per_image: list[float] | None = None,
+                   by_set: dict[str, SetQuality] | None = None) -> Parity:  # fmt: skip
+        """From a fresh measurement (``core.parity.image_parity``)."""
+        return cls.from_stats(parity.to_dict(), psnr_per_image, by_set)
 
     def scalars(self) -> dict[str, Any]:
         """The single-number measures, ``extra``'s after the known ones: what gates and the CSV read."""

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..backends import BACKENDS
-from ..errors import UgatitDeployError
+from ..core.errors import UgatitDeployError
+from ..core.gates import Gate
+from ..core.precisions import EXPORT_PRECISIONS
 from ..export.int8_options import Int8Options
-from ..gates import Gate
-from ..precisions import EXPORT_PRECISIONS
 
 
 class BenchError(UgatitDeployError):

@@ -1,6 +1,6 @@
 """``ugatit-deploy bench``: parity and latency of every backend x precision x batch on the same images.
 
-``run_bench(settings)`` returns the results (``BenchResults``, documented in benchmarks/README.md) and
+``run_bench(settings)`` returns the results (``BenchResults``, documented in docs/benchmarks.md) and
 the images the report needs; ``write_outputs`` turns them into results.json / .csv, report.md, a latency
 chart and an image grid. The CLI and the main-job demo both call these two functions.
 
@@ -21,10 +21,10 @@ import numpy as np
 import torch
 
 from ..checkpoint import checkpoint_sha256, open_generator
-from ..fileio import atomic_output
-from ..gates import gates_with
-from ..imaging import IMAGE_EXTENSIONS, image_to_tensor, read_image, resize
-from ..reference_images import reference_batch
+from ..core.fileio import atomic_output
+from ..core.imaging import IMAGE_EXTENSIONS, image_to_tensor, read_image, resize
+from ..core.precisions import gates_with
+from ..core.reference_images import reference_batch
 from .compare import add_speedups, apply_peaks, best_peaks
 from .floor import measure_peaks, model_flops
 from .machine import machine_record
@@ -56,7 +56,7 @@ class BenchRun:
 def load_inputs(folder: Path | None, size: int) -> tuple[np.ndarray, list[str]]:
     """Real images: ``folder`` (sorted, at most 16), else the bundled photos + demo images."""
     if folder is None:
-        from ..reference_images import photo_paths
+        from ..core.reference_images import photo_paths
 
         names = [p.name for p in photo_paths()] + [f"demo_circle_{i}" for i in range(4)]
         return reference_batch(size).numpy(), names

@@ -37,8 +37,8 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from ..errors import CheckpointError
-from ..fileio import atomic_torch_save
+from ..core.errors import CheckpointError
+from ..core.fileio import atomic_torch_save
 from ..model.config import PYTORCH, GeneratorConfig
 
 GENERATOR_FILE_FORMAT = "ugatit-deploy/generator"

@@ -11,8 +11,8 @@ from typing import Any
 
 import torch
 
-from ..errors import CheckpointError
-from ..fileio import file_sha256
+from ..core.errors import CheckpointError
+from ..core.fileio import file_sha256
 from ..model.config import GeneratorConfig
 from ..model.generator import ResnetGenerator
 from ..model.tf_generator import TFResnetGenerator

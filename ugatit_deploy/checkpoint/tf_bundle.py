@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..errors import CheckpointError
+from ..core.errors import CheckpointError
 from .tf_sstable import crc32c, mask_crc, parse_proto, read_table
 
 STATE_FILE = "checkpoint"

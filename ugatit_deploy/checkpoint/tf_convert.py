@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..errors import CheckpointError
+from ..core.errors import CheckpointError
 from ..model.config import DEFAULT_IMG_SIZE, TENSORFLOW, GeneratorConfig
 from .tf_bundle import TFCheckpoint
 

@@ -16,7 +16,7 @@ import struct
 
 import numpy as np
 
-from ..errors import CheckpointError
+from ..core.errors import CheckpointError
 
 try:  # the C extension is fast; its pure-Python fallback is slower than the numpy code below
     import google_crc32c as _google_crc32c

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import torch
 
-from ..errors import CheckpointError
+from ..core.errors import CheckpointError
 from ..model.config import GeneratorConfig
 
 _SHOWN = 3  # keys named in an error message before "and N more"

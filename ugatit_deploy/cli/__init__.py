@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..__about__ import __version__
-from ..errors import UgatitDeployError
+from ..core.errors import UgatitDeployError
 from .bench import bench_command
 from .build import build_command
 from .convert import convert_command

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from ..backends import BACKENDS, backend_groups
-from ..gates import Gate
-from ..precisions import EXPORT_PRECISIONS, PRECISIONS
+from ..core.gates import Gate
+from ..core.precisions import EXPORT_PRECISIONS, PRECISIONS
 from .options import checkpoint_options, gate_option, keep_fp_option, resolve_checkpoint
 
 if TYPE_CHECKING:

@@ -57,9 +57,15 @@ def _triple(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[i
     help="ampere+: one engine for every GPU from Ampere on.",
 )
 @click.option("--dry-run", is_flag=True, help="Only print the equivalent trtexec command (no TensorRT needed).")
+@click.option(
+    "--triton-repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Also add the plan to this Triton model repository (<name>/config.pbtxt, <name>/1/model.plan).",
+)
 def build_command(onnx_path: Path, engine: Path | None, batch: tuple[int, int, int], shape: str | None,
                   workspace: float, timing_cache: Path | None, opt_level: int, version_compatible: bool,
-                  hardware_compat: str, dry_run: bool) -> None:  # fmt: skip
+                  hardware_compat: str, dry_run: bool, triton_repo: Path | None) -> None:  # fmt: skip
     """Build a TensorRT engine from an exported ONNX file, on the GPU that will run it.
 
     One code path for TensorRT 11 (strongly typed: the ONNX's FP16 tensors and INT8 Q/DQ decide the
@@ -73,14 +79,18 @@ def build_command(onnx_path: Path, engine: Path | None, batch: tuple[int, int, i
       ugatit-deploy build --onnx exports/model_a2b_fp16.onnx --batch 1,4,16 --timing-cache trt.cache
       ugatit-deploy build --onnx exports/model_a2b_int8.onnx --shape 256x256,512x512,1024x1024
       ugatit-deploy build --onnx exports/model_a2b_fp16.onnx --dry-run     # the trtexec line for a Jetson
+      ugatit-deploy build --onnx exports/model_a2b_fp16.onnx --triton-repo model_repository/
+
+    `ugatit-deploy export --format tensorrt` does the same in one step, from the checkpoint, with a
+    profile around the model's size, and validates the plan against PyTorch.
     """
-    from ..artifacts import engine_path
-    from ..export.tensorrt_build import (
+    from ..core.metadata import read_onnx_record
+    from ..formats.tensorrt_build import (
         BuildOptions,
         assumed_version,
         build_engine,
+        engine_path,
         make_profile,
-        onnx_record,
         parse_sizes,
         trtexec_command,
     )
@@ -92,10 +102,14 @@ def build_command(onnx_path: Path, engine: Path | None, batch: tuple[int, int, i
     if dry_run:
         if not onnx_path.is_file():
             raise click.ClickException(f"ONNX file not found: {onnx_path}")
-        record = onnx_record(onnx_path)
+        record = read_onnx_record(onnx_path)
         profile = make_profile(record, options)
         target = engine_path(onnx_path, engine)
-        click.echo(trtexec_command(onnx_path, target, profile, options, record["precision"], assumed_version()))
+        click.echo(trtexec_command(onnx_path, target, profile, options, record.precision, assumed_version()))
         return
     result = build_engine(onnx_path, engine, options, log=click.echo)
     click.echo(f"wrote {result.engine} and {result.sidecar}\nequivalent: {result.trtexec}")
+    if triton_repo is not None:
+        from ..export.triton import write_triton_repo
+
+        click.echo(f"  triton   {write_triton_repo(result.engine, triton_repo)}")

@@ -26,7 +26,7 @@ def synth_command(out: Path, n: int, size: int, seed: int) -> None:
     Example:
       ugatit-deploy data synth --out data/shapes --n 400 --size 64
     """
-    from ..errors import UgatitDeployError
+    from ..core.errors import UgatitDeployError
     from ..training.synth import generate
 
     if n < 1 or size < 16:

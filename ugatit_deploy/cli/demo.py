@@ -48,11 +48,11 @@ def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> No
     from ..backends import BACKENDS, open_model
     from ..benchmarks.report import format_table
     from ..benchmarks.suite import BenchSettings, run_bench, write_outputs
+    from ..core.gates import FAST_PATH_GATE
+    from ..core.parity import to_uint8
+    from ..core.precisions import LOSSY_PRECISIONS
     from ..export.int8_options import Int8Options, KeepFp
-    from ..gates import FAST_PATH_GATE
-    from ..inference import translate_files
-    from ..parity import to_uint8
-    from ..precisions import LOSSY_PRECISIONS
+    from ..inference.translate import translate_files
 
     checkpoint = resolve_checkpoint(ckpt)
     given = ["--ckpt", str(ckpt), "--direction", direction] if ckpt else []

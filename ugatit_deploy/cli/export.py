@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
-from ..artifacts import FORMATS
 from ..assets import default_model_path
+from ..core.gates import Gate
+from ..core.precisions import INT8_PRECISIONS, PrecisionError, export_precisions_help, parse_export_precisions
 from ..export.int8_options import KeepFp
-from ..gates import Gate
-from ..precisions import INT8_PRECISIONS, PrecisionError, export_precisions_help, parse_export_precisions
+from ..formats import FORMATS
 from .options import (
+    RegistryChoice,
     calibration_options,
     checkpoint_options,
     gate_option,
@@ -72,19 +73,21 @@ def _precisions(_ctx: click.Context, _param: click.Parameter, values: tuple[str,
     "--triton-repo",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Also add each exported file to this Triton model repository (<name>/config.pbtxt, "
-    "<name>/1/model.onnx) with dynamic batching.",
+    help="Also add each exported file (ONNX, or TensorRT plans with --format tensorrt) to this Triton model "
+    "repository (<name>/config.pbtxt, <name>/1/model.onnx|plan) with dynamic batching.",
 )
 @click.option("--triton-max-batch", default=8, show_default=True, help="max_batch_size of the Triton models.")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(FORMATS)),
+    type=RegistryChoice(FORMATS),
     default="onnx",
     show_default=True,
-    help="onnx: <ckpt>_<direction>_<precision>.onnx; mnn: .mnn files for MNN, ncnn: .ncnn.param + .ncnn.bin for "
-    "ncnn (both Winograd CPU runtimes of edge apps), converted from the validated ONNX with the runtime's own "
-    "converter and validated again (fp32; MNN judged FP32-grade: PSNR >= 60 dB, SSIM >= 0.999).",
+    help="What to write. "
+    + "; ".join(f"{f.name}: {f.summary}" for f in FORMATS.values())
+    + ". Every format but onnx is converted from the validated ONNX graph with the runtime's own converter "
+    "and validated again on that runtime before it is written (MNN judged FP32-grade: PSNR >= 60 dB, SSIM "
+    ">= 0.999); tensorrt also writes the ONNX it builds from.",
 )
 @gate_option("Validation gates:")
 def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tuple[str, ...], calib: Path | None,
@@ -119,6 +122,7 @@ def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tup
       ugatit-deploy export --ckpt run.pt --precision fp16 --gate fp16:psnr=45
       ugatit-deploy export --ckpt run.pt --format mnn --out exports/      # then: infer --backend mnn
       ugatit-deploy export --ckpt run.pt --format ncnn --out exports/
+      ugatit-deploy export --ckpt run.pt --format tensorrt --precision fp16   # on the GPU that will run it
     """
     from ..export import GraphOptions, export_checkpoint
 
@@ -127,8 +131,9 @@ def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tup
 
     options = GraphOptions(outputs=outputs, dynamic_batch=dynamic_batch, opset=opset, adailn=adailn)
     int8 = int8_options(calib, calib_images, keep_fp)
-    if triton_repo is not None and fmt != "onnx":
-        raise click.BadParameter("Triton repositories take ONNX files: drop --format", param_hint="--triton-repo")
+    if triton_repo is not None and FORMATS[fmt].triton is None:
+        served = " and ".join(f.name for f in FORMATS.values() if f.triton)
+        raise click.BadParameter(f"Triton repositories take {served} files, not {fmt}", param_hint="--triton-repo")
     written = export_checkpoint(ckpt or default_model_path(), direction, out, precisions, options, int8, gates,
                                 log=click.echo, fmt=fmt)  # fmt: skip
     if triton_repo is not None:

@@ -9,7 +9,7 @@ import click
 from ..assets import default_model_path
 from ..backends.base import Backend
 from ..backends.registry import BACKENDS, FAMILIES
-from ..imaging import RESIZE_METHODS
+from ..core.imaging import RESIZE_METHODS
 
 
 @click.command("infer")
@@ -97,7 +97,7 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
             click.echo(f"note: {note}")
     options = {"direction": direction, "threads": threads} if kind == "checkpoint" else {"threads": threads}
     if kind == "checkpoint" and backend.startswith("openvino"):
-        from ..fast_path import cpu_fast_path
+        from ..inference.fast_path import cpu_fast_path
 
         fast = cpu_fast_path(path, direction, threads, log=click.echo)
         for line in fast.skipped:
@@ -110,7 +110,7 @@ def _translate(runner: Backend, inputs: tuple[Path, ...], out: Path, batch: int,
                resize: str | None) -> None:  # fmt: skip
     from tqdm import tqdm
 
-    from ..inference import translate_files
+    from ..inference.translate import translate_files
 
     with runner:
         method = resize or runner.resize_method

@@ -3,19 +3,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..assets import default_model_path
-from ..errors import UgatitDeployError
+from ..core.errors import UgatitDeployError
+from ..core.gates import Gate, GateError
+from ..core.precisions import PRECISIONS, parse_gates
 from ..export.int8_options import DEFAULT_CALIB_IMAGES, Int8Options, KeepFp
-from ..gates import Gate, GateError, parse_gates
-from ..precisions import PRECISIONS
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+class RegistryChoice(click.Choice):
+    """A choice among a registry's names as they are when the command runs (``formats.FORMATS``): an entry
+    added after import (a new format) is offered and accepted like the others."""
+
+    def __init__(self, registry: Mapping[str, Any]) -> None:
+        super().__init__(())
+        self._registry = registry
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self._registry)
+
+    @choices.setter
+    def choices(self, _value: object) -> None:  # click.Choice.__init__ assigns it; the registry is the source
+        pass
 
 
 def checkpoint_options(help_text: str, direction_help: str | None = None) -> Decorator:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
+from ..core.precisions import INT8_PRECISIONS, PRECISIONS
 from ..export.int8_options import KeepFp
-from ..precisions import INT8_PRECISIONS, PRECISIONS
 from .options import calibration_options, checkpoint_options, int8_options, resolve_checkpoint
 
 
@@ -50,10 +50,10 @@ def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: 
     from tqdm import tqdm
 
     from ..checkpoint import open_generator
+    from ..core.reference_images import photo_variants
     from ..export import GraphOptions, export_graph
     from ..export.int8 import calibration_set, float_layers
     from ..export.sensitivity import format_sensitivity, sensitivity_of_generator, write_sensitivity
-    from ..reference_images import photo_variants
 
     checkpoint = resolve_checkpoint(ckpt)
     int8 = int8_options(calib, calib_images, KeepFp())

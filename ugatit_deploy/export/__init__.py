@@ -1,10 +1,12 @@
-"""Checkpoint to ONNX / TensorRT export (imported as ``ugatit_deploy.export``).
+"""Checkpoint to validated artifacts (imported as ``ugatit_deploy.export``).
 
-``export_checkpoint`` writes validated FP32 / FP16 / INT8 ONNX files with the AdaILN graph pattern
-(``adailn_pattern``) and a metadata sidecar each (``ugatit_deploy.metadata``).
+``export_checkpoint`` builds the ONNX graph with the AdaILN graph pattern (``adailn_pattern``), makes each
+precision (FP16 ``fp16``, INT8 ``int8``), validates it against PyTorch (``validate``) and hands it to the
+artifact format asked for (``ugatit_deploy.formats``: ONNX, TensorRT plan, MNN, ncnn), which writes it with
+its sidecar (``ugatit_deploy.core.metadata``). ``triton`` adds artifacts to a Triton model repository.
 """
 
-from ..onnx_contract import inline_norms
+from ..core.onnx_contract import inline_norms
 from .onnx_graph import ExportError, GraphOptions, export_graph
 from .pipeline import PRECISIONS, export_checkpoint
 

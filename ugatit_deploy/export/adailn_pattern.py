@@ -30,9 +30,9 @@ import onnx.parser
 import torch
 from torch import nn
 
+from ..core.onnx_contract import NORM_DOMAIN, NORM_DOMAIN_VERSION
 from ..model import ILN, AdaILN, ResnetGenerator
 from ..model.tf_generator import TFResnetGenerator
-from ..onnx_contract import NORM_DOMAIN, NORM_DOMAIN_VERSION
 
 _STATISTICS = """
     shape = Shape(X)

@@ -30,12 +30,12 @@ import numpy as np
 import onnx
 import torch
 
-from ..errors import UgatitDeployError
-from ..imaging import IMAGE_EXTENSIONS, ImageReadError, image_to_tensor, read_image, resize
-from ..onnx_contract import INPUT_NAME
-from ..optional import onnxruntime
-from ..precisions import INT8_PRECISIONS
-from ..reference_images import demo_images
+from ..core.errors import UgatitDeployError
+from ..core.imaging import IMAGE_EXTENSIONS, ImageReadError, image_to_tensor, read_image, resize
+from ..core.onnx_contract import INPUT_NAME, conv_layers
+from ..core.optional import onnxruntime
+from ..core.precisions import INT8_PRECISIONS
+from ..core.reference_images import demo_images
 from .int8_options import KeepFp
 
 
@@ -158,26 +158,14 @@ def _quiet_root_logger() -> Iterator[None]:
         logging.disable(previous)
 
 
-def conv_layers(model: onnx.ModelProto) -> dict[str, str]:
-    """Conv node name -> layer name, in graph order. Layer names are the generator's module paths
-    (its state_dict keys without ``.weight``, e.g. ``UpBlock1_2.conv1``): what ``keep_fp`` takes."""
-    return {n.name: n.input[1].removeprefix("generator.").removesuffix(".weight")
-            for n in model.graph.node if n.op_type == "Conv"}  # fmt: skip
-
-
-def float_layers(model: onnx.ModelProto, fmt: str = "onnx") -> list[str]:
+def float_layers(model: onnx.ModelProto, rgb_out: bool = True) -> list[str]:
     """The convolutions every INT8 variant leaves in float: RGB in (the first conv), the first
-    down-sampling conv, the CAM 1x1 conv (its input concatenates two differently scaled halves) and
+    down-sampling conv, the CAM 1x1 conv (its input concatenates two differently scaled halves) and,
+    unless ``rgb_out`` is False (a format whose INT8 kernel handles it: ``ArtifactFormat.float_rgb_out``),
     RGB out. Measured on the demo model: quantizing any one of them alone costs more than all the
-    residual blocks together (23-39 dB alone, vs 41-60 dB for every other layer), for ~5 % of the MACs.
-
-    ncnn (``fmt="ncnn"``) quantizes RGB out too: its float kernel for a 3-channel output runs at ~18 GFLOP/s
-    (60-74 ms of a 280 ms run of the 256 px light generator, ``benchmarks/ncnn_layer_profile.py``) and its
-    int8 kernel makes the whole model ~50 ms faster, for 0.2-0.7 dB (ncnn's int8 rounds that layer more finely
-    than the Q/DQ graph: 47-49 dB alone, measured on both models)."""
+    residual blocks together (23-39 dB alone, vs 41-60 dB for every other layer), for ~5 % of the MACs."""
     layers = list(conv_layers(model).values())
-    rgb_out = [layers[-1]] if fmt != "ncnn" else []
-    return [layers[0], layers[1], *(name for name in layers if name == "conv1x1"), *rgb_out]
+    return [layers[0], layers[1], *(name for name in layers if name == "conv1x1"), *(layers[-1:] if rgb_out else [])]
 
 
 def _excluded_nodes(model: onnx.ModelProto, keep_fp: Sequence[str]) -> list[str]:

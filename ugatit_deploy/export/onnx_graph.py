@@ -13,18 +13,14 @@ import torch
 from torch import nn
 from torch.export import Dim
 
-from ..errors import UgatitDeployError
+from ..core.errors import ExportError
+from ..core.onnx_contract import INPUT_NAME, NORM_DOMAIN, NORM_DOMAIN_VERSION, OUTPUT_NAMES, dim_names, inline_norms
 from ..model import ResnetGenerator
-from ..onnx_contract import INPUT_NAME, NORM_DOMAIN, NORM_DOMAIN_VERSION, OUTPUT_NAMES, inline_norms
 from .adailn_pattern import function_protos, with_norm_nodes
 
 MIN_OPSET = 17  # LayerNormalization
 MAX_BATCH = 4096
 MIN_SIDE, MAX_SIDE = 8, 8192  # reflection padding needs a bottleneck of at least 2 x 2
-
-
-class ExportError(UgatitDeployError):
-    """The model cannot be exported as asked."""
 
 
 @dataclass(frozen=True)
@@ -59,19 +55,6 @@ class _GraphOutputs(nn.Module):
     def forward(self, x: torch.Tensor):
         image, cam_logit, heatmap = self.generator(x)
         return (image, cam_logit, heatmap) if self.everything else image
-
-
-def dim_names(light: bool, dynamic_batch: bool, img_size: int) -> dict[str, list]:
-    """Symbolic/fixed dims of every graph tensor, as written into the ONNX and the sidecar."""
-    batch = "batch" if dynamic_batch else 1
-    h, w = ("height", "width") if light else (img_size, img_size)
-    h4, w4 = ("height/4", "width/4") if light else (img_size // 4, img_size // 4)
-    return {
-        "input": [batch, 3, h, w],
-        "output": [batch, 3, h, w],
-        "cam_logit": [batch, 2],
-        "heatmap": [batch, 1, h4, w4],
-    }
 
 
 def _set_dims(value: onnx.ValueInfoProto, dims: list) -> None:

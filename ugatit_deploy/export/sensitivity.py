@@ -18,10 +18,12 @@ import numpy as np
 import onnx
 import torch
 
-from ..fileio import atomic_output
-from ..gates import Gate
-from ..parity import image_parity
-from .int8 import CalibrationSet, conv_layers, float_layers, quantize
+from ..core.errors import ExportError
+from ..core.fileio import atomic_output
+from ..core.gates import Gate
+from ..core.onnx_contract import conv_layers
+from ..core.parity import image_parity
+from .int8 import CalibrationSet, float_layers, quantize
 from .validate import ort_session
 
 
@@ -81,8 +83,8 @@ def layer_sensitivity(
             session = ort_session(quantize(model, calibration.batches, variant, Path(cache), keep_fp=others))
             per_set = {}
             for set_name, (inputs, reference) in image_sets.items():
-                stats = image_parity(reference, session.run(["output"], {"input": inputs})[0])
-                per_set[set_name] = {"psnr_db": round(stats["psnr_db"], 2), "ssim": round(stats["ssim"], 4)}
+                parity = image_parity(reference, session.run(["output"], {"input": inputs})[0])
+                per_set[set_name] = {"psnr_db": round(parity.psnr_db, 2), "ssim": round(parity.ssim, 4)}
             results.append(
                 LayerSensitivity(
                     layer,
@@ -186,8 +188,6 @@ def fewest_float_layers(
     """The shortest prefix of the worst layers that, kept in float, makes the INT8 images pass ``gate``
     on the held-out images and on ``photos``; ExportError when even all of them do not. (Ordering by
     error per MAC instead was measured worse on the demo model: 7 layers, 41 % of the MACs, vs 6.)"""
-    from .onnx_graph import ExportError
-
     sets = []
     with torch.inference_mode():
         for images in (calibration.holdout, photos):

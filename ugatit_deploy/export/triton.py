@@ -14,39 +14,35 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from typing import Any
 
-from ..errors import UgatitDeployError
-from ..fileio import atomic_output
-from ..metadata import read_onnx_record, read_sidecar, sidecar_path
-
-PLATFORMS = {"onnx": ("onnxruntime_onnx", "model.onnx"), "tensorrt-plan": ("tensorrt_plan", "model.plan")}
+from ..core.errors import UgatitDeployError
+from ..core.fileio import atomic_output
+from ..core.metadata import ArtifactRecord, TensorSpec, sidecar_path
+from ..formats import ArtifactFormat, format_of, read_record
 
 
 class TritonError(UgatitDeployError):
     """An artifact that cannot be served as asked."""
 
 
-def _dims(shape: list, batched: bool) -> list[int]:
-    dims = [d if isinstance(d, int) else -1 for d in shape]
-    return dims[1:] if batched else dims
+def _tensor(tensor: TensorSpec, batched: bool) -> str:
+    dims = [d if isinstance(d, int) else -1 for d in tensor.shape][1 if batched else 0 :]
+    text = ", ".join(str(d) for d in dims)
+    return f'  {{\n    name: "{tensor.name}"\n    data_type: TYPE_FP32\n    dims: [ {text} ]\n  }}'
 
 
-def _tensor(name: str, shape: list, batched: bool) -> str:
-    dims = ", ".join(str(d) for d in _dims(shape, batched))
-    return f'  {{\n    name: "{name}"\n    data_type: TYPE_FP32\n    dims: [ {dims} ]\n  }}'
-
-
-def model_config(record: dict[str, Any], name: str, max_batch: int, preferred: tuple[int, ...],
+def model_config(record: ArtifactRecord, fmt: ArtifactFormat, name: str, max_batch: int, preferred: tuple[int, ...],
                  queue_delay_us: int, gpus: int) -> str:  # fmt: skip
-    """config.pbtxt text for a record (protobuf text format of Triton's ModelConfig)."""
-    platform, filename = PLATFORMS[record["kind"]]
-    io = record["io"]
-    batched = isinstance(io["input"]["shape"][0], str)
+    """config.pbtxt text for a record of format ``fmt`` (protobuf text format of Triton's ModelConfig)."""
+    if fmt.triton is None:
+        raise TritonError(f"Triton has no platform for {fmt.describes}")
+    platform, filename = fmt.triton
+    io = record.io
+    batched = io.input.dynamic_batch
     lines = [f'name: "{name}"', f'platform: "{platform}"', f'default_model_filename: "{filename}"']
     lines.append(f"max_batch_size: {max_batch if batched else 0}")
-    lines.append("input [\n" + _tensor(io["input"]["name"], io["input"]["shape"], batched) + "\n]")
-    outputs = ",\n".join(_tensor(o["name"], o["shape"], batched) for o in io["outputs"])
+    lines.append("input [\n" + _tensor(io.input, batched) + "\n]")
+    outputs = ",\n".join(_tensor(o, batched) for o in io.outputs)
     lines.append("output [\n" + outputs + "\n]")
     if batched:
         sizes = ", ".join(str(s) for s in preferred if s <= max_batch)
@@ -61,20 +57,22 @@ def write_triton_repo(artifact: Path, repo: Path, name: str | None = None, max_b
                       preferred: tuple[int, ...] = (4, 8), queue_delay_us: int = 100,
                       gpus: int = 1) -> Path:  # fmt: skip
     """Add ``artifact`` to the model repository ``repo``; return the model's folder."""
-    record = read_sidecar(artifact) if artifact.suffix in (".plan", ".engine") else read_onnx_record(artifact)
-    if record.get("kind") not in PLATFORMS:
-        raise TritonError(f"{artifact.name}: Triton serves ONNX files and TensorRT plans, not {record.get('kind')}")
+    fmt = format_of(artifact)
+    if fmt is None or fmt.triton is None:
+        what = fmt.describes if fmt is not None else "a checkpoint"
+        raise TritonError(f"{artifact.name}: Triton serves ONNX files and TensorRT plans, not {what}")
+    record = read_record(artifact, fmt)
     if max_batch < 1:
         raise TritonError(f"--triton-max-batch must be >= 1, got {max_batch}")
     name = name or re.sub(r"[^A-Za-z0-9_.-]", "_", artifact.stem)
     folder = repo / name
     version = folder / "1"
     version.mkdir(parents=True, exist_ok=True)
-    filename = PLATFORMS[record["kind"]][1]
+    filename = fmt.triton[1]
     shutil.copyfile(artifact, version / f".{filename}.tmp")
     (version / f".{filename}.tmp").replace(version / filename)
     if sidecar_path(artifact).exists():
         shutil.copyfile(sidecar_path(artifact), sidecar_path(version / filename))
     with atomic_output(folder / "config.pbtxt") as handle:
-        handle.write(model_config(record, name, max_batch, preferred, queue_delay_us, gpus).encode())
+        handle.write(model_config(record, fmt, name, max_batch, preferred, queue_delay_us, gpus).encode())
     return folder

@@ -10,12 +10,13 @@ import onnx
 import onnx.checker
 import torch
 
-from ..gates import Gate
+from ..core.errors import ExportError
+from ..core.gates import Gate
+from ..core.metadata import ValidationReport
+from ..core.onnx_contract import INPUT_NAME
+from ..core.optional import onnxruntime
+from ..core.parity import ImageParity, image_parity, relative_max_error
 from ..model import ResnetGenerator
-from ..onnx_contract import INPUT_NAME
-from ..optional import onnxruntime
-from ..parity import image_parity, relative_max_error
-from .onnx_graph import ExportError
 from .tensorrt_ops import TENSORRT_VERSION_OF_LIST, nonzero_zero_points, unsupported_ops
 
 OUTPUTS_INDEX = {"output": 0, "cam_logit": 1, "heatmap": 2}
@@ -60,14 +61,14 @@ def _cases(images: torch.Tensor, dynamic_batch: bool, light: bool) -> list[tuple
     return cases
 
 
-def _compare(session, generator: ResnetGenerator, batch: torch.Tensor, output_names: tuple[str, ...]) -> dict:
+def _compare(session, generator: ResnetGenerator, batch: torch.Tensor, output_names: tuple[str, ...]) -> ImageParity:
     with torch.no_grad():
         expected = [t.numpy() for t in generator(batch)]
     got = session.run(list(output_names), {INPUT_NAME: batch.numpy()})
-    stats = image_parity(expected[0], got[0])
+    parity = image_parity(expected[0], got[0])
     for name, value in zip(output_names[1:], got[1:], strict=True):
-        stats[f"{name}_rel_max"] = relative_max_error(expected[OUTPUTS_INDEX[name]], value)
-    return stats
+        parity = parity.with_aux(name, relative_max_error(expected[OUTPUTS_INDEX[name]], value))
+    return parity
 
 
 def validate_against_torch(
@@ -80,7 +81,7 @@ def validate_against_torch(
     images: torch.Tensor,
     report_only: dict[str, torch.Tensor] | None = None,
     session: Any = None,
-) -> dict:
+) -> ValidationReport:
     """Run the graph on ONNX Runtime CPU and compare with the PyTorch FP32 generator on ``images``
     (N x 3 x S x S, N >= 4) in batches of 1, 3 and the rest, plus another size for light models.
 
@@ -90,33 +91,28 @@ def validate_against_torch(
     converted from it): anything with ONNX Runtime's ``run(names, feeds)``.
     """
     session = session if session is not None else ort_session(model)
-    report: dict = {"precision": precision, "gate": gate.describe(), "cases": {}, "report_only": {}}
-    failures = []
-    for label, batch in _cases(images, dynamic_batch, generator.light):
-        stats = _compare(session, generator, batch, output_names)
-        report["cases"][label] = stats
-        failures += gate.failures(stats, label)
-    for label, batch in (report_only or {}).items():
-        chosen = batch if dynamic_batch else batch[:1]
-        report["report_only"][label] = _compare(session, generator, chosen, output_names)
-    report["passed"] = not failures
+    cases = {label: _compare(session, generator, batch, output_names)
+             for label, batch in _cases(images, dynamic_batch, generator.light)}  # fmt: skip
+    failures = [failure for label, parity in cases.items() for failure in gate.failures(parity, label)]
+    measured = {label: _compare(session, generator, batch if dynamic_batch else batch[:1], output_names)
+                for label, batch in (report_only or {}).items()}  # fmt: skip
     if failures:
         raise ExportError(
             f"{precision} failed validation against PyTorch FP32 (gate {gate.spec(precision)}): {'; '.join(failures)}."
-            f" Nothing written for {precision}. {_how_to_move(gate, list(report['cases'].values()), precision)}"
+            f" Nothing written for {precision}. {_how_to_move(gate, list(cases.values()), precision)}"
         )
-    return report
+    return ValidationReport(precision, gate.describe(), cases, measured, passed=True)
 
 
-def _how_to_move(gate: Gate, cases: list[dict], precision: str) -> str:
+def _how_to_move(gate: Gate, cases: list[ImageParity], precision: str) -> str:
     """The ``--gate`` value that accepts the measured figures (NaN/Inf cannot be accepted)."""
-    if any(stats.get("nonfinite") for stats in cases):
+    if any(parity.nonfinite for parity in cases):
         return "NaN/Inf outputs fail at any gate."
     moved = {}
-    worst_abs = max(stats["max_abs"] for stats in cases)
-    worst_psnr = min(stats["psnr_db"] for stats in cases)
-    worst_ssim = min(stats.get("ssim", 1.0) for stats in cases)
-    worst_aux = max((v for stats in cases for k, v in stats.items() if k.endswith("_rel_max")), default=0.0)
+    worst_abs = max(parity.max_abs for parity in cases)
+    worst_psnr = min(parity.psnr_db for parity in cases)
+    worst_ssim = min(parity.ssim if parity.ssim is not None else 1.0 for parity in cases)
+    worst_aux = max((error for parity in cases for error in parity.aux.values()), default=0.0)
     if gate.max_abs is not None and worst_abs > gate.max_abs:
         moved["maxabs"] = f"{_round_up(worst_abs):.2g}"
     if gate.min_psnr_db is not None and worst_psnr < gate.min_psnr_db:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from ..errors import CheckpointError
+from ..core.errors import CheckpointError
 from .generator import ResnetGenerator
 from .tf_generator import TFResnetGenerator
 

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..backends.base import Availability, Backend, BackendError, BackendInfo
-from ..onnx_contract import INPUT_NAME, OUTPUT_NAMES
-from ..optional import tritonclient_grpc
+from ..core.onnx_contract import INPUT_NAME, OUTPUT_NAMES
+from ..core.optional import tritonclient_grpc
 from .repository import ServedModel
 
 

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.fileio import atomic_output
+from ..core.onnx_contract import INPUT_NAME, OUTPUT_NAMES
 from ..export.onnx_graph import dim_names
-from ..fileio import atomic_output
-from ..onnx_contract import INPUT_NAME, OUTPUT_NAMES
 from .triton_runtime import site_folders
 
 PARAMETER = "ugatit_served_model"

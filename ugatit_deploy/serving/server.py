@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UgatitDeployError
+from ..core.errors import UgatitDeployError
 from .triton_runtime import TritonRuntime
 
 EXIT_TIMEOUT_S = 30  # Triton's wait for in-flight requests and model unloading at shutdown

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..backends import create_backend
-from ..onnx_contract import INPUT_NAME, OUTPUT_NAMES
+from ..core.onnx_contract import INPUT_NAME, OUTPUT_NAMES
 from .checks import Limits, request_problem
 from .repository import ServedModel
 

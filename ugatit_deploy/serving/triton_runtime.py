@@ -18,7 +18,7 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UnavailableError
+from ..core.errors import UnavailableError
 
 PYTRITON_VERSION = "0.7.0"
 INSTALL = f"pip install --no-deps nvidia-pytriton=={PYTRITON_VERSION}"

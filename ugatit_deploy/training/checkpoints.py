@@ -18,8 +18,8 @@ import torch
 from torch import nn
 
 from ..checkpoint import read_checkpoint_file, save_generator
-from ..errors import UgatitDeployError
-from ..fileio import atomic_torch_save
+from ..core.errors import UgatitDeployError
+from ..core.fileio import atomic_torch_save
 from .config import TrainConfig
 
 RESUME_FORMAT = "ugatit-deploy/train-state"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from torch import nn
 
-from ..errors import UgatitDeployError
+from ..core.errors import UgatitDeployError
 from ..model import Discriminator, GeneratorConfig
 
 GLOBAL_LAYERS = 7  # official global discriminator depth (inputs >= 128 px)

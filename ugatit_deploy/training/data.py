@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..errors import UgatitDeployError
-from ..imaging import ImageReadError, image_to_tensor, is_image_file, read_image, resize
+from ..core.errors import UgatitDeployError
+from ..core.imaging import ImageReadError, image_to_tensor, is_image_file, read_image, resize
 
 DOMAINS = ("trainA", "trainB", "testA", "testB")
 CROP_MARGIN = 30  # official: resize to img_size + 30, then random crop

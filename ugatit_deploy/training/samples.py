@@ -9,9 +9,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..fileio import atomic_output
-from ..heatmap import heatmap_overlay
-from ..imaging import image_to_tensor, tensor_to_uint8
+from ..core.fileio import atomic_output
+from ..core.heatmap import heatmap_overlay
+from ..core.imaging import image_to_tensor, tensor_to_uint8
 
 ROWS = ("input", "CAM heatmap", "translation", "cycle")
 

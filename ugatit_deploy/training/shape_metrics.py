@@ -74,7 +74,7 @@ def evaluate_translation(generator, root, split: str = "testA") -> dict:
     import torch
     from PIL import Image
 
-    from ..imaging import image_to_tensor, tensor_to_uint8
+    from ..core.imaging import image_to_tensor, tensor_to_uint8
     from .synth import load_meta
 
     specs = {name: spec for name, spec in load_meta(Path(root)).items() if name.startswith(split + "/")}

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..fileio import atomic_output
-from ..shapes import ShapeSpec, random_spec, render, shape_mask
+from ..core.fileio import atomic_output
+from ..core.shapes import ShapeSpec, random_spec, render, shape_mask
 
 __all__ = ["SPLITS", "ShapeSpec", "generate", "load_meta", "random_spec", "render", "shape_mask"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from ..errors import UgatitDeployError
+from ..core.errors import UgatitDeployError
 from ..model import RhoClipper
 from . import losses
 from .checkpoints import latest_params, load_for_resume, model_dir, save_checkpoint

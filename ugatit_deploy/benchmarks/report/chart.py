@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ...fileio import atomic_output
+from ...core.fileio import atomic_output
 from ..records import FAILED_PARITY, BenchRecord, BenchResults
 from .table import machine_summary, model_summary
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ...fileio import atomic_output
+from ...core.fileio import atomic_output
 from ..records import BenchRecord, BenchResults
 
 PARITY_KEYS = ("max_abs", "mean_abs", "p99_abs", "psnr_db", "ssim", "changed_uint8_pct", "nonfinite")

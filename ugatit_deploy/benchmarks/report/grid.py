@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ...fileio import atomic_output
-from ...parity import to_uint8
+from ...core.fileio import atomic_output
+from ...core.parity import to_uint8
 
 # Image grid layout, in pixels. Tests compute the expected PNG size from these.
 GRID_MAX_COLUMNS = 6

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ...fileio import atomic_output
+from ...core.fileio import atomic_output
 from ..records import BenchRecord, BenchResults
 from .table import MISSING, TABLE_COLUMNS, TEXT_COLUMNS, number, quality_by_set_rows, row_cells
 

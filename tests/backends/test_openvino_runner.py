@@ -1,0 +1,266 @@
+"""The OpenVINO runner: our ONNX files (norm functions inlined) at fp32, int8 and, where the CPU has it,
+bf16; one static-shape compilation per batch shape. The tests that need OpenVINO skip without it; the
+argument checks and the missing-package message run everywhere."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import types
+
+import numpy as np
+import onnx
+import pytest
+from support.models import TINY, make_generator, reference_outputs
+from support.records import artifact_record
+
+from ugatit_deploy import save_generator
+from ugatit_deploy.backends import Availability, BackendError, create_backend, open_model
+from ugatit_deploy.backends.openvino_runner import OpenVinoBackend
+from ugatit_deploy.core.errors import UnavailableError
+from ugatit_deploy.core.metadata import sidecar_path, write_sidecar
+from ugatit_deploy.core.parity import image_parity
+from ugatit_deploy.export import GraphOptions, export_checkpoint
+
+NO_OPENVINO = "the OpenVINO runner needs openvino: pip install 'ugatit-deploy[openvino]'"
+
+
+def _fake_onnx(tmp_path, precision):
+    """An ONNX path with a sidecar: enough for everything that happens before ``load``."""
+    path = tmp_path / f"model_{precision}.onnx"
+    path.write_bytes(b"not read before load")
+    write_sidecar(artifact_record("onnx", precision), path)
+    return path
+
+
+# -- no OpenVINO needed --------------------------------------------------------------------------------
+
+
+def test_missing_openvino_is_unavailable_with_the_install_hint(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "openvino", None)  # makes `import openvino` fail
+    status = create_backend("openvino-cpu", _fake_onnx(tmp_path, "fp32")).availability()
+    assert not status.ok and "pip install 'ugatit-deploy[openvino]'" in status.reason
+
+
+def _fake_openvino(devices, capabilities):
+    class Core:
+        available_devices = devices
+
+        def get_property(self, device, name):
+            return {"OPTIMIZATION_CAPABILITIES": capabilities, "FULL_DEVICE_NAME": "Fake Xeon"}[name]
+
+    return types.SimpleNamespace(__version__="2099.1", Core=Core)
+
+
+@pytest.mark.parametrize(
+    ("precision", "options", "devices", "capabilities", "reason"),
+    [
+        ("fp32", {"inference_precision": "bf16"}, ["CPU"], ["FP32", "INT8"],
+         "this CPU (Fake Xeon) has no native BF16: OpenVINO reports FP32, INT8; bf16 needs AVX512_BF16 or AMX"),
+        ("int8-cpu", {}, ["CPU"], ["FP32", "BF16"], "this CPU (Fake Xeon) has no INT8 support: OpenVINO reports FP32"),
+        ("fp32", {}, ["GPU"], ["FP32"], "OpenVINO 2099.1 sees no CPU device (it has: GPU)"),
+        ("fp32", {"inference_precision": "bf16"}, ["CPU"], ["FP32", "BF16"], None),
+    ],
+)  # fmt: skip
+def test_what_the_cpu_lacks_is_unavailable_with_a_reason(tmp_path, monkeypatch, precision, options, devices,
+                                                         capabilities, reason):  # fmt: skip
+    monkeypatch.setitem(sys.modules, "openvino", _fake_openvino(devices, capabilities))
+    status = create_backend("openvino-cpu", _fake_onnx(tmp_path, precision), **options).availability()
+    assert status.ok == (reason is None)
+    if reason:
+        assert reason in status.reason
+
+
+@pytest.mark.parametrize(
+    ("precision", "options", "message"),
+    [
+        ("fp32", {"inference_precision": "int8"}, "must be one of fp32, bf16, got 'int8'"),
+        ("int8-cpu", {"inference_precision": "bf16"}, "fp32 ONNX files only; model_int8-cpu.onnx is int8-cpu"),
+        ("fp16", {"inference_precision": "bf16"}, "bf16 runs fp32 ONNX files only"),
+    ],
+)
+def test_precisions_openvino_cannot_give_are_one_line_errors(tmp_path, precision, options, message):
+    with pytest.raises(BackendError, match=message) as caught:
+        create_backend("openvino-cpu", _fake_onnx(tmp_path, precision), **options)
+    assert "\n" not in str(caught.value)
+
+
+def test_threads_and_the_latency_hint_show_in_the_options_and_label(tmp_path):
+    backend = create_backend("openvino-cpu", _fake_onnx(tmp_path, "int8-cpu"), threads=2)
+    assert isinstance(backend, OpenVinoBackend)
+    assert backend.info.options == {"threads": 2, "latency_hint": True}
+    assert backend.info.label == "openvino-cpu int8-cpu (latency_hint)"
+    bf16 = create_backend("openvino-cpu", _fake_onnx(tmp_path, "fp32"), inference_precision="bf16")
+    assert bf16.info.label == "openvino-cpu bf16 (latency_hint)"
+
+
+def test_openvino_on_a_checkpoint_says_it_needs_an_onnx_file(tmp_path):
+    ckpt = tmp_path / "tiny.pt"
+    save_generator(make_generator(TINY), ckpt)
+    with pytest.raises(BackendError, match="cannot run tiny.pt: it is a checkpoint file .openvino needs an ONNX file"):
+        open_model(ckpt, "openvino")
+
+
+# -- with OpenVINO -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ov():
+    return pytest.importorskip("openvino", reason=NO_OPENVINO)
+
+
+@pytest.fixture(scope="module")
+def ov_tiny(ov, tmp_path_factory):
+    """TINY exported once, with all three outputs: fp32, int8-cpu, and the fp32 graph with a static batch."""
+    root = tmp_path_factory.mktemp("openvino")
+    ckpt = root / "ov_tiny.pt"
+    save_generator(make_generator(TINY), ckpt)
+    fp32, int8 = export_checkpoint(ckpt, out=root, precisions=("fp32", "int8-cpu"),
+                                   options=GraphOptions(outputs="all"), log=lambda _: None)  # fmt: skip
+    static = root / "static.onnx"
+    model = onnx.load(fp32)
+    model.graph.input[0].type.tensor_type.shape.dim[0].dim_value = 1
+    onnx.save(model, static)
+    shutil.copy(sidecar_path(fp32), sidecar_path(static))
+    return {"ckpt": ckpt, "fp32": fp32, "int8-cpu": int8, "static": static}
+
+
+@pytest.fixture(scope="module")
+def reference(ov_tiny, images):
+    return reference_outputs(ov_tiny["ckpt"], images)
+
+
+@pytest.fixture(scope="module")
+def ort_outputs(ov_tiny, images):
+    """ONNX Runtime's outputs for both files (the runner every other ONNX backend is compared with)."""
+    outputs = {}
+    for precision in ("fp32", "int8-cpu"):
+        with create_backend("onnxruntime-cpu", ov_tiny[precision]) as backend:
+            outputs[precision] = backend.run_outputs(images)
+    return outputs
+
+
+def test_fp32_matches_torch_within_1e4_at_batch_1_and_3(ov_tiny, images, reference):
+    with create_backend("openvino-cpu", ov_tiny["fp32"], threads=2) as backend:
+        assert backend.info.precision == "fp32" and backend.img_size == 64
+        for batch in (1, 3):
+            out = backend.run(images[:batch])
+            assert out.shape == images[:batch].shape and out.dtype == np.float32
+            assert np.abs(out - reference[:batch]).max() <= 1e-4
+
+
+def test_run_outputs_match_onnxruntime_within_1e4(ov_tiny, images, ort_outputs):
+    with create_backend("openvino-cpu", ov_tiny["fp32"]) as backend:
+        outputs = backend.run_outputs(images)
+    assert set(outputs) == {"output", "cam_logit", "heatmap"}
+    for name, value in outputs.items():
+        assert value.dtype == np.float32 and value.shape == ort_outputs["fp32"][name].shape
+        assert np.abs(value - ort_outputs["fp32"][name]).max() <= 1e-4, name
+
+
+def test_int8_cpu_runs_as_int8_as_close_to_torch_as_onnxruntime(ov_tiny, images, reference, ort_outputs):
+    with create_backend("openvino-cpu", ov_tiny["int8-cpu"]) as backend:
+        assert backend.info.precision == "int8-cpu"
+        staged = backend.stage(images)
+        out = backend.fetch(backend.execute(staged))
+        runtime = staged.entry.compiled.get_runtime_model()
+    kinds = {(op.get_rt_info()["layerType"].astype(str), op.get_rt_info()["runtimePrecision"].astype(str))
+             for op in runtime.get_ordered_ops()}  # fmt: skip
+    assert ("Convolution", "u8") in kinds  # OpenVINO's low-precision path took the Q/DQ convolutions
+    ours = image_parity(reference, out).psnr_db
+    theirs = image_parity(reference, ort_outputs["int8-cpu"]["output"]).psnr_db
+    assert abs(ours - theirs) <= 1.0, (ours, theirs)
+
+
+def test_another_batch_shape_compiles_again_and_still_matches(ov_tiny, images):
+    with create_backend("openvino-cpu", ov_tiny["int8-cpu"]) as backend:
+        three = backend.run(images)
+        two = backend.run(images[:2])
+        assert set(backend._compiled) == {(3, 3, 64, 64), (2, 3, 64, 64)}
+    assert two.shape == (2, 3, 64, 64)
+    assert np.abs(two - three[:2]).max() <= 1e-4
+
+
+def test_fetch_returns_a_copy_the_next_run_leaves_alone(ov_tiny, images):
+    with create_backend("openvino-cpu", ov_tiny["fp32"]) as backend:
+        first = backend.run(images)
+        kept = first.copy()
+        second = backend.run(-images)
+    np.testing.assert_array_equal(first, kept)
+    assert np.abs(second - first).max() > 0.1
+
+
+def test_a_static_batch_onnx_refuses_other_batches(ov_tiny, images):
+    with create_backend("openvino-cpu", ov_tiny["static"]) as backend:
+        assert backend.accepts((1, 3, 64, 64)) is None
+        assert "static batch of 1" in backend.accepts((2, 3, 64, 64))
+        with pytest.raises(BackendError, match="static batch of 1"):
+            backend.run(images[:2])
+
+
+def _cpu_capabilities(ov) -> list[str]:
+    return [str(c) for c in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")]
+
+
+def test_bf16_on_a_cpu_without_it_is_unavailable_with_a_reason(ov, ov_tiny):
+    if "BF16" in _cpu_capabilities(ov):
+        pytest.skip("this CPU has native BF16")
+    backend = create_backend("openvino-cpu", ov_tiny["fp32"], inference_precision="bf16")
+    status = backend.availability()
+    assert not status.ok
+    assert "no native BF16" in status.reason and "AVX512_BF16 or AMX" in status.reason
+    with pytest.raises(UnavailableError, match="BF16"):
+        backend.load()
+
+
+def test_bf16_on_a_cpu_with_it_keeps_40_db(ov, ov_tiny, images, reference):
+    if "BF16" not in _cpu_capabilities(ov):
+        pytest.skip("this CPU has no native BF16 (needs AVX512_BF16 or AMX)")
+    with create_backend("openvino-cpu", ov_tiny["fp32"], inference_precision="bf16") as backend:
+        assert backend.info.precision == "bf16"
+        out = backend.run(images)
+    assert image_parity(reference, out).psnr_db >= 40
+
+
+def test_create_backend_and_open_model_give_the_openvino_runner(ov_tiny):
+    assert isinstance(create_backend("openvino-cpu", ov_tiny["fp32"]), OpenVinoBackend)
+    runner = open_model(ov_tiny["fp32"], "openvino", threads=1)
+    assert isinstance(runner, OpenVinoBackend) and runner.info.options["threads"] == 1
+
+
+def test_a_silent_fallback_from_bf16_to_f32_is_refused(ov, ov_tiny, images, monkeypatch):
+    """OpenVINO compiles a bf16 hint as f32 where the CPU lacks BF16, without a word: the runner checks."""
+    if "BF16" in _cpu_capabilities(ov):
+        pytest.skip("this CPU has native BF16")
+    backend = create_backend("openvino-cpu", ov_tiny["fp32"], inference_precision="bf16")
+    monkeypatch.setattr(backend, "availability", lambda: Availability.yes())
+    with backend, pytest.raises(BackendError, match="in f32, not bf16"):
+        backend.run(images[:1])
+
+
+def test_ctrl_c_after_several_runners_were_released_is_a_signal_not_a_crash(ov, ov_tiny, tmp_path):
+    # OpenVINO's CPU plugin gives the compiling thread an alternate signal stack and hands back the previous one
+    # when its Core goes: with one Core per runner, released out of order, the main thread kept a freed stack
+    # and the next SIGINT (Ctrl-C in bench, demo or serve) died with SIGSEGV. Runners now share one Core.
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(f"""
+import gc, os, signal, time
+import numpy as np
+from ugatit_deploy.backends import create_backend
+runners = [create_backend("openvino-cpu", {str(ov_tiny["fp32"])!r}, threads=t) for t in (1, 2, 1, 2)]
+for runner in runners:
+    runner.load()
+    runner.run(np.zeros((1, 3, 64, 64), np.float32))
+for runner in runners:
+    runner.close()
+del runners, runner
+gc.collect()
+seen = []
+signal.signal(signal.SIGINT, lambda *_: seen.append("SIGINT"))
+os.kill(os.getpid(), signal.SIGINT)
+time.sleep(0.1)
+print(seen)
+""")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "['SIGINT']", (done.returncode, done.stderr[-500:])

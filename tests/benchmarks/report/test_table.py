@@ -1,0 +1,94 @@
+"""The terminal table (``benchmarks.report.table``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from support.bench_results import INT8_REASON, UNAVAILABLE_REASON, make_results
+
+from ugatit_deploy.benchmarks.records import (
+    SetQuality,
+)
+from ugatit_deploy.benchmarks.report import (
+    format_table,
+    write_markdown,
+)
+
+
+def _table_rows(table: str) -> list[str]:
+    """The body rows of format_table's output (after the dashed rule under the column names)."""
+    lines = table.splitlines()
+    rule = next(index for index, line in enumerate(lines) if set(line.replace(" ", "")) == {"-"})
+    body = lines[rule + 1 :]
+    return body[: body.index("")] if "" in body else body
+
+
+def test_table_header_names_model_size_and_machine():
+    header = format_table(make_results()).splitlines()[:2]
+    assert "demo_shapes_a2b.pt" in header[0] and "64 px" in header[0]
+    assert "AMD EPYC" in header[1] and "2 cores" in header[1] and "no GPU" in header[1]
+
+
+def test_table_has_one_row_per_record_in_the_given_order():
+    rows = _table_rows(format_table(make_results()))
+    assert len(rows) == 4
+    assert [row.split()[:3] for row in rows] == [
+        ["onnxruntime-cpu", "fp32", "1"],
+        ["onnxruntime-cpu", "int8", "8"],
+        ["tensorrt", "fp16", "1"],
+        ["torch-cpu", "fp32", "1"],
+    ]
+
+
+def test_table_shows_unavailable_reason_and_failed_parity():
+    rows = _table_rows(format_table(make_results()))
+    assert f"unavailable: {UNAVAILABLE_REASON}" in rows[2]
+    assert f"failed-parity: {INT8_REASON}" in rows[1]
+
+
+def test_table_formats_values_and_prints_missing_as_dash():
+    rows = _table_rows(format_table(make_results()))
+    ort = rows[0].split()
+    assert ort[-10:] == ["0.71", "120.3", "1.0000", "2.0e-06", "5.10", "6.00", "196", "40.1", "21.6", "1.40x"]
+    assert rows[2].split()[-10:] == ["-"] * 10  # unavailable: nothing measured
+    assert rows[3].split()[-10:] == ["-", "inf", "1.0000", "0.0e+00", "7.20", "8.00", "139", "-", "-", "1.00x"]
+
+
+def test_quality_per_input_set_is_listed_under_the_table_and_in_markdown(tmp_path):
+    results = make_results()
+    results.inputs = replace(results.inputs, sets={"photos": [0, 4], "demo": [4, 8]})
+    first = results.records[0]
+    by_set = {"photos": SetQuality(41.23, 0.98761, 0.1), "demo": SetQuality(46.5, 0.9941, 0.1)}
+    first.parity = replace(first.parity, by_set=by_set)
+    table = format_table(results)
+    assert "PSNR dB / SSIM per input set (photos, demo):" in table
+    assert "  onnxruntime-cpu fp32 b1: photos 41.2 / 0.9876, demo 46.5 / 0.9941" in table
+    report = write_markdown(results, tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| backend | batch | photos PSNR dB | photos SSIM | demo PSNR dB | demo SSIM |" in report
+    assert "| onnxruntime-cpu fp32 | 1 | 41.2 | 0.9876 | 46.5 | 0.9941 |" in report
+
+
+def test_table_tells_int8_files_with_extra_float_layers_apart():
+    results = make_results()
+    results.records[1].variant = "keep-fp 6"
+    assert _table_rows(format_table(results))[1].split()[:4] == ["onnxruntime-cpu", "int8", "keep-fp", "6"]
+
+
+def test_table_truncates_long_reasons_but_markdown_keeps_them(tmp_path):
+    results = make_results()
+    long_reason = "x" * 100
+    results.records[2].reason = long_reason
+    table = format_table(results)
+    row = _table_rows(table)[2]
+    assert "unavailable: " + "x" * 39 + "…" in row and long_reason not in row
+    assert f"tensorrt fp16: unavailable: {long_reason}" in table.split("not run here:")[1]
+    report = write_markdown(results, tmp_path / "report.md").read_text(encoding="utf-8")
+    assert f"unavailable: {long_reason}" in report
+
+
+def test_table_merges_the_batches_of_a_backend_that_did_not_run():
+    results = make_results()
+    results.records.insert(3, replace(results.records[2], batch=8))
+    rows = _table_rows(format_table(results))
+    assert len(rows) == 4
+    assert rows[2].split()[:3] == ["tensorrt", "fp16", "1,8"]

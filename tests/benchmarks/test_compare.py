@@ -1,0 +1,80 @@
+"""Bench stage 4 (``benchmarks.compare``): parity per input set, gates, speed-ups."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ugatit_deploy.backends import Availability, Backend, BackendInfo
+from ugatit_deploy.benchmarks.compare import add_speedups
+from ugatit_deploy.benchmarks.latency import summarize
+from ugatit_deploy.benchmarks.measure import MeasureContext, measure_batch
+from ugatit_deploy.benchmarks.plan import Case
+from ugatit_deploy.benchmarks.records import BenchRecord
+from ugatit_deploy.core.gates import Gate
+
+
+class _NoisyOnPhotos(Backend):
+    """Returns the reference, with noise on the first two images only (the "photos")."""
+
+    def __init__(self, reference):
+        self.reference, self.info = reference, BackendInfo("fake-cpu", "int8-cpu", Path("fake.onnx"))
+
+    def availability(self):
+        return Availability.yes()
+
+    def load(self):
+        pass
+
+    def stage(self, images):
+        return images
+
+    def execute(self, staged):
+        noisy = self.reference.copy()
+        noisy[:2] += np.random.default_rng(0).normal(0, 0.075, noisy[:2].shape).astype(np.float32)  # ~28.5 dB
+        return noisy[: len(staged)]
+
+    def fetch(self, result):
+        return result
+
+
+def test_a_lossy_mode_fails_when_the_photos_alone_miss_the_gate():
+    reference = np.random.default_rng(1).uniform(-1, 1, (4, 3, 16, 16)).astype(np.float32)
+    case = Case("fake-cpu", "cpu", None, "int8-cpu")
+    context = MeasureContext(images=reference, reference=reference, sets={"photos": [0, 2], "demo": [2, 4]},
+                             gates={"int8-cpu": Gate(min_psnr_db=30.0)}, warmup=0, iters=1, flops=10**9,
+                             peaks={"cpu-fp32": 100.0})  # fmt: skip
+    record, outputs = measure_batch(case, _NoisyOnPhotos(reference), 4, context)
+    assert record.parity is not None and record.parity.by_set is not None and outputs is not None
+    by_set = record.parity.by_set
+    assert by_set["demo"].psnr_db == math.inf and 25 < by_set["photos"].psnr_db < 30
+    assert record.parity.psnr_db >= 30  # the mix passes ...
+    assert record.status == "failed-parity" and record.reason.startswith("photos: PSNR")  # ... the photos do not
+    assert record.gate is not None and not record.gate.passed and record.gate.thresholds == {"psnr": 30.0}
+    assert record.label == "fake-cpu int8-cpu" and record.latency is not None and record.latency.iters == 1
+    assert record.floor is not None and record.floor.peak_key == "cpu-fp32"
+    assert record.floor.pct_of_peak == pytest.approx(100 * record.floor.gflops_achieved / 100.0)
+
+
+def _timed(backend: str, precision: str, ms: float, batch: int = 1, **options) -> BenchRecord:
+    return BenchRecord(backend=backend, precision=precision, options=options, batch=batch, label=backend,
+                       status="ok", latency=summarize([ms * batch] * 3, batch))  # fmt: skip
+
+
+def test_speedups_are_over_eager_fp32_on_the_same_device_and_batch():
+    records = [
+        _timed("torch-cpu", "fp32", 10.0, channels_last=False),
+        _timed("onnxruntime-cpu", "int8-cpu", 4.0, threads=2),
+        _timed("torch-cpu", "fp32", 6.0, batch=8),
+        _timed("onnxruntime-cpu", "fp32", 3.0, batch=8),
+        _timed("torch-cuda", "fp32", 2.0, channels_last=False, cuda_graphs=False),
+        _timed("torch-cuda", "fp16", 1.0, channels_last=True, cuda_graphs=True),
+        _timed("tensorrt", "fp16", 0.5),
+        replace(_timed("openvino-cpu", "bf16", 1.0), latency=None),
+    ]
+    add_speedups(records)
+    assert [r.speedup_vs_torch_eager for r in records] == [1.0, 2.5, 1.0, 2.0, 1.0, 2.0, 4.0, None]

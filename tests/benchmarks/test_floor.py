@@ -1,0 +1,36 @@
+"""The FLOP floor (``benchmarks.floor``): model FLOPs and the measured peak of each device and precision."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ugatit_deploy.benchmarks.floor import model_flops, peak_key, torch_threads
+from ugatit_deploy.model import GeneratorConfig
+from ugatit_deploy.model.cost import count_macs
+
+
+def test_flops_are_two_per_multiply_accumulate_at_the_benchmarked_size():
+    config = GeneratorConfig(ngf=8, n_blocks=2, img_size=64, light=True)
+    assert model_flops(config, 96) == 2 * count_macs(config.build("meta"), (1, 3, 96, 96))
+    assert model_flops(GeneratorConfig(64, 4, 256, light=True), 256) == 105_009_120_256  # 52.50 GMAC
+
+
+def test_a_full_model_has_no_flops_at_another_size():
+    with pytest.raises(ValueError, match="only runs at 64 px"):
+        model_flops(GeneratorConfig(ngf=8, n_blocks=2, img_size=64, light=False), 128)
+
+
+def test_each_backend_is_compared_with_the_peak_of_its_device_and_precision():
+    assert peak_key("cpu", "int8-cpu") == "cpu-fp32"
+    assert peak_key("cuda", "fp32") == "cuda-fp32"
+    assert peak_key("cuda", "fp16") == "cuda-fp16"
+
+
+def test_the_matmul_peak_thread_count_is_scoped():
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with torch_threads(None):
+        assert torch.get_num_threads() == before

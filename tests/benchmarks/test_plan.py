@@ -1,0 +1,78 @@
+"""Bench stage 1, the plan (``benchmarks.plan``): every backend x artifact x mode, from the registry alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ugatit_deploy.backends import BACKENDS, BackendSpec, Mode
+from ugatit_deploy.benchmarks import plan as plan_module
+from ugatit_deploy.benchmarks.plan import SYMMETRIC_INT8_ONLY, Artifact, PreparedArtifacts, plan_cases
+from ugatit_deploy.benchmarks.records import FAILED, UNSUPPORTED
+from ugatit_deploy.benchmarks.settings import BenchSettings
+
+CKPT, FP32, INT8_CPU, PLAN = Path("m.pt"), Path("m_fp32.onnx"), Path("m_int8-cpu.onnx"), Path("m_fp32.plan")
+
+
+ARTIFACTS = PreparedArtifacts(
+    (
+        Artifact("checkpoint", CKPT, "fp32"),
+        Artifact("onnx", FP32, "fp32"),
+        Artifact("onnx", INT8_CPU, "int8-cpu", "keep-fp 9"),
+        Artifact("tensorrt", PLAN, "fp32"),
+    )
+)
+
+
+def _plan(**settings) -> list[tuple]:
+    cases = plan_cases(BenchSettings(checkpoint=CKPT, **settings), ARTIFACTS)
+    return [(c.backend, c.artifact, c.precision, dict(c.options), c.problem) for c in cases]
+
+
+def test_the_plan_is_every_backend_x_artifact_x_mode_from_the_registry():
+    ckpt = {"precision": "fp32", "direction": "a2b", "threads": 2}
+    assert _plan(threads=2) == [
+        ("torch-cpu", CKPT, "fp32", ckpt, None),
+        ("torch-cuda", CKPT, "fp32", ckpt, None),
+        ("torch-cuda", CKPT, "fp16", {**ckpt, "precision": "fp16", "channels_last": True, "cuda_graphs": True}, None),
+        ("onnxruntime-cpu", FP32, "fp32", {"threads": 2}, None),
+        ("onnxruntime-cpu", INT8_CPU, "int8-cpu", {"threads": 2}, None),
+        ("onnxruntime-cuda", FP32, "fp32", {}, None),
+        ("onnxruntime-cuda", INT8_CPU, "int8-cpu", {}, None),
+        ("onnxruntime-tensorrt", FP32, "fp32", {}, None),
+        ("onnxruntime-tensorrt", INT8_CPU, "int8-cpu", {}, (UNSUPPORTED, SYMMETRIC_INT8_ONLY)),
+        ("openvino-cpu", FP32, "fp32", {"threads": 2}, None),
+        ("openvino-cpu", FP32, "bf16", {"threads": 2, "inference_precision": "bf16"}, None),
+        ("openvino-cpu", INT8_CPU, "int8-cpu", {"threads": 2}, None),
+        ("tensorrt", PLAN, "fp32", {}, None),
+    ]
+
+
+def test_the_plan_keeps_to_the_backends_asked_for_and_passes_threads_only_when_given():
+    assert _plan(backends=("openvino-cpu", "torch-cpu")) == [
+        ("torch-cpu", CKPT, "fp32", {"precision": "fp32", "direction": "a2b"}, None),
+        ("openvino-cpu", FP32, "fp32", {}, None),
+        ("openvino-cpu", FP32, "bf16", {"inference_precision": "bf16"}, None),
+        ("openvino-cpu", INT8_CPU, "int8-cpu", {}, None),
+    ]
+
+
+def test_a_new_backend_needs_only_its_registry_entry(monkeypatch):
+    modes = (Mode(), Mode({"precision": "fp16"}, for_precisions=("fp32",)))
+    spec = BackendSpec("fancy-cpu", "fancy", "onnx", "cpu", "a new runtime", "fancy_runner:FancyBackend",
+                       options=("threads",), modes=modes)  # fmt: skip
+    monkeypatch.setattr(plan_module, "BACKENDS", {**BACKENDS, spec.name: spec})
+    cases = plan_cases(BenchSettings(checkpoint=CKPT, backends=("fancy-cpu",), threads=3), ARTIFACTS)
+    assert [(c.backend, c.device, c.artifact, c.precision, dict(c.options), c.variant) for c in cases] == [
+        ("fancy-cpu", "cpu", FP32, "fp32", {"threads": 3}, ""),
+        ("fancy-cpu", "cpu", FP32, "fp16", {"precision": "fp16", "threads": 3}, ""),
+        ("fancy-cpu", "cpu", INT8_CPU, "int8-cpu", {"threads": 3}, "keep-fp 9"),
+    ]
+
+
+def test_an_artifact_that_could_not_be_made_is_planned_with_its_problem():
+    failed = PreparedArtifacts((Artifact("onnx", None, "int8", problem=(FAILED, "export: PSNR 27.5 dB < 30 dB")),))
+    cases = plan_cases(BenchSettings(checkpoint=CKPT, backends=("onnxruntime-cpu", "openvino-cpu")), failed)
+    assert [(c.backend, c.precision, c.problem) for c in cases] == [
+        ("onnxruntime-cpu", "int8", (FAILED, "export: PSNR 27.5 dB < 30 dB")),
+        ("openvino-cpu", "int8", (FAILED, "export: PSNR 27.5 dB < 30 dB")),
+    ]

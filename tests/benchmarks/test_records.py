@@ -1,0 +1,86 @@
+"""The typed bench results: every committed results.json reads into records and writes back unchanged."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from support.paths import RESULTS as RESULTS_DIR
+
+from ugatit_deploy.benchmarks.records import (
+    SCHEMA,
+    BenchRecord,
+    BenchResults,
+    Parity,
+    SchemaError,
+    SetQuality,
+)
+from ugatit_deploy.benchmarks.report import format_table
+
+RESULTS = sorted(RESULTS_DIR.glob("bench_*.json"))
+
+
+def test_the_committed_results_are_found():
+    assert len(RESULTS) >= 4
+
+
+@pytest.mark.parametrize("path", RESULTS, ids=[path.name for path in RESULTS])
+def test_committed_results_round_trip_through_the_records(path):
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text)
+    results = BenchResults.from_dict(data)
+    assert all(isinstance(record, BenchRecord) for record in results.records)
+    assert results.to_dict() == data
+    assert json.dumps(results.to_dict(), indent=2, allow_nan=True) + "\n" == text  # key order too
+    table = format_table(results)  # the renderers read what was read
+    assert all(f"{record.backend}  " in table for record in results.records)
+
+
+def test_keys_older_benches_did_not_write_stay_absent():
+    data = json.loads(RESULTS[0].read_text(encoding="utf-8"))
+    record = next(r for r in data["records"] if r["parity"])
+    for key in ("variant",):
+        record.pop(key, None)
+    for key in ("ssim", "psnr_per_image", "by_set"):
+        record["parity"].pop(key, None)
+    data["inputs"].pop("sets", None)
+    data["settings"].pop("rounds", None)
+    results = BenchResults.from_dict(data)
+    typed = next(r for r in results.records if r.parity)
+    assert typed.variant is None and typed.parity.ssim is None and typed.parity.by_set is None
+    assert results.inputs.sets is None and results.settings.rounds is None
+    assert results.to_dict() == data
+
+
+def test_parity_keys_a_newer_bench_adds_are_kept():
+    data = {"max_abs": 0.1, "mean_abs": 0.01, "p99_abs": 0.05, "psnr_db": math.inf, "ssim": 1.0,
+            "changed_uint8_pct": 0.0, "nonfinite": 0, "heatmap_rel_max": 1e-4, "psnr_per_image": [40.0],
+            "by_set": {"photos": {"psnr_db": 40.0, "ssim": 0.99, "max_abs": 0.1}}}  # fmt: skip
+    parity = Parity.from_dict(data)
+    assert parity.extra == {"heatmap_rel_max": 1e-4}
+    assert parity.by_set == {"photos": SetQuality(40.0, 0.99, 0.1)}
+    assert parity.to_dict() == data
+    assert parity.scalars()["heatmap_rel_max"] == 1e-4 and "by_set" not in parity.scalars()
+
+
+def test_a_record_without_measurements_writes_null_parts():
+    record = BenchRecord(backend="tensorrt", precision="-", batch=1, label="tensorrt -", status="unavailable",
+                         reason="TensorRT is not installed")  # fmt: skip
+    data = record.to_dict()
+    assert list(data) == ["backend", "precision", "variant", "options", "batch", "label", "artifact", "size_mb",
+                          "status", "reason", "parity", "gate", "latency", "memory", "floor",
+                          "speedup_vs_torch_eager"]  # fmt: skip
+    assert data["variant"] == "" and data["parity"] is None and data["speedup_vs_torch_eager"] is None
+    assert BenchRecord.from_dict(data) == record
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [({"schema": "other"}, "not a bench results file"), ({"schema_version": 2}, "reads versions 1-1")],
+)
+def test_other_schemas_and_newer_versions_are_refused(change, message):
+    data = {**json.loads(RESULTS[0].read_text(encoding="utf-8")), **change}
+    with pytest.raises(SchemaError, match=message):
+        BenchResults.from_dict(data)
+    assert SCHEMA == "ugatit-deploy/bench"

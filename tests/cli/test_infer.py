@@ -1,0 +1,69 @@
+"""``ugatit-deploy infer``: any model file, --keep-size, --heatmap, unreadable files skipped, bad input in one line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from support.models import demo_reference
+
+from ugatit_deploy.cli import main
+from ugatit_deploy.core.imaging import tensor_to_uint8
+
+
+def _infer(*args):
+    return CliRunner().invoke(main, ["infer", *map(str, args)])
+
+
+def test_onnx_file_through_the_cli_writes_the_same_pixels_up_to_one_level(infer_inputs, demo_onnx, tmp_path):
+    result = _infer(infer_inputs, "--model", demo_onnx, "--out", tmp_path)
+    assert result.exit_code == 0 and "onnxruntime-cpu fp32 (pil resize): wrote 4 files" in result.output
+    for source in sorted(infer_inputs.iterdir()):
+        written = np.asarray(Image.open(tmp_path / f"{source.stem}.png")).astype(int)
+        assert np.abs(written - tensor_to_uint8(demo_reference(source))[0]).max() <= 1
+
+
+def test_keep_size_restores_each_inputs_size(infer_inputs, tmp_path):
+    assert _infer(infer_inputs / "wide.jpg", "--out", tmp_path, "--keep-size").exit_code == 0
+    assert Image.open(tmp_path / "wide.png").size == (100, 60)
+    assert _infer(infer_inputs / "wide.jpg", "--out", tmp_path / "model_size").exit_code == 0
+    assert Image.open(tmp_path / "model_size" / "wide.png").size == (64, 64)
+
+
+def test_heatmap_is_written_beside_each_translation(infer_inputs, tmp_path):
+    assert _infer(infer_inputs / "circle_0.png", "--out", tmp_path, "--heatmap").exit_code == 0
+    assert Image.open(tmp_path / "circle_0_heatmap.png").size == (64, 64)
+
+
+def test_heatmap_from_an_onnx_without_cam_outputs_is_a_clear_error(infer_inputs, demo_onnx, tmp_path):
+    result = _infer(infer_inputs / "circle_0.png", "--model", demo_onnx, "--out", tmp_path, "--heatmap")
+    assert (
+        result.exit_code == 1 and "--heatmap needs a checkpoint or an ONNX exported with --outputs all" in result.output
+    )
+
+
+def test_unreadable_files_are_reported_and_skipped(infer_inputs, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a png")
+    result = _infer(infer_inputs / "circle_1.png", broken, "--out", tmp_path / "out")
+    assert result.exit_code == 0
+    assert "skipped: cannot read image" in result.output and "skipped 1 unreadable" in result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["circle_1.png"]
+    only_broken = _infer(broken, "--out", tmp_path / "none")
+    assert only_broken.exit_code == 1 and "no image could be read" in only_broken.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.png"], "input not found: missing.png"),
+        (["--backend", "tensorrt", "IMG"], "--backend tensorrt cannot run demo_shapes_a2b.pt: it is a checkpoint file"),
+        (["--model", "nope.pt", "IMG"], "nope.pt: no such file"),
+        (["--batch", "0", "IMG"], "--batch must be >= 1"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(infer_inputs, tmp_path, args, message):
+    args = [str(infer_inputs / "circle_0.png") if a == "IMG" else a for a in args]
+    result = _infer(*args, "--out", tmp_path)
+    assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output

@@ -1,0 +1,28 @@
+"""The main job (``make demo`` = ``ugatit-deploy demo``): export, validate, benchmark, translate, report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ugatit_deploy.cli import main
+
+pytestmark = pytest.mark.slow  # whole commands, each a few seconds to minutes
+
+
+def test_demo_writes_the_report_folder(tmp_path):
+    out = tmp_path / "report"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--iters", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"report: {out / 'report.md'}" in result.output
+    for name in ("report.md", "results.json", "results.csv", "latency.png", "grid.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert len(list((out / "onnx").glob("*.onnx"))) == 4  # fp32, fp16, int8, int8-cpu, each validated
+    results = json.loads((out / "results.json").read_text())
+    assert results["settings"]["batches"] == [1, 8]
+    assert {r["backend"] for r in results["records"] if r["status"] == "ok"} >= {"torch-cpu", "onnxruntime-cpu"}
+    translated = sorted(p.name for p in (out / "translated").glob("*.png") if "heatmap" not in p.name)
+    assert translated == sorted(p.name for p in (out / "inputs").glob("*.png")) and len(translated) == 8
+    assert "(fastest passing backend)" in result.output

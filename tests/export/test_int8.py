@@ -1,0 +1,127 @@
+"""INT8 export of the trained demo model: quality gates, TensorRT's zero-point rule, the calibration cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+import pytest
+
+from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.core.metadata import read_sidecar
+from ugatit_deploy.export import ExportError, export_checkpoint
+from ugatit_deploy.export.tensorrt_ops import nonzero_zero_points
+
+pytestmark = pytest.mark.slow  # INT8 calibration on the demo model
+
+
+@pytest.fixture(scope="module")
+def int8_files(tmp_path_factory):
+    out = tmp_path_factory.mktemp("int8")
+    paths = export_checkpoint(default_model_path(), out=out, precisions=("int8", "int8-cpu"), log=lambda _: None)
+    return dict(zip(("int8", "int8-cpu"), paths, strict=True))
+
+
+@pytest.mark.parametrize("variant", ["int8", "int8-cpu"])
+def test_int8_variants_pass_the_30_db_gate(int8_files, variant):
+    validation = read_sidecar(int8_files[variant]).validation
+    assert validation.passed
+    assert min(case.psnr_db for case in validation.cases.values()) >= 30
+
+
+def _initializer(model, name):
+    for tensor in model.graph.initializer:
+        if tensor.name == name:
+            return onnx.numpy_helper.to_array(tensor)
+    return None
+
+
+def test_tensorrt_variant_has_only_zero_zero_points_and_int8_activations(int8_files):
+    model = onnx.load(int8_files["int8"])
+    assert nonzero_zero_points(model) == []
+    zero_points = [_initializer(model, n.input[2]) for n in model.graph.node if n.op_type == "QuantizeLinear"]
+    assert zero_points and all(zp is not None and zp.dtype == np.int8 and not zp.any() for zp in zero_points)
+
+
+def test_cpu_variant_uses_uint8_activations(int8_files):
+    model = onnx.load(int8_files["int8-cpu"])
+    zero_points = [_initializer(model, n.input[2]) for n in model.graph.node if n.op_type == "QuantizeLinear"]
+    assert {zp.dtype for zp in zero_points} == {np.dtype(np.uint8)}
+
+
+def test_weights_are_per_channel_int8_and_the_sensitive_convs_stay_float(int8_files):
+    model = onnx.load(int8_files["int8"])
+    producers = {o: n for n in model.graph.node for o in n.output}
+    convs = [n for n in model.graph.node if n.op_type == "Conv"]
+    weight_sources = {c.input[1]: producers.get(c.input[1]) for c in convs}
+    # RGB in, the first down-sampling conv, the CAM 1x1 conv and RGB out: plain float initializers
+    floating = [name for name, source in weight_sources.items() if source is None]
+    assert floating == [f"generator.{n}.weight" for n in ("DownBlock.1", "DownBlock.5", "conv1x1", "UpBlock2.11")]
+    quantized = [w for w in weight_sources.values() if w is not None]
+    assert len(quantized) == len(convs) - 4
+    for dq in quantized:
+        assert dq.op_type == "DequantizeLinear"
+        assert _initializer(model, dq.input[0]).dtype == np.int8
+        assert _initializer(model, dq.input[1]).ndim == 1  # one scale per output channel
+
+
+def test_calibration_cache_is_written_and_reused(tmp_path):
+    export_checkpoint(default_model_path(), out=tmp_path, precisions=("int8",), log=lambda _: None)
+    (cache,) = tmp_path.glob("calibration_*_int8.json")
+    stamp = cache.stat().st_mtime_ns
+    export_checkpoint(default_model_path(), out=tmp_path, precisions=("int8",), log=lambda _: None)
+    assert list(tmp_path.glob("calibration_*_int8.json")) == [cache]  # same model + images: same key
+    assert cache.stat().st_mtime_ns == stamp  # read, not recomputed
+
+
+def test_an_int8_export_below_its_gate_fails_with_the_figures(tmp_path):
+    """Random weights quantize badly: the export refuses to write a file below its gate. (The default
+    30 dB is CPU-dependent here: ONNX Runtime's AVX2 int8 kernels saturate, VNNI's do not; this model
+    stayed under 30 dB on an AVX2-only EPYC (this test's earlier bound) and measured 34.3-35.2 dB on an
+    AVX-512 VNNI one. 45 dB fails on both.)"""
+    import torch
+
+    from ugatit_deploy import save_generator
+    from ugatit_deploy.core.precisions import parse_gates
+    from ugatit_deploy.model import GeneratorConfig
+
+    torch.manual_seed(0)
+    ckpt = tmp_path / "random.pt"
+    save_generator(GeneratorConfig(ngf=4, n_blocks=1, img_size=64, light=True).build(), ckpt)
+    pattern = r"int8 failed validation .*PSNR \d+\.\d dB < 45 dB.*Nothing written for int8"
+    with pytest.raises(ExportError, match=pattern):
+        export_checkpoint(ckpt, out=tmp_path, precisions=("int8",), gates=parse_gates("int8:psnr=45"),
+                          log=lambda _: None)  # fmt: skip
+    assert not list(tmp_path.glob("*.onnx"))
+
+
+def test_calibration_strides_only_when_the_activations_would_not_fit():
+    from ugatit_deploy import load_generator
+    from ugatit_deploy.export.int8 import calibration_stride
+    from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+
+    model = export_graph(load_generator(default_model_path()), GraphOptions())
+    small = [np.zeros((1, 3, 64, 64), np.float32)] * 64
+    large = [np.zeros((1, 3, 1024, 1024), np.float32)] * 60
+    assert calibration_stride(model, small) is None  # the demo model: all 64 images at once
+    # ngf 8 at 1024 px: 4 B x 32 maps x 8 ch x 1024^2 = 1 GiB per image -> 2 fit -> a divisor of 60
+    assert calibration_stride(model, large) == 2
+
+
+def test_strided_minmax_calibration_gives_the_same_ranges(monkeypatch):
+    from ugatit_deploy import load_generator
+    from ugatit_deploy.export import int8
+    from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+
+    model = export_graph(load_generator(default_model_path()), GraphOptions())
+    batches = int8.calibration_set(None, 8, {}, "a2b", 64).batches
+    whole = int8.quantize(model, batches, "int8")
+    monkeypatch.setattr(int8, "CALIBRATION_MEMORY_BYTES", 1)  # one image per stride
+    strided = int8.quantize(model, batches, "int8")
+
+    def scales(m):
+        return {
+            i.name: onnx.numpy_helper.to_array(i).tolist() for i in m.graph.initializer if i.name.endswith("_scale")
+        }
+
+    assert scales(strided) == scales(whole) and scales(whole)

@@ -1,0 +1,57 @@
+"""One CMake build of the C++ runner (cpp/) for the test session, against this Python's OpenVINO (the pip
+wheel's CMake package) when it is installed. Tests take it through the ``cpp_build`` fixture (conftest)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from support.paths import REPO
+
+CPP = REPO / "cpp"
+SKIPPED_TRT = "TensorRT not found: building the TensorRT-free parts only"
+SKIPPED_OPENVINO = "OpenVINO not found: building without the OpenVINO engine"
+
+
+def compiler() -> str | None:
+    return os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+
+
+NO_TOOLCHAIN = shutil.which("cmake") is None or compiler() is None
+NO_TOOLCHAIN_REASON = "the C++ runner needs cmake and a C++17 compiler (not found on PATH)"
+
+
+@dataclass
+class Build:
+    dir: Path
+    configure_log: str
+
+    def tool(self, name: str) -> Path:
+        return self.dir / name
+
+    def require(self, *formats: str) -> None:
+        """Skip when CMake built the runner without libpng / libjpeg (their -dev packages missing)."""
+        for name in formats:
+            if f"{name} not found" in self.configure_log:
+                pytest.skip(f"{name} was not found at configure time: the C++ runner was built without it")
+
+    @property
+    def has_openvino(self) -> bool:
+        return SKIPPED_OPENVINO not in self.configure_log
+
+
+def build_runner(folder: Path) -> Build:
+    """Configure (Release; ``Python3_EXECUTABLE`` = this Python, so CMake finds its OpenVINO) and build."""
+    options = ["-DCMAKE_BUILD_TYPE=Release", f"-DPython3_EXECUTABLE={sys.executable}"]
+    configure = subprocess.run(["cmake", "-S", str(CPP), "-B", str(folder), *options], capture_output=True, text=True)
+    assert configure.returncode == 0, configure.stdout + configure.stderr
+    jobs = str(min(os.cpu_count() or 1, 8))
+    compiled = subprocess.run(["cmake", "--build", str(folder), "--parallel", jobs], capture_output=True, text=True)
+    assert compiled.returncode == 0, compiled.stdout[-4000:] + compiled.stderr[-4000:]
+    return Build(folder, configure.stdout + configure.stderr)

@@ -1,0 +1,89 @@
+"""Lazy imports of optional packages, each with the one-line install hint users need."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+from collections.abc import Iterator
+from types import ModuleType
+
+from .errors import UnavailableError
+
+
+def _require(module: str, missing: str, quiet: bool = False) -> ModuleType:
+    """Import ``module``, or raise UnavailableError with ``missing`` (what is not installed and how to fix it)."""
+    try:
+        if quiet:
+            with _quiet_stdout():
+                return importlib.import_module(module)
+        return importlib.import_module(module)
+    except ImportError:
+        raise UnavailableError(missing) from None
+
+
+def onnxruntime() -> ModuleType:
+    """ONNX Runtime (CPU or GPU build, whichever is installed)."""
+    return _require("onnxruntime", "onnxruntime is not installed: pip install 'ugatit-deploy[cpu]' "
+                    "(or '[gpu]' on a CUDA machine)")  # fmt: skip
+
+
+def openvino() -> ModuleType:
+    """OpenVINO runtime (CPU plugin; its ONNX frontend reads our files once the norm functions are inlined)."""
+    return _require("openvino", "openvino is not installed: pip install 'ugatit-deploy[openvino]'")
+
+
+def mnn() -> ModuleType:
+    """MNN (Alibaba's inference engine; its CPU backend runs 3x3 convolutions with Winograd). Imported with
+    stdout silenced: the library prints its CPU feature probe when it loads."""
+    return _require("MNN", "MNN is not installed: pip install 'ugatit-deploy[mnn]'", quiet=True)
+
+
+def ncnn() -> ModuleType:
+    """ncnn's Python bindings (Tencent's mobile/edge inference engine)."""
+    return _require("ncnn", "ncnn is not installed: pip install 'ugatit-deploy[ncnn]'")
+
+
+def pnnx() -> ModuleType:
+    """pnnx, ncnn's model converter (a binary inside its wheel)."""
+    return _require("pnnx", "pnnx (ncnn's converter) is not installed: pip install 'ugatit-deploy[ncnn]'")
+
+
+def tritonclient_grpc() -> ModuleType:
+    """Triton's gRPC client (the ``serve`` client helper and ``infer --server``)."""
+    return _require("tritonclient.grpc", "tritonclient is not installed: pip install 'ugatit-deploy[serve]'")
+
+
+def cuda_unavailable_reason() -> str | None:
+    """None when torch sees a CUDA device, else why not (CPU-only build or no device)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return None
+    if torch.version.cuda is None:
+        return f"torch {torch.__version__} is a CPU-only build"
+    return "no CUDA device is visible"
+
+
+def availability_of(loader: object) -> tuple[bool, str]:
+    """(importable, why not) for one of the loaders above: what a runner's ``availability`` reports."""
+    try:
+        loader()  # type: ignore[operator]
+    except UnavailableError as exc:
+        return False, str(exc)
+    return True, ""
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence file descriptor 1 (C/C++ printf), not only Python's sys.stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)

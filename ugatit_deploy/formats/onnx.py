@@ -1,0 +1,36 @@
+"""ONNX: the graph export writes from a checkpoint (the AdaILN function pattern, every precision), with the
+record in the file's ``metadata_props`` and in a sidecar. Validated on ONNX Runtime CPU against PyTorch
+(``export.validate``) before anything is written; the other formats are converted from this graph."""
+
+from __future__ import annotations
+
+import onnx
+
+from ..core.fileio import atomic_output
+from ..core.metadata import ValidationReport, to_onnx_props, write_sidecar
+from ..core.precisions import EXPORT_PRECISIONS
+from .base import ArtifactFormat, WriteJob
+
+
+class OnnxFormat(ArtifactFormat):
+    name = "onnx"
+    kind = "onnx"
+    suffixes = (".onnx",)
+    describes = "an ONNX file"
+    summary = "<ckpt>_<direction>_<precision>.onnx, for ONNX Runtime, OpenVINO, TensorRT and Triton"
+    precisions = EXPORT_PRECISIONS
+    triton = ("onnxruntime_onnx", "model.onnx")
+
+    def write(self, job: WriteJob) -> ValidationReport:
+        """The graph, already validated on ONNX Runtime (``job.report``), with its record inside and beside it."""
+        model = onnx.ModelProto()
+        model.CopyFrom(job.model)
+        del model.metadata_props[:]
+        onnx.helper.set_model_props(model, to_onnx_props(job.record))
+        with atomic_output(job.path) as handle:
+            handle.write(model.SerializeToString())
+        write_sidecar(job.record.describing(job.path), job.path)
+        return job.report
+
+
+ONNX = OnnxFormat()
