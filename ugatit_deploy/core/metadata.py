@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -306,7 +306,3 @@ def read_onnx_record(path: str | os.PathLike[str]) -> ArtifactRecord:
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     return from_onnx_props({p.key: p.value for p in model.metadata_props}, str(path), opset)
 
-
-def field_names() -> tuple[str, ...]:
-    """The sidecar's top-level keys, in order (what the C++ reader and the docs name)."""
-    return tuple(f.name for f in fields(ArtifactRecord))
