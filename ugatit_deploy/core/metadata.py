@@ -305,4 +305,3 @@ def read_onnx_record(path: str | os.PathLike[str]) -> ArtifactRecord:
         raise MetadataError(f"cannot read ONNX file {path}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     return from_onnx_props({p.key: p.value for p in model.metadata_props}, str(path), opset)
-
