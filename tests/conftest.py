@@ -13,7 +13,7 @@ from support.cpp_build import Build, build_runner
 from support.models import SMALL, SMALL_FULL, TINY, TINY_FULL, make_generator, official_checkpoint
 
 from ugatit_deploy import save_generator
-from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.reference_images import demo_images, photo_paths
 from ugatit_deploy.export import GraphOptions, export_checkpoint
@@ -53,7 +53,7 @@ def cpp_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
 @pytest.fixture(scope="session")
 def demo_onnx(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built-in demo model's FP32 ONNX (function mode, image output)."""
-    (path,) = export_checkpoint(default_model_path(), out=tmp_path_factory.mktemp("demo-onnx"), log=_quiet)
+    (path,) = export_checkpoint(shapes_model_path(), out=tmp_path_factory.mktemp("demo-onnx"), log=_quiet)
     return path
 
 

@@ -98,13 +98,14 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
     done = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(str(target))
-    assert "0 " in done.stdout and "light, ngf 8, n_blocks 4" in done.stdout
+    assert "0 " in done.stdout and "light, ngf 16, n_blocks 4" in done.stdout
 
 
 STUDIES = ("winograd_graph", "ncnn_layer_profile", "cpp_end_to_end", "serve_bench", "export_graph_report",
            "train_throughput")  # fmt: skip
-SCRIPTS = ["training/train.py", "training/make_shapes.py", "export/export.py", "export/build_engine.py",
-           "export/sensitivity.py", "benchmarks/bench.py", "benchmarks/official_checkpoint.py",
+SCRIPTS = ["training/train.py", "training/train_cartoon.py", "training/make_shapes.py", "export/export.py",
+           "export/build_engine.py", "export/sensitivity.py", "benchmarks/bench.py",
+           "benchmarks/official_checkpoint.py",
            *(f"benchmarks/studies/{name}.py" for name in STUDIES)]  # fmt: skip
 
 

@@ -28,12 +28,12 @@ def test_keep_size_restores_each_inputs_size(infer_inputs, tmp_path):
     assert _infer(infer_inputs / "wide.jpg", "--out", tmp_path, "--keep-size").exit_code == 0
     assert Image.open(tmp_path / "wide.png").size == (100, 60)
     assert _infer(infer_inputs / "wide.jpg", "--out", tmp_path / "model_size").exit_code == 0
-    assert Image.open(tmp_path / "model_size" / "wide.png").size == (64, 64)
+    assert Image.open(tmp_path / "model_size" / "wide.png").size == (256, 256)  # the built-in model's size
 
 
 def test_heatmap_is_written_beside_each_translation(infer_inputs, tmp_path):
     assert _infer(infer_inputs / "circle_0.png", "--out", tmp_path, "--heatmap").exit_code == 0
-    assert Image.open(tmp_path / "circle_0_heatmap.png").size == (64, 64)
+    assert Image.open(tmp_path / "circle_0_heatmap.png").size == (256, 256)
 
 
 def test_heatmap_from_an_onnx_without_cam_outputs_is_a_clear_error(infer_inputs, demo_onnx, tmp_path):
@@ -58,7 +58,7 @@ def test_unreadable_files_are_reported_and_skipped(infer_inputs, tmp_path):
     ("args", "message"),
     [
         (["missing.png"], "input not found: missing.png"),
-        (["--backend", "tensorrt", "IMG"], "--backend tensorrt cannot run demo_shapes_a2b.pt: it is a checkpoint file"),
+        (["--backend", "tensorrt", "IMG"], "--backend tensorrt cannot run photo2cartoon.pt: it is a checkpoint file"),
         (["--model", "nope.pt", "IMG"], "nope.pt: no such file"),
         (["--batch", "0", "IMG"], "--batch must be >= 1"),
     ],

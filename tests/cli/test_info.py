@@ -18,12 +18,12 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
-def test_info_without_ckpt_describes_the_built_in_demo_model():
+def test_info_without_ckpt_describes_the_built_in_model():
     result = run("info")
     assert result.exit_code == 0, result.output
-    assert "built-in demo model" in result.output
-    assert "light, ngf 8, n_blocks 4" in result.output
-    assert "167,896" in result.output  # parameters
+    assert "built-in photo -> cartoon model" in result.output
+    assert "light, ngf 16, n_blocks 4" in result.output
+    assert "metadata.task" in result.output and "cartoonize" in result.output
     assert "MACs" in result.output
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.cli import main
 
 pytestmark = pytest.mark.slow  # each layer quantized alone
@@ -15,7 +16,7 @@ ALWAYS_FLOAT = ["DownBlock.1", "DownBlock.5", "conv1x1", "UpBlock2.11"]
 
 
 def test_sensitivity_command_ranks_every_quantizable_layer(tmp_path):
-    result = CliRunner().invoke(main, ["sensitivity", "--out", str(tmp_path)])
+    result = CliRunner().invoke(main, ["sensitivity", "--ckpt", str(shapes_model_path()), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "sensitivity.json").read_text())
     layers = report["layers"]

@@ -13,7 +13,7 @@ import torch
 from click.testing import CliRunner
 from onnx import numpy_helper
 
-from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.benchmarks.floor import model_flops
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.metadata import sidecar_path
@@ -203,5 +203,5 @@ def test_an_image_folder_without_images_is_refused(tmp_path):
 
 
 def test_default_checkpoint_is_the_demo_model():
-    assert default_model_path().is_file()
+    assert shapes_model_path().is_file()
     assert math.isfinite(model_flops(GeneratorConfig(8, 4, 64, light=True), 64))

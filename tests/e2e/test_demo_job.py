@@ -23,6 +23,10 @@ def test_demo_writes_the_report_folder(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["settings"]["batches"] == [1, 8]
     assert {r["backend"] for r in results["records"] if r["status"] == "ok"} >= {"torch-cpu", "onnxruntime-cpu"}
+    assert results["inputs"]["names"] == ["astronaut.png", "chelsea.png", "coffee.png", "rocket.png"]  # photos only
+    scored = [r["task"] for r in results["records"] if r["status"] == "ok"]
+    assert scored and all(task["psnr_db"] > task["input_psnr_db"] for task in scored)
+    assert "task dB: PSNR of each backend's images of the 4 bundled photos" in result.output
     translated = sorted(p.name for p in (out / "translated").glob("*.png") if "heatmap" not in p.name)
-    assert translated == sorted(p.name for p in (out / "inputs").glob("*.png")) and len(translated) == 8
+    assert translated == sorted(p.name for p in (out / "inputs").glob("*.png")) and len(translated) == 4
     assert "(fastest passing backend)" in result.output

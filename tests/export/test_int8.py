@@ -7,7 +7,7 @@ import onnx
 import onnx.numpy_helper
 import pytest
 
-from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.core.metadata import read_sidecar
 from ugatit_deploy.export import ExportError, export_checkpoint
 from ugatit_deploy.export.tensorrt_ops import nonzero_zero_points
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow  # INT8 calibration on the demo model
 @pytest.fixture(scope="module")
 def int8_files(tmp_path_factory):
     out = tmp_path_factory.mktemp("int8")
-    paths = export_checkpoint(default_model_path(), out=out, precisions=("int8", "int8-cpu"), log=lambda _: None)
+    paths = export_checkpoint(shapes_model_path(), out=out, precisions=("int8", "int8-cpu"), log=lambda _: None)
     return dict(zip(("int8", "int8-cpu"), paths, strict=True))
 
 
@@ -66,10 +66,10 @@ def test_weights_are_per_channel_int8_and_the_sensitive_convs_stay_float(int8_fi
 
 
 def test_calibration_cache_is_written_and_reused(tmp_path):
-    export_checkpoint(default_model_path(), out=tmp_path, precisions=("int8",), log=lambda _: None)
+    export_checkpoint(shapes_model_path(), out=tmp_path, precisions=("int8",), log=lambda _: None)
     (cache,) = tmp_path.glob("calibration_*_int8.json")
     stamp = cache.stat().st_mtime_ns
-    export_checkpoint(default_model_path(), out=tmp_path, precisions=("int8",), log=lambda _: None)
+    export_checkpoint(shapes_model_path(), out=tmp_path, precisions=("int8",), log=lambda _: None)
     assert list(tmp_path.glob("calibration_*_int8.json")) == [cache]  # same model + images: same key
     assert cache.stat().st_mtime_ns == stamp  # read, not recomputed
 
@@ -100,7 +100,7 @@ def test_calibration_strides_only_when_the_activations_would_not_fit():
     from ugatit_deploy.export.int8 import calibration_stride
     from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
 
-    model = export_graph(load_generator(default_model_path()), GraphOptions())
+    model = export_graph(load_generator(shapes_model_path()), GraphOptions())
     small = [np.zeros((1, 3, 64, 64), np.float32)] * 64
     large = [np.zeros((1, 3, 1024, 1024), np.float32)] * 60
     assert calibration_stride(model, small) is None  # the demo model: all 64 images at once
@@ -113,7 +113,7 @@ def test_strided_minmax_calibration_gives_the_same_ranges(monkeypatch):
     from ugatit_deploy.export import int8
     from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
 
-    model = export_graph(load_generator(default_model_path()), GraphOptions())
+    model = export_graph(load_generator(shapes_model_path()), GraphOptions())
     batches = int8.calibration_set(None, 8, {}, "a2b", 64).batches
     whole = int8.quantize(model, batches, "int8")
     monkeypatch.setattr(int8, "CALIBRATION_MEMORY_BYTES", 1)  # one image per stride
@@ -125,3 +125,13 @@ def test_strided_minmax_calibration_gives_the_same_ranges(monkeypatch):
         }
 
     assert scales(strided) == scales(whole) and scales(whole)
+
+
+def test_a_photo_model_calibrates_on_photo_crops_and_the_circles_model_on_circles():
+    from ugatit_deploy.export import int8
+
+    photo = int8.calibration_set(None, 8, {"task": "cartoonize (ugatit_deploy.training.cartoonize)"}, "a2b", 64)
+    circles = int8.calibration_set(None, 8, {}, "a2b", 64)
+    assert photo.source == "crops of the bundled photos (8 calibration, 8 held-out)"
+    assert circles.source == "synthetic demo images (8 calibration, 8 held-out)"
+    assert len(photo.batches) == 8 and photo.holdout.shape == (8, 3, 64, 64)

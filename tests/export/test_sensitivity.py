@@ -9,7 +9,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.backends import create_backend
 from ugatit_deploy.checkpoint import open_generator
 from ugatit_deploy.cli import main
@@ -37,12 +37,12 @@ def _float_convs(model: onnx.ModelProto) -> list[str]:
 def auto_int8(tmp_path_factory):
     out = tmp_path_factory.mktemp("auto")
     auto = Int8Options(keep_fp=KeepFp(auto=True))
-    (path,) = export_checkpoint(default_model_path(), out=out, precisions=("int8-cpu",), int8=auto, log=lambda _: None)
+    (path,) = export_checkpoint(shapes_model_path(), out=out, precisions=("int8-cpu",), int8=auto, log=lambda _: None)
     return path
 
 
 def test_layer_names_are_the_generators_module_paths_and_four_stay_float():
-    _, generator = open_generator(default_model_path(), "a2b")
+    _, generator = open_generator(shapes_model_path(), "a2b")
     model = export_graph(generator, replace(GraphOptions(), adailn="function"))
     layers = list(conv_layers(model).values())
     assert len(layers) == 23
@@ -52,7 +52,7 @@ def test_layer_names_are_the_generators_module_paths_and_four_stay_float():
 
 def test_keep_fp_by_name_leaves_that_conv_float_and_records_it(tmp_path):
     keep = Int8Options(keep_fp=KeepFp(names=("UpBlock2.2",)))
-    (path,) = export_checkpoint(default_model_path(), out=tmp_path, precisions=("int8-cpu",), int8=keep,
+    (path,) = export_checkpoint(shapes_model_path(), out=tmp_path, precisions=("int8-cpu",), int8=keep,
                                 log=lambda _: None)  # fmt: skip
     assert sorted(_float_convs(onnx.load(path))) == sorted([*ALWAYS_FLOAT, "UpBlock2.2"])
     quantization = read_sidecar(path).quantization
@@ -80,7 +80,7 @@ def test_keep_fp_auto_meets_the_fast_path_gate_on_the_benchmark_photos(auto_int8
     """Chosen on held-out circles and the photos turned by 90 degrees; judged on the images `bench` uses."""
     images = reference_batch(64)
     with torch.inference_mode():
-        reference = open_generator(default_model_path(), "a2b")[1](images)[0].numpy()
+        reference = open_generator(shapes_model_path(), "a2b")[1](images)[0].numpy()
     with create_backend("onnxruntime-cpu", auto_int8) as runner:
         outputs = runner.run(images.numpy())
     for part in (slice(0, 4), slice(4, 8)):  # the 4 photos, then 4 demo circles: each set on its own

@@ -6,7 +6,7 @@ import numpy as np
 import onnx
 import pytest
 
-from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.core.onnx_contract import inline_norms
 from ugatit_deploy.core.reference_images import reference_batch
 from ugatit_deploy.export import GraphOptions, export_checkpoint
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationW
 def converted(tmp_path_factory):
     """The demo model with all three outputs, as inlined ONNX and as MNN."""
     folder = tmp_path_factory.mktemp("mnn")
-    (path,) = export_checkpoint(default_model_path(), out=folder, options=GraphOptions(outputs="all"),
+    (path,) = export_checkpoint(shapes_model_path(), out=folder, options=GraphOptions(outputs="all"),
                                 log=lambda _: None)  # fmt: skip
     source = folder / "inlined.onnx"
     onnx.save(inline_norms(onnx.load(path)), source)

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ugatit_deploy import load_generator
-from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.export import GraphOptions, export_graph
 from ugatit_deploy.export.validate import ort_session
 from ugatit_deploy.formats.ncnn_graph import ncnn_graph
@@ -18,7 +18,7 @@ from ugatit_deploy.formats.ncnn_graph import ncnn_graph
 
 @pytest.mark.slow  # pnnx converts the demo model
 def test_the_ncnn_graph_has_no_layer_norm_over_channels_and_no_shape_arithmetic():
-    model = export_graph(load_generator(default_model_path()), GraphOptions())
+    model = export_graph(load_generator(shapes_model_path()), GraphOptions())
     rewritten = ncnn_graph(model)
     ops = Counter(node.op_type for node in rewritten.graph.node)
     norms = 2 * 4 + 2  # demo model: 2 AdaILN in each of 4 blocks, 2 ILN

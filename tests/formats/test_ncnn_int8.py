@@ -11,12 +11,15 @@ import pytest
 from click.testing import CliRunner
 from support.runtime_helpers import demo_parity
 
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.backends import open_model
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.gates import FAST_PATH_GATE
 from ugatit_deploy.core.metadata import read_sidecar
 from ugatit_deploy.export.onnx_graph import ExportError
 from ugatit_deploy.formats.ncnn_int8 import PERCENTILE, activation_thresholds, quantize, read_model
+
+SHAPES = str(shapes_model_path())  # the small circles -> squares model: fast to export
 
 pytestmark = pytest.mark.slow  # ncnn INT8 calibration
 
@@ -29,7 +32,19 @@ CONVOLUTIONS = (
 def _export(folder: Path, *extra: str) -> Path:
     pytest.importorskip("ncnn", reason="ncnn is not installed: pip install 'ugatit-deploy[ncnn]'")
     pytest.importorskip("pnnx", reason="pnnx is not installed: pip install 'ugatit-deploy[ncnn]'")
-    args = ["export", "--format", "ncnn", "--precision", "int8-cpu", "--calib-images", "16", "--out", str(folder)]
+    args = [
+        "export",
+        "--ckpt",
+        SHAPES,
+        "--format",
+        "ncnn",
+        "--precision",
+        "int8-cpu",
+        "--calib-images",
+        "16",
+        "--out",
+        str(folder),
+    ]
     result = CliRunner().invoke(main, [*args, *extra])
     assert result.exit_code == 0, result.output
     (path,) = folder.glob("*_int8-cpu.ncnn.param")

@@ -7,7 +7,7 @@ import numpy as np
 import onnx
 import pytest
 
-from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.core.reference_images import reference_batch
 from ugatit_deploy.export import export_checkpoint
 from ugatit_deploy.export.validate import ort_session
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow  # pnnx on the demo model
 def converted(tmp_path_factory):
     """The demo model's ONNX in ncnn's graph form, and its ncnn conversion."""
     folder = tmp_path_factory.mktemp("ncnn")
-    (path,) = export_checkpoint(default_model_path(), out=folder, log=lambda _: None)
+    (path,) = export_checkpoint(shapes_model_path(), out=folder, log=lambda _: None)
     source = folder / "graph.onnx"
     onnx.save(ncnn_graph(onnx.load(path)), source)
     convert_onnx(source, folder / "model", (64, 64))

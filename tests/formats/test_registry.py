@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from PIL import Image
 from support.fancy_format import FANCY, FANCY_SPEC
 
-from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.backends import BACKENDS, backends_for, open_model
 from ugatit_deploy.backends import registry as backend_registry
 from ugatit_deploy.benchmarks.plan import plan_cases
@@ -21,9 +21,11 @@ from ugatit_deploy.export.triton import TritonError, write_triton_repo
 from ugatit_deploy.formats import CHECKPOINT, FORMATS, artifact_kind, artifact_kinds, format_of, get_format
 from ugatit_deploy.formats import registry as format_registry
 
+SHAPES = str(shapes_model_path())  # the small circles -> squares model: fast to export
+
 
 def test_the_kind_of_a_model_file_comes_from_its_sidecar_or_suffix(demo_onnx, tmp_path):
-    assert artifact_kind(default_model_path()) == CHECKPOINT
+    assert artifact_kind(shapes_model_path()) == CHECKPOINT
     assert artifact_kind(demo_onnx) == "onnx"
     assert artifact_kind("model.plan") == artifact_kind("model.engine") == "tensorrt"
     assert artifact_kind("model.mnn") == "mnn" and artifact_kind("model.ncnn.param") == "ncnn"
@@ -63,12 +65,13 @@ def fancy(monkeypatch):
 
 
 def test_a_new_format_is_exported_validated_and_named_like_the_others(fancy, tmp_path):
-    result = CliRunner().invoke(main, ["export", "--format", "fancy", "--out", str(tmp_path)])
+    result = CliRunner().invoke(main, ["export", "--ckpt", SHAPES, "--format", "fancy", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     path = tmp_path / "demo_shapes_a2b_a2b_fp32.fancy"
     record = read_sidecar(path)
     assert (record.kind, record.precision, record.file, record.validation.passed) == ("fancy", "fp32", path.name, True)
-    refused = CliRunner().invoke(main, ["export", "--format", "fancy", "--precision", "fp16", "--out", str(tmp_path)])
+    refused = CliRunner().invoke(main, ["export", "--ckpt", SHAPES, "--format", "fancy", "--precision", "fp16",
+                                        "--out", str(tmp_path)])  # fmt: skip
     assert refused.exit_code == 1
     assert refused.output.strip() == "Error: --format fancy takes fp32, not fp16: Fancy computes in float32 only"
     assert artifact_kind(path) == artifact_kind("other.fancy") == "fancy"
@@ -77,7 +80,7 @@ def test_a_new_format_is_exported_validated_and_named_like_the_others(fancy, tmp
 
 @pytest.mark.slow
 def test_a_new_format_runs_on_its_runtime_through_infer_and_bench(fancy, tmp_path):
-    (path,) = export_checkpoint(default_model_path(), out=tmp_path, fmt="fancy", log=lambda _: None)
+    (path,) = export_checkpoint(shapes_model_path(), out=tmp_path, fmt="fancy", log=lambda _: None)
     Image.new("RGB", (64, 64), (200, 30, 30)).save(tmp_path / "in.png")
     result = CliRunner().invoke(main, ["infer", "--model", str(path), str(tmp_path / "in.png"), "--out",
                                        str(tmp_path / "out")])  # fmt: skip
@@ -85,7 +88,7 @@ def test_a_new_format_runs_on_its_runtime_through_infer_and_bench(fancy, tmp_pat
     assert "fancy-cpu fp32" in result.output and (tmp_path / "out" / "in.png").is_file()
     with open_model(path) as runner:
         assert runner.info.backend == "fancy-cpu" and runner.img_size == 64
-    settings = BenchSettings(checkpoint=default_model_path(), backends=("fancy-cpu",), out=tmp_path / "bench")
+    settings = BenchSettings(checkpoint=shapes_model_path(), backends=("fancy-cpu",), out=tmp_path / "bench")
     prepared = prepare_artifacts(settings, 64, log=lambda _: None)
     assert [(a.kind, a.path.name, a.precision) for a in prepared.items] == [
         ("fancy", "demo_shapes_a2b_a2b_fp32.fancy", "fp32")
@@ -96,9 +99,9 @@ def test_a_new_format_runs_on_its_runtime_through_infer_and_bench(fancy, tmp_pat
 
 @pytest.mark.slow
 def test_triton_takes_only_the_formats_that_name_a_platform(fancy, tmp_path):
-    (path,) = export_checkpoint(default_model_path(), out=tmp_path, fmt="fancy", log=lambda _: None)
+    (path,) = export_checkpoint(shapes_model_path(), out=tmp_path, fmt="fancy", log=lambda _: None)
     with pytest.raises(TritonError, match="Triton serves ONNX files and TensorRT plans, not a Fancy model"):
         write_triton_repo(path, tmp_path / "repo")
-    result = CliRunner().invoke(main, ["export", "--format", "fancy", "--triton-repo", str(tmp_path / "r"),
-                                       "--out", str(tmp_path)])  # fmt: skip
+    result = CliRunner().invoke(main, ["export", "--ckpt", SHAPES, "--format", "fancy",
+                                       "--triton-repo", str(tmp_path / "r"), "--out", str(tmp_path)])  # fmt: skip
     assert result.exit_code == 2 and "Triton repositories take onnx and tensorrt files, not fancy" in result.output

@@ -9,11 +9,14 @@ import pytest
 from click.testing import CliRunner
 from support.fake_tensorrt import make_fake_tensorrt
 
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.metadata import read_sidecar
 from ugatit_deploy.export.validate import ort_session
 from ugatit_deploy.formats import tensorrt_build, tensorrt_plan
 from ugatit_deploy.formats.tensorrt_plan import TENSORRT_PLAN, TensorRtPlanFormat
+
+SHAPES = str(shapes_model_path())  # the small circles -> squares model: fast to export
 
 pytestmark = pytest.mark.slow  # exports and validates the demo model per test
 
@@ -44,7 +47,9 @@ def gpu_here(monkeypatch):
 
 
 def test_without_tensorrt_export_says_so_in_one_line_and_writes_nothing(tmp_path):
-    result = CliRunner().invoke(main, ["export", "--format", "tensorrt", "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["export", "--ckpt", SHAPES, "--format", "tensorrt", "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 2
     assert result.output.strip().splitlines()[-1].startswith("Error: --format tensorrt: ")
     assert not (tmp_path / "out").exists()
@@ -52,7 +57,18 @@ def test_without_tensorrt_export_says_so_in_one_line_and_writes_nothing(tmp_path
 
 def test_int8_cpu_is_refused_with_the_reason(tmp_path):
     result = CliRunner().invoke(
-        main, ["export", "--format", "tensorrt", "--precision", "int8-cpu", "--out", str(tmp_path)]
+        main,
+        [
+            "export",
+            "--ckpt",
+            SHAPES,
+            "--format",
+            "tensorrt",
+            "--precision",
+            "int8-cpu",
+            "--out",
+            str(tmp_path),
+        ],
     )
     assert result.exit_code == 1 and "TensorRT takes symmetric INT8 Q/DQ only" in result.output
 
@@ -65,7 +81,7 @@ def test_a_light_model_gets_a_profile_around_its_size_for_the_validation_sizes()
 
 def test_export_writes_the_onnx_and_a_validated_plan_with_both_sidecars(tmp_path, gpu_here, monkeypatch):
     monkeypatch.setattr(tensorrt_plan, "PlanSession", _OnnxAsPlan)
-    result = CliRunner().invoke(main, ["export", "--format", "tensorrt", "--out", str(tmp_path),
+    result = CliRunner().invoke(main, ["export", "--ckpt", SHAPES, "--format", "tensorrt", "--out", str(tmp_path),
                                        "--triton-repo", str(tmp_path / "repo")])  # fmt: skip
     assert result.exit_code == 0, result.output
     plan, onnx = tmp_path / "demo_shapes_a2b_a2b_fp32.plan", tmp_path / "demo_shapes_a2b_a2b_fp32.onnx"
@@ -80,7 +96,7 @@ def test_export_writes_the_onnx_and_a_validated_plan_with_both_sidecars(tmp_path
 
 def test_a_plan_that_misses_its_gate_is_removed(tmp_path, gpu_here, monkeypatch):
     monkeypatch.setattr(tensorrt_plan, "PlanSession", _Noise)
-    result = CliRunner().invoke(main, ["export", "--format", "tensorrt", "--out", str(tmp_path)])
+    result = CliRunner().invoke(main, ["export", "--ckpt", SHAPES, "--format", "tensorrt", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "fp32 failed validation against PyTorch FP32" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo_shapes_a2b_a2b_fp32.onnx",
                                                           "demo_shapes_a2b_a2b_fp32.onnx.json"]  # fmt: skip

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from PIL import Image
 from support.models import demo_reference
 
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.backends import open_model
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.imaging import preprocess, tensor_to_uint8
@@ -20,7 +21,7 @@ def _infer(*args):
 
 
 def test_checkpoint_outputs_equal_load_generator_with_the_shared_preprocessing(infer_inputs, tmp_path):
-    result = _infer(infer_inputs, "--out", tmp_path, "--batch", "3")
+    result = _infer(infer_inputs, "--model", shapes_model_path(), "--out", tmp_path, "--batch", "3")
     assert result.exit_code == 0, result.output
     for source in sorted(infer_inputs.iterdir()):
         written = np.asarray(Image.open(tmp_path / f"{source.stem}.png"))

@@ -56,8 +56,8 @@ def reference_outputs(checkpoint: Path, images: np.ndarray) -> np.ndarray:
 def demo_reference(image_file: Path) -> torch.Tensor:
     """The built-in demo model's PyTorch FP32 translation of one image file (the shared pre-processing)."""
     from ugatit_deploy import load_generator
-    from ugatit_deploy.assets import default_model_path
+    from ugatit_deploy.assets import shapes_model_path
     from ugatit_deploy.core.imaging import preprocess
 
     with torch.no_grad():
-        return load_generator(default_model_path())(preprocess(image_file, 64))[0]
+        return load_generator(shapes_model_path())(preprocess(image_file, 64))[0]

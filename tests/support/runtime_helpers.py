@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from ugatit_deploy import load_generator
-from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.backends import create_backend
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.parity import image_parity
@@ -25,7 +25,7 @@ def demo_parity(backend: str, model: Path, batch: int, size: tuple[int, int]) ->
     images = reference_batch(64)[4 : 4 + batch]
     images = torch.nn.functional.interpolate(images, size=size, mode="bilinear") if size != (64, 64) else images
     with torch.no_grad():
-        reference = load_generator(default_model_path())(images)[0].numpy()
+        reference = load_generator(shapes_model_path())(images)[0].numpy()
     with create_backend(backend, model, threads=2) as runner:
         got = runner.run(images.numpy())
     return image_parity(reference, got), got.shape, reference.shape

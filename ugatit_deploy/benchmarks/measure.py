@@ -22,6 +22,7 @@ from .floor import peak_key
 from .latency import measure_latency, peak_rss_mb, reset_peak_rss, summarize
 from .plan import Case
 from .records import FAILED, FAILED_PARITY, OK, UNAVAILABLE, UNSUPPORTED, BenchRecord, Floor, Memory
+from .task import TaskInputs
 
 # What a runner raises when it cannot load or run: the case's records say so, the bench goes on.
 RUN_ERRORS = (UgatitDeployError, BackendError, RuntimeError, OSError)
@@ -39,6 +40,7 @@ class MeasureContext:
     iters: int
     flops: int  # per image
     peaks: Mapping[str, float | None]  # peak key -> GFLOP/s
+    task: TaskInputs | None = None  # the photos and cartoons of the task score, for a cartoonize model
 
 
 @dataclass
@@ -133,7 +135,9 @@ def measure_batch(case: Case, runner: Backend, batch: int,
     key = peak_key(case.device, precision)
     floor = Floor.of(context.flops, latency.images_per_s, key, context.peaks.get(key))
     record = base_record(case, runner, batch, OK if gate.passed else FAILED_PARITY, "; ".join(gate.failures))
-    return replace(record, parity=parity, gate=gate, latency=latency, memory=memory, floor=floor), outputs
+    task = context.task.score(outputs) if context.task is not None else None
+    return replace(record, parity=parity, gate=gate, latency=latency, memory=memory, floor=floor,
+                   task=task), outputs  # fmt: skip
 
 
 def progress_line(record: BenchRecord) -> str:
@@ -142,6 +146,8 @@ def progress_line(record: BenchRecord) -> str:
         line += f", {record.latency.ms_per_image.p50:.2f} ms/img"
     if record.parity is not None:
         line += f", PSNR {record.parity.psnr_db:.1f} dB"
+    if record.task is not None:
+        line += f", task PSNR {record.task.psnr_db:.2f} dB"
     if record.reason:
         line += f" ({record.reason})"
     return line

@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from ..core.errors import UgatitDeployError
 from ..core.parity import ImageParity
+from ..training.task_score import TaskScore
 
 SCHEMA = "ugatit-deploy/bench"
 SCHEMA_VERSION = 1
@@ -211,6 +212,7 @@ class BenchRecord:
     memory: Memory | None = None
     floor: Floor | None = None
     speedup_vs_torch_eager: float | None = None
+    task: TaskScore | None = None  # the task score (a cartoonize model only); absent from the file when None
 
     @property
     def mode(self) -> str:
@@ -221,9 +223,9 @@ class BenchRecord:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "variant" and value is None:
+            if f.name in ("variant", "task") and value is None:
                 continue
-            if f.name in _PARTS:
+            if f.name in _PARTS or f.name == "task":
                 value = value.to_dict() if value is not None else None
             elif f.name == "options":
                 value = dict(value)
@@ -239,6 +241,8 @@ class BenchRecord:
                 value = _PARTS[f.name].from_dict(value)
             elif f.name == "options":
                 value = dict(value or {})
+            elif f.name == "task" and value is not None:
+                value = TaskScore.from_dict(value, "task")
             values[f.name] = value
         return cls(**values)
 

@@ -33,6 +33,7 @@ from .plan import Case, plan_cases
 from .prepare import prepare_artifacts
 from .records import SCHEMA, SCHEMA_VERSION, BenchResults, FloorSummary, Inputs, ModelInfo, RunSettings
 from .settings import BenchError, BenchSettings
+from .task import TaskInputs, scores_task
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "BenchError", "BenchRun", "BenchSettings", "image_sets", "load_inputs",
            "run_bench", "write_json", "write_outputs"]  # fmt: skip
@@ -53,13 +54,15 @@ class BenchRun:
         return self.results.gate_failures()
 
 
-def load_inputs(folder: Path | None, size: int) -> tuple[np.ndarray, list[str]]:
-    """Real images: ``folder`` (sorted, at most 16), else the bundled photos + demo images."""
+def load_inputs(folder: Path | None, size: int, circles: bool = True) -> tuple[np.ndarray, list[str]]:
+    """Real images: ``folder`` (sorted, at most 16), else the bundled photos (+ 4 circle images unless
+    ``circles`` is False: the built-in model's bench shows photos only, what it was made for)."""
     if folder is None:
         from ..core.reference_images import photo_paths
 
-        names = [p.name for p in photo_paths()] + [f"demo_circle_{i}" for i in range(4)]
-        return reference_batch(size).numpy(), names
+        count = 4 if circles else 0
+        names = [p.name for p in photo_paths()] + [f"demo_circle_{i}" for i in range(count)]
+        return reference_batch(size, count).numpy(), names
     if not folder.is_dir():
         raise BenchError(f"--images {folder}: not a folder")
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)[:MAX_IMAGES]
@@ -75,7 +78,8 @@ def image_sets(names: Sequence[str], folder: Path | None) -> dict[str, list[int]
     if folder is not None:
         return {"images": [0, len(names)]}
     photos = sum(1 for name in names if not name.startswith("demo_"))
-    return {"photos": [0, photos], "demo": [photos, len(names)]}
+    sets = {"photos": [0, photos], "demo": [photos, len(names)]}
+    return {name: span for name, span in sets.items() if span[1] > span[0]}
 
 
 def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> BenchRun:
@@ -90,7 +94,8 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
         raise BenchError(f"--size {size}: U-GAT-IT needs a multiple of 4, at least 8")
     if not config.light and size != config.img_size:
         raise BenchError(f"--size {size}: a full (non-light) model only runs at its img_size {config.img_size}")
-    images, names = load_inputs(settings.images, size)
+    scored = scores_task(info.metadata)
+    images, names = load_inputs(settings.images, size, circles=not scored)
     sets = image_sets(names, settings.images)
     with torch.inference_mode():
         reference = generator(torch.from_numpy(images))[0].numpy()
@@ -103,7 +108,8 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
     log(f"measuring the matmul peak ({threads} threads)")
     peaks = measure_peaks(settings.threads)
     cases = plan_cases(settings, prepare_artifacts(settings, size, log))
-    context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops, peaks)
+    task = TaskInputs.of(images, sets) if scored else None
+    context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops, peaks, task)
     measured: list[Measured] = [measure_case(case, settings.batches, context, log) for case in cases]
     for round_index in range(2, settings.rounds + 1):
         log(f"timing round {round_index} of {settings.rounds}")
@@ -133,7 +139,11 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
             count=len(names),
             names=names,
             sets=sets,
-            source=str(settings.images) if settings.images else "bundled photos + demo images",
+            source=str(settings.images)
+            if settings.images
+            else "bundled photos"
+            if scored
+            else "bundled photos + demo images",
         ),
         settings=RunSettings(
             warmup=settings.warmup,

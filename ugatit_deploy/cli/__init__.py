@@ -22,6 +22,7 @@ from .info import info_command
 from .sensitivity import sensitivity_command
 from .serve import serve_command
 from .train import train_command
+from .train_cartoon import train_cartoon_command
 
 
 class _Group(click.Group):
@@ -44,7 +45,7 @@ def main() -> None:
     \b
     Start with:
       ugatit-deploy demo                     the whole pipeline on the built-in model, with a report
-      ugatit-deploy info                     describe the built-in demo model
+      ugatit-deploy info                     describe the built-in photo -> cartoon model
       ugatit-deploy info --ckpt run.pt       describe your checkpoint (official PyTorch or TF, or ugatit-deploy)
       ugatit-deploy convert --tf-ckpt DIR --out m.pt   the official TensorFlow weights (selfie2anime)
       ugatit-deploy data synth --out shapes  a small two-domain dataset (circles -> squares)
@@ -62,6 +63,7 @@ def main() -> None:
 main.add_command(info_command)
 main.add_command(convert_command)
 main.add_command(train_command)
+main.add_command(train_cartoon_command)
 main.add_command(data_group)
 main.add_command(export_command)
 main.add_command(sensitivity_command)

@@ -11,7 +11,14 @@ import click
 from ..backends import BACKENDS, backend_groups
 from ..core.gates import Gate
 from ..core.precisions import EXPORT_PRECISIONS, PRECISIONS
-from .options import checkpoint_options, gate_option, keep_fp_option, resolve_checkpoint
+from .options import (
+    calibration_options,
+    checkpoint_options,
+    gate_option,
+    int8_options,
+    keep_fp_option,
+    resolve_checkpoint,
+)
 
 if TYPE_CHECKING:
     from ..export.int8_options import KeepFp
@@ -86,7 +93,7 @@ _HELP = f"""Benchmark every backend against the PyTorch FP32 reference: parity a
 
     \b
     Examples:
-      ugatit-deploy bench                                   # the demo model, every backend
+      ugatit-deploy bench                                   # the built-in model, every backend
       ugatit-deploy bench --ckpt run.pt --size 256 --batch 1,8 --threads 2 --out bench/
       ugatit-deploy bench --onnx m_fp32.onnx --onnx m_int8.onnx --backends cpu --gate fp32:maxabs=1e-4,int8:psnr=30
     """
@@ -116,7 +123,8 @@ _HELP = f"""Benchmark every backend against the PyTorch FP32 reference: parity a
     "--images",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Folder of input images (at most 16 used). Default: 4 bundled photos + 4 demo images.",
+    help="Folder of input images (at most 16 used). Default: the 4 bundled photos (+ 4 circle images for a "
+    "model not trained on photos).",
 )
 @click.option(
     "--batch",
@@ -130,6 +138,7 @@ _HELP = f"""Benchmark every backend against the PyTorch FP32 reference: parity a
 @click.option("--size", type=int, default=None, help="Input size in px (light models: any multiple of 4). "
               "Default: the model's img_size.")  # fmt: skip
 @keep_fp_option("When bench exports INT8 itself: convolutions to leave in float (as `export --keep-fp`).")
+@calibration_options("INT8 calibration when bench exports INT8 itself (as `export --calib`)")
 @click.option("--warmup", default=3, show_default=True, help="Untimed runs before timing.")
 @click.option("--iters", default=20, show_default=True, help="Timed runs per backend and batch (per round).")
 @click.option(
@@ -151,18 +160,17 @@ _HELP = f"""Benchmark every backend against the PyTorch FP32 reference: parity a
 @gate_option("Fail (exit 3) when a listed precision misses its gate:")
 def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...], engines: tuple[Path, ...],
                   backends: tuple[str, ...], images: Path | None, batches: tuple[int, ...], size: int | None,
-                  keep_fp: KeepFp, warmup: int, iters: int, rounds: int, threads: int | None, out: Path,
-                  gates: dict[str, Gate]) -> None:  # fmt: skip
+                  keep_fp: KeepFp, calib: Path | None, calib_images: int, warmup: int, iters: int, rounds: int,
+                  threads: int | None, out: Path, gates: dict[str, Gate]) -> None:  # fmt: skip
     """The bench command (its help is ``_HELP``)."""
     from ..benchmarks.report import format_table
     from ..benchmarks.suite import BenchSettings, run_bench, write_outputs
-    from ..export.int8_options import Int8Options
 
     checkpoint = resolve_checkpoint(ckpt)
     settings = BenchSettings(checkpoint=checkpoint, direction=direction, onnx=onnx_files, engines=engines,
                              backends=backends, images=images, batches=batches, size=size, warmup=warmup,
                              iters=iters, rounds=rounds, threads=threads, out=out, gates=gates,
-                             int8=Int8Options(keep_fp=keep_fp),
+                             int8=int8_options(calib, calib_images, keep_fp),
                              command=command_line(click.get_current_context()))  # fmt: skip
     run = run_bench(settings, log=click.echo)
     files = write_outputs(run, out)

@@ -19,7 +19,7 @@ from ..core.imaging import RESIZE_METHODS
     type=click.Path(path_type=Path),
     default=None,
     help="Checkpoint (also an official TensorFlow checkpoint folder), ONNX file or TensorRT plan (its sidecar "
-    "says which). Default: the demo model.",
+    "says which). Default: the built-in photo -> cartoon model.",
 )
 @click.option(
     "--out",

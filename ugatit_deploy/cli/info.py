@@ -84,7 +84,7 @@ def _print_human(record: dict, info: CheckpointInfo) -> None:
     type=click.Path(dir_okay=True, path_type=Path),
     default=None,
     help="Official PyTorch training checkpoint (genA2B, genB2A, disGA, ...), official TensorFlow checkpoint "
-    "(its folder, state file or prefix) or ugatit-deploy generator file. Default: the built-in demo model.",
+    "(its folder, state file or prefix) or ugatit-deploy generator file. Default: the built-in photo -> cartoon model.",
 )
 @click.option(
     "--direction",
@@ -116,7 +116,7 @@ def info_command(ckpt: Path | None, direction: str | None, as_json: bool) -> Non
         click.echo(json.dumps({**record, "notes": list(checkpoint.notes)}, indent=2, sort_keys=False))
     else:
         if ckpt is None:
-            click.echo("(no --ckpt given: describing the built-in demo model)\n")
+            click.echo("(no --ckpt given: describing the built-in photo -> cartoon model)\n")
         for note in checkpoint.notes:
             click.echo(f"note: {note}")
         _print_human(record, checkpoint)

@@ -36,20 +36,20 @@ class RegistryChoice(click.Choice):
 
 
 def checkpoint_options(help_text: str, direction_help: str | None = None) -> Decorator:
-    """``--ckpt FILE`` (default: the built-in demo model) and ``--direction a2b|b2a``."""
+    """``--ckpt FILE`` (default: the built-in photo -> cartoon model) and ``--direction a2b|b2a``."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         command = click.option("--direction", default="a2b", show_default=True, metavar="a2b|b2a",
                                help=direction_help)(command)  # fmt: skip
         return click.option("--ckpt", type=click.Path(path_type=Path), default=None,
                             help=f"{help_text} An official TensorFlow checkpoint folder works too. "
-                            "Default: the built-in demo model.")(command)  # fmt: skip
+                            "Default: the built-in photo -> cartoon model.")(command)  # fmt: skip
 
     return decorate
 
 
 def resolve_checkpoint(ckpt: Path | None) -> Path:
-    """``--ckpt``, or the built-in demo model; a usage error (exit 2) when the file does not exist."""
+    """``--ckpt``, or the built-in photo -> cartoon model; a usage error (exit 2) when the file does not exist."""
     checkpoint = ckpt or default_model_path()
     if not checkpoint.exists():
         raise click.BadParameter(f"{checkpoint}: no such file", param_hint="--ckpt")
@@ -64,7 +64,8 @@ def calibration_options(what: str) -> Decorator:
                                help="Use at most N calibration images.")(command)  # fmt: skip
         return click.option("--calib", type=click.Path(path_type=Path), default=None,
                             help=f"Image folder for {what}. Default: the training test split if the file "
-                            "records it, else the bundled reference images.")(command)  # fmt: skip
+                            "records it; for a model trained on photos (the built-in one), crops of the bundled "
+                            "photos; else synthetic circle images.")(command)  # fmt: skip
 
     return decorate
 

@@ -39,7 +39,7 @@ from ..backends.registry import BACKENDS, FAMILIES
 def serve_command(model: Path | None, backend: str, direction: str, max_batch: int, max_queue_delay_us: int,
                   instances: int, threads: int | None, max_size: int, http_port: int, grpc_port: int,
                   metrics_port: int, host: str, name: str, repo: Path | None) -> None:  # fmt: skip
-    """Serve a model (checkpoint, ONNX, .mnn, .ncnn.param; default: the demo model) on Triton.
+    """Serve a model (checkpoint, ONNX, .mnn, .ncnn.param; default: the built-in model) on Triton.
 
     Inputs and outputs are those of the exported ONNX: FP32 "input" B x 3 x H x W in [-1, 1] and
     "output", same shape; light models take any H, W that are multiples of 4 (up to --max-size), full models
@@ -48,7 +48,7 @@ def serve_command(model: Path | None, backend: str, direction: str, max_batch: i
 
     \b
     Examples:
-      ugatit-deploy serve                                    # the demo model, torch on CPU
+      ugatit-deploy serve                                    # the built-in model, torch on CPU
       ugatit-deploy serve exports/run_a2b_fp32.onnx --instances 2 --max-batch 4
       ugatit-deploy serve exports/run_a2b_int8-cpu.onnx --backend openvino --host 0.0.0.0
       ugatit-deploy infer --server localhost:8001 photos/ --out anime/   # a client

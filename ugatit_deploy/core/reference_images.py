@@ -1,7 +1,10 @@
 """Real images for parity checks: the natural photos shipped in the package and synthetic demo
-images (circles of the demo dataset), resized with the shared pre-processing."""
+images (circles of the demo dataset), resized with the shared pre-processing; and which of them a model's
+domain calls for (``trained_on_photos``)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -12,6 +15,14 @@ from .imaging import image_to_tensor, read_image, resize
 from .shapes import random_spec, render
 
 PHOTOS_DIR = ASSETS_DIR / "photos"
+# How a checkpoint trained on photos says so: its metadata ``task`` (``ugatit-deploy train-cartoon`` writes
+# "cartoonize (...)"). Such a model is judged and calibrated on photos, not on the circles.
+PHOTO_TASK = "cartoonize"
+
+
+def trained_on_photos(metadata: Mapping[str, object]) -> bool:
+    """Whether a checkpoint's metadata says it was trained to reproduce ``cartoonize`` on photos."""
+    return str(metadata.get("task", "")).startswith(PHOTO_TASK)
 
 
 def photo_paths() -> list:
@@ -41,3 +52,21 @@ def photo_variants(size: int) -> torch.Tensor:
     0.986 on them vs 0.978 on the photos; turned full frames track the photos within 0.003.)"""
     turned = [read_image(path).transpose(Image.Transpose.ROTATE_90) for path in photo_paths()]
     return torch.stack([image_to_tensor(resize(picture, (size, size))) for picture in turned])
+
+
+def photo_crops(count: int, size: int, seed: int) -> list[Image.Image]:
+    """``count`` seeded crops of the bundled photos (a half to nine tenths of a side, anywhere, flipped or
+    not), resized to ``size``: natural images for INT8 calibration of a photo model on a fresh clone,
+    other pixels than the photos a benchmark judges."""
+    photos = [read_image(path) for path in photo_paths()]
+    crops = []
+    for index in range(count):
+        photo = photos[index % len(photos)]
+        rng = np.random.default_rng([seed, index])
+        side = int(min(photo.size) * rng.uniform(0.5, 0.9))
+        left, top = (int(rng.integers(0, extent - side + 1)) for extent in photo.size)
+        crop = photo.crop((left, top, left + side, top + side))
+        if rng.integers(0, 2):
+            crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        crops.append(resize(crop, (size, size)))
+    return crops

@@ -35,7 +35,7 @@ from ..core.imaging import IMAGE_EXTENSIONS, ImageReadError, image_to_tensor, re
 from ..core.onnx_contract import INPUT_NAME, conv_layers
 from ..core.optional import onnxruntime
 from ..core.precisions import INT8_PRECISIONS
-from ..core.reference_images import demo_images
+from ..core.reference_images import demo_images, photo_crops, trained_on_photos
 from .int8_options import KeepFp
 
 
@@ -90,17 +90,22 @@ def _from_folder(folder: Path, limit: int, size: int, what: str) -> CalibrationS
 
 def calibration_set(calib: Path | None, limit: int, metadata: dict, direction: str, size: int) -> CalibrationSet:
     """Where INT8 calibration images come from, in order: ``--calib``; the source domain's test split
-    of the training dataset when the checkpoint records it; synthetic demo images (the built-in
-    model's domain). Each gives held-out images of the same domain for the quality gate."""
+    of the training dataset when the checkpoint records it; for a model trained on photos (the built-in
+    one), seeded crops of the bundled photos; else synthetic demo images (the circles model's domain).
+    Each gives held-out images of the same domain for the quality gate."""
     if calib is not None:
         return _from_folder(Path(calib), limit, size, "--calib")
     dataset = metadata.get("dataset")
     split = Path(str(dataset)) / ("testA" if direction == "a2b" else "testB") if dataset else None
     if split is not None and split.is_dir():
         return _from_folder(split, limit, size, "the training test split")
-    calibration = [image_to_tensor(resize(img, (size, size)))[None].numpy() for img in demo_images(limit, size, 2025)]
-    holdout = torch.stack([image_to_tensor(resize(img, (size, size))) for img in demo_images(HOLDOUT, size, 2024)])
-    return CalibrationSet(calibration, holdout, f"synthetic demo images ({limit} calibration, {HOLDOUT} held-out)")
+    if trained_on_photos(metadata):
+        source, images = "crops of the bundled photos", photo_crops
+    else:
+        source, images = "synthetic demo images", demo_images
+    calibration = [image_to_tensor(resize(img, (size, size)))[None].numpy() for img in images(limit, size, 2025)]
+    holdout = torch.stack([image_to_tensor(resize(img, (size, size))) for img in images(HOLDOUT, size, 2024)])
+    return CalibrationSet(calibration, holdout, f"{source} ({limit} calibration, {HOLDOUT} held-out)")
 
 
 class _Reader:

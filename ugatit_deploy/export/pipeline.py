@@ -7,6 +7,7 @@ converted model on its own runtime and writes it (``ArtifactFormat.write``).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -131,14 +132,31 @@ def export_checkpoint(
     return [_export_one(job, precision, path) for precision, path in paths.items()]
 
 
+# The layers a sensitivity run chose, by (graph, variant, calibration, --keep-fp): one process exporting the
+# same graph several times (bench and the main job: ONNX and ncnn INT8 files) ranks the layers once.
+_CHOSEN: dict[tuple[str, str, str, str], list[str]] = {}
+
+
 def _layers_to_keep(job: _Export, variant: str) -> list[str]:
     """``--keep-fp`` as layer names: a count means that many of the worst layers of a sensitivity run;
     ``auto`` the fewest worst layers that meet AUTO_KEEP_FP_GATE on held-out images and turned photos."""
     keep_fp: KeepFp = job.int8.keep_fp
     if keep_fp.names or not keep_fp:
         return list(keep_fp.names)
+    assert job.calibration is not None
+    key = (hashlib.sha256(job.base.SerializeToString()).hexdigest(), variant, job.calibration.source, repr(keep_fp))
+    if key not in _CHOSEN:
+        _CHOSEN[key] = _rank_and_choose(job, variant)
+    else:
+        job.log(f"  {variant}: keeping in float the layers chosen earlier: {', '.join(_CHOSEN[key]) or 'none'}")
+    return list(_CHOSEN[key])
+
+
+def _rank_and_choose(job: _Export, variant: str) -> list[str]:
+    """A sensitivity run, then the layers ``--keep-fp`` (a count or auto) keeps in float."""
     from .sensitivity import fewest_float_layers, sensitivity_of_generator, worst_layers
 
+    keep_fp: KeepFp = job.int8.keep_fp
     assert job.calibration is not None
     photos = photo_variants(int(job.calibration.holdout.shape[-1]))
     job.log(f"  {variant}: quantizing each layer alone to rank the layers by sensitivity")

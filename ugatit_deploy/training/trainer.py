@@ -31,7 +31,7 @@ class TrainingInterrupted(UgatitDeployError):
     """Ctrl-C (SIGINT) or SIGTERM stopped the run; a checkpoint of the last finished step was saved."""
 
 
-class _StopRequest:
+class StopRequest:
     """First SIGINT/SIGTERM: finish the current step, save, stop. Second SIGINT: abort at once."""
 
     def __init__(self) -> None:
@@ -44,7 +44,7 @@ class _StopRequest:
         self.requested = True
         tqdm.write("stop requested: finishing this step and saving a checkpoint (Ctrl-C again to abort)")
 
-    def __enter__(self) -> _StopRequest:
+    def __enter__(self) -> StopRequest:
         for signum in (signal.SIGINT, signal.SIGTERM):
             try:
                 self._previous[signum] = signal.signal(signum, self._handle)
@@ -245,7 +245,7 @@ class Trainer:
         )
         started = time.perf_counter()
         try:
-            with _StopRequest() as stop, open(log_path, "a", newline="") as log_file:
+            with StopRequest() as stop, open(log_path, "a", newline="") as log_file:
                 writer = csv.DictWriter(log_file, LOSS_COLUMNS)
                 while self.step < c.iterations:
                     record = self.train_step()

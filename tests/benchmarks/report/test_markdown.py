@@ -15,7 +15,7 @@ def test_markdown_contains_the_table_rows_and_image_links(tmp_path):
     ).read_text(encoding="utf-8")
     assert "| backend | precision | batch | status |" in report
     assert (
-        "| onnxruntime-cpu | fp32 | 1 | ok | 0.71 | 120.3 | 1.0000 | 2.0e-06 | 5.10 | 6.00 | 196 | 40.1 | 21.6 "
+        "| onnxruntime-cpu | fp32 | 1 | ok | 0.71 | 120.3 | 1.0000 | 2.0e-06 | - | 5.10 | 6.00 | 196 | 40.1 | 21.6 "
         "| 1.40x |" in report
     )
     assert f"| tensorrt | fp16 | 1 | unavailable: {UNAVAILABLE_REASON} | - |" in report

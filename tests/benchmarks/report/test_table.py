@@ -13,6 +13,7 @@ from ugatit_deploy.benchmarks.report import (
     format_table,
     write_markdown,
 )
+from ugatit_deploy.training.task_score import TaskScore
 
 
 def _table_rows(table: str) -> list[str]:
@@ -49,9 +50,19 @@ def test_table_shows_unavailable_reason_and_failed_parity():
 def test_table_formats_values_and_prints_missing_as_dash():
     rows = _table_rows(format_table(make_results()))
     ort = rows[0].split()
-    assert ort[-10:] == ["0.71", "120.3", "1.0000", "2.0e-06", "5.10", "6.00", "196", "40.1", "21.6", "1.40x"]
-    assert rows[2].split()[-10:] == ["-"] * 10  # unavailable: nothing measured
-    assert rows[3].split()[-10:] == ["-", "inf", "1.0000", "0.0e+00", "7.20", "8.00", "139", "-", "-", "1.00x"]
+    assert ort[-11:] == ["0.71", "120.3", "1.0000", "2.0e-06", "-", "5.10", "6.00", "196", "40.1", "21.6", "1.40x"]
+    assert rows[2].split()[-11:] == ["-"] * 11  # unavailable: nothing measured
+    assert rows[3].split()[-11:] == ["-", "inf", "1.0000", "0.0e+00", "-", "7.20", "8.00", "139", "-", "-", "1.00x"]
+
+
+def test_a_task_score_gets_its_column_and_a_note_with_the_photos_own_score():
+    results = make_results()
+    task = TaskScore(images=4, psnr_db=18.256, ssim=0.7, input_psnr_db=15.894, input_ssim=0.512)
+    results.records[0].task = task
+    table = format_table(results)
+    assert _table_rows(table)[0].split()[-7] == "18.26"
+    assert "the photos themselves score 15.89 dB (SSIM 0.512)" in table
+    assert "task dB" not in format_table(make_results()).split("\n\n")[-1]
 
 
 def test_quality_per_input_set_is_listed_under_the_table_and_in_markdown(tmp_path):

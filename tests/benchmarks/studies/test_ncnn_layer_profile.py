@@ -32,11 +32,11 @@ def test_a_convolutions_share_is_the_time_to_its_output_minus_the_time_to_its_in
 @pytest.fixture(scope="module")
 def demo_ncnn(tmp_path_factory):
     pytest.importorskip("ncnn")
-    from ugatit_deploy.assets import default_model_path
+    from ugatit_deploy.assets import shapes_model_path
     from ugatit_deploy.export import export_checkpoint
 
     out = tmp_path_factory.mktemp("ncnn-demo")
-    (param,) = export_checkpoint(default_model_path(), out=out, precisions=("fp32",), fmt="ncnn", log=lambda s: None)
+    (param,) = export_checkpoint(shapes_model_path(), out=out, precisions=("fp32",), fmt="ncnn", log=lambda s: None)
     return param
 
 

@@ -50,9 +50,9 @@ def test_the_chart_is_written(tmp_path):
 def test_direct_rows_share_one_runner_between_the_client_threads():
     import numpy as np
 
-    from ugatit_deploy.assets import default_model_path
+    from ugatit_deploy.assets import shapes_model_path
 
-    args = argparse.Namespace(backend="torch-cpu", model=default_model_path(), requests=2)
+    args = argparse.Namespace(backend="torch-cpu", model=shapes_model_path(), requests=2)
     image = np.zeros((1, 3, 64, 64), np.float32)
     rows = study.direct_rows(args, image, [1, 2])
     assert [(r["mode"], r["concurrency"], r["requests"]) for r in rows] == [("direct", 1, 2), ("direct", 2, 4)]
@@ -61,7 +61,7 @@ def test_direct_rows_share_one_runner_between_the_client_threads():
 @pytest.mark.slow
 @pytest.mark.serve
 def test_a_short_served_run_writes_the_committed_record_shape(tmp_path):
-    from ugatit_deploy.assets import default_model_path
+    from ugatit_deploy.assets import shapes_model_path
     from ugatit_deploy.core.errors import UnavailableError
     from ugatit_deploy.serving.triton_runtime import find_runtime
 
@@ -71,7 +71,7 @@ def test_a_short_served_run_writes_the_committed_record_shape(tmp_path):
     except UnavailableError as exc:
         pytest.skip(str(exc))
     out = tmp_path / "serve.json"
-    study.main(["--model", str(default_model_path()), "--backend", "torch-cpu", "--concurrency", "1,2",
+    study.main(["--model", str(shapes_model_path()), "--backend", "torch-cpu", "--concurrency", "1,2",
                 "--requests", "3", "--out", str(out)])  # fmt: skip
     record, committed = json.loads(out.read_text()), _committed()
     assert set(record) == set(committed) and "isa" in record["machine"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from ...core.fileio import atomic_output
 from ..records import BenchRecord, BenchResults
-from .table import MISSING, TABLE_COLUMNS, TEXT_COLUMNS, number, quality_by_set_rows, row_cells
+from .table import MISSING, TABLE_COLUMNS, TEXT_COLUMNS, number, quality_by_set_rows, row_cells, task_note
 
 _HOW_TO_READ = (
     "Every backend runs the same input images and is compared with the PyTorch FP32 "
@@ -135,6 +135,8 @@ def write_markdown(
         rows = [row_cells(record, None) for record in records]
         numeric = [name not in TEXT_COLUMNS for name in TABLE_COLUMNS]
         lines += _md_table(TABLE_COLUMNS, rows, numeric)
+        if note := task_note(records):
+            lines += ["", note]
     else:
         lines.append("No records.")
     lines += _md_quality_by_set(records, results.inputs.sets or {})

@@ -20,6 +20,7 @@ TABLE_COLUMNS = (
     "PSNR dB",
     "SSIM",
     "max abs",
+    "task dB",
     "ms/img p50",
     "ms/img p99",
     "img/s",
@@ -109,6 +110,7 @@ def row_cells(record: BenchRecord, max_reason: int | None) -> list[str]:
         fmt_fixed(parity.psnr_db if parity else None, 1),
         fmt_fixed(parity.ssim if parity else None, 4),
         fmt_sci(parity.max_abs if parity else None),
+        fmt_fixed(record.task.psnr_db if record.task else None, 2),
         fmt_ms(latency.ms_per_image.p50 if latency else None),
         fmt_ms(latency.ms_per_image.p99 if latency else None),
         fmt_rate(latency.images_per_s if latency else None),
@@ -168,6 +170,16 @@ def quality_by_set_rows(records: Sequence[BenchRecord], sets: Mapping[str, Any])
     return rows
 
 
+def task_note(records: Sequence[BenchRecord]) -> str | None:
+    """What the ``task dB`` column measures, with the photos' own score; None when no record has one."""
+    scored = next((record.task for record in records if record.task is not None), None)
+    if scored is None:
+        return None
+    return (f"task dB: PSNR of each backend's images of the {scored.images} bundled photos against "
+            f"cartoonize(photo), the built-in model's task; the photos themselves score "
+            f"{scored.input_psnr_db:.2f} dB (SSIM {scored.input_ssim:.3f}).")  # fmt: skip
+
+
 # --------------------------------------------------------------------------------------------- table
 
 
@@ -217,6 +229,8 @@ def format_table(results: BenchResults) -> str:
     header = [f"model: {model_summary(results)}", f"machine: {machine_summary(results)}", ""]
     body = [line(TABLE_COLUMNS), "  ".join("-" * width for width in widths)]
     body += [line(row) for row in rows] if rows else ["(no records)"]
+    if note := task_note(records):
+        body += ["", note]
     sets = results.inputs.sets or {}
     if len(sets) > 1 and (quality := quality_by_set_rows(records, sets)):
         body += ["", f"PSNR dB / SSIM per input set ({', '.join(sets)}):"]

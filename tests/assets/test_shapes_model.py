@@ -1,11 +1,12 @@
-"""The built-in demo model really translates: held-out circles become squares of the same colour."""
+"""The circles -> squares model (the tests' stand-in) really translates: held-out circles become squares
+of the same colour."""
 
 from __future__ import annotations
 
 import pytest
 
 from ugatit_deploy import inspect_checkpoint, load_generator
-from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.training.shape_metrics import evaluate_translation
 from ugatit_deploy.training.synth import generate
 
@@ -13,12 +14,12 @@ from ugatit_deploy.training.synth import generate
 @pytest.fixture(scope="module")
 def scores(tmp_path_factory):
     root = tmp_path_factory.mktemp("heldout")
-    generate(root, n=1, size=64, seed=777, n_test=100)  # a seed the demo model never saw
-    return evaluate_translation(load_generator(default_model_path(), "a2b"), root, "testA")
+    generate(root, n=1, size=64, seed=777, n_test=100)  # a seed the model never saw
+    return evaluate_translation(load_generator(shapes_model_path(), "a2b"), root, "testA")
 
 
-def test_demo_model_is_a_small_light_generator_file():
-    info = inspect_checkpoint(default_model_path())
+def test_shapes_model_is_a_small_light_generator_file():
+    info = inspect_checkpoint(shapes_model_path())
     assert info.format == "ugatit-deploy/generator"
     assert info.generators["a2b"].light and info.generators["a2b"].img_size == 64
     assert info.file_size < 5_000_000

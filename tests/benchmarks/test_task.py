@@ -1,0 +1,43 @@
+"""The task score in a bench: which models are scored, on which inputs, and how it is recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ugatit_deploy.benchmarks.records import BenchRecord
+from ugatit_deploy.benchmarks.task import TaskInputs, scores_task
+from ugatit_deploy.core.reference_images import reference_batch
+
+
+@pytest.fixture(scope="module")
+def images() -> np.ndarray:
+    return reference_batch(64).numpy()  # 4 photos, then 4 circles
+
+
+def test_only_a_model_trained_on_cartoonize_is_scored():
+    assert scores_task({"task": "cartoonize (ugatit_deploy.training.cartoonize)"})
+    assert not scores_task({"trained_steps": 2000, "dataset": "data/shapes"})
+    assert not scores_task({})
+
+
+def test_the_score_is_taken_on_the_photo_set_only(images):
+    task = TaskInputs.of(images, {"photos": [0, 4], "demo": [4, 8]})
+    assert task is not None and task.photos.shape == task.cartoons.shape == (4, 64, 64, 3)
+    outputs = images.copy()
+    outputs[4:] = np.nan  # the circles' outputs do not count
+    assert task.score(outputs).images == 4
+    assert task.score(outputs).psnr_db == task.score(images).input_psnr_db
+
+
+def test_inputs_without_a_photo_set_are_not_scored(images):
+    assert TaskInputs.of(images, {"images": [0, 8]}) is None
+
+
+def test_a_record_writes_its_task_score_and_reads_it_back(images):
+    task = TaskInputs.of(images, {"photos": [0, 4]})
+    record = BenchRecord(backend="torch-eager", precision="fp32", batch=1, label="torch eager fp32", status="ok",
+                         task=task.score(images))  # fmt: skip
+    data = record.to_dict()
+    assert list(data)[-1] == "task" and BenchRecord.from_dict(data) == record
+    assert "task" not in BenchRecord.from_dict({**data, "task": None}).to_dict()
