@@ -59,7 +59,9 @@ def demo_onnx(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _export_format(tmp_path_factory: pytest.TempPathFactory, fmt: str, suffix: str) -> Path:
     out = tmp_path_factory.mktemp(fmt)
-    result = CliRunner().invoke(main, ["export", "--format", fmt, "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["export", "--ckpt", str(shapes_model_path()), "--format", fmt, "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     (path,) = out.glob(f"*{suffix}")
     return path

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from PIL import Image
 from support.cpp_build import NO_TOOLCHAIN, NO_TOOLCHAIN_REASON, Build
 
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.reference_images import demo_images, photo_paths
 
@@ -36,7 +37,7 @@ def models(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("cpp-onnx")
     for args in (["--adailn", "inline", "--precision", "fp32,int8-cpu", "--calib-images", "16"], []):
         out = folder / ("inline" if args else "functions")
-        result = CliRunner().invoke(main, ["export", *args, "--out", str(out)])
+        result = CliRunner().invoke(main, ["export", "--ckpt", str(shapes_model_path()), *args, "--out", str(out)])
         assert result.exit_code == 0, result.output
     return folder
 

@@ -38,7 +38,21 @@ def circles(tmp_path_factory):
 def cpu_bench(tmp_path_factory, circles):
     out = tmp_path_factory.mktemp("bench")
     result = CliRunner().invoke(
-        main, ["bench", "--backends", "cpu", "--images", str(circles), "--batch", "1,2", "--out", str(out), *FAST]
+        main,
+        [
+            "bench",
+            "--ckpt",
+            str(shapes_model_path()),
+            "--backends",
+            "cpu",
+            "--images",
+            str(circles),
+            "--batch",
+            "1,2",
+            "--out",
+            str(out),
+            *FAST,
+        ],
     )
     assert result.exit_code == 0, result.output
     return out, result.output, json.loads((out / "results.json").read_text())
@@ -190,7 +204,9 @@ def test_rounds_pool_the_samples_of_every_round(tmp_path, circles):
     ],
 )
 def test_bad_input_is_one_line_and_nonzero(tmp_path, args, code, message):
-    result = CliRunner().invoke(main, ["bench", "--backends", "torch-cpu", "--out", str(tmp_path), *args])
+    result = CliRunner().invoke(
+        main, ["bench", "--ckpt", str(shapes_model_path()), "--backends", "torch-cpu", "--out", str(tmp_path), *args]
+    )
     assert result.exit_code == code
     assert message in result.output
     assert "Traceback" not in result.output

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from PIL import Image
 from support.serve_helpers import infer, start_server
 
+from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.backends import create_backend
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.reference_images import photo_paths
@@ -40,7 +41,7 @@ def _require_server() -> None:
 @pytest.fixture(scope="module")
 def onnx_model(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("serve-onnx")
-    result = CliRunner().invoke(main, ["export", "--out", str(out)])
+    result = CliRunner().invoke(main, ["export", "--ckpt", str(shapes_model_path()), "--out", str(out)])
     assert result.exit_code == 0, result.output
     return next(out.glob("*_fp32.onnx"))
 
@@ -95,7 +96,14 @@ def test_the_served_io_is_the_exported_onnx_contract(server, onnx_model, tmp_pat
         assert theirs["name"] == ours["name"] and theirs["datatype"] == ours["dtype"].upper().replace("FLOAT", "FP")
         assert theirs["shape"] == [d if isinstance(d, int) else -1 for d in ours["shape"]]
     repo = tmp_path / "triton"
-    assert CliRunner().invoke(main, ["export", "--triton-repo", str(repo), "--out", str(tmp_path)]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(
+            main, ["export", "--ckpt", str(shapes_model_path()), "--triton-repo", str(repo), "--out", str(tmp_path)]
+        )
+        .exit_code
+        == 0
+    )
     config = next(repo.rglob("config.pbtxt")).read_text()
     assert 'name: "input"' in config and 'name: "output"' in config and "dims: [ 3, -1, -1 ]" in config
 
