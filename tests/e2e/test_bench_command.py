@@ -20,6 +20,8 @@ from ugatit_deploy.core.metadata import sidecar_path
 from ugatit_deploy.core.reference_images import demo_images
 from ugatit_deploy.model import GeneratorConfig
 
+SHAPES = str(shapes_model_path())  # the small circles -> squares model: fast to export
+
 pytestmark = pytest.mark.slow  # whole commands, each a few seconds to minutes
 
 FAST = ["--iters", "2", "--warmup", "1", "--threads", "1"]
@@ -42,7 +44,7 @@ def cpu_bench(tmp_path_factory, circles):
         [
             "bench",
             "--ckpt",
-            str(shapes_model_path()),
+            SHAPES,
             "--backends",
             "cpu",
             "--images",
@@ -99,7 +101,8 @@ def test_records_carry_latency_memory_floor_and_speedup(cpu_bench):
     _, _, results = cpu_bench
     assert results["schema"] == "ugatit-deploy/bench" and results["schema_version"] == 1
     assert results["command"].startswith(
-        "ugatit-deploy bench --backends torch-cpu,onnxruntime-cpu,openvino-cpu,mnn-cpu,ncnn-cpu --images "
+        f"ugatit-deploy bench --ckpt {shapes_model_path()} --backends torch-cpu,onnxruntime-cpu,openvino-cpu,mnn-cpu,"
+        "ncnn-cpu --images "
     )
     assert results["inputs"]["names"] == [f"circle_{i}.png" for i in range(4)]
     assert results["floor"]["flops_per_image"] == model_flops(GeneratorConfig(8, 4, 64, light=True), 64)
@@ -129,8 +132,9 @@ def fp32_onnx(cpu_bench):
 
 
 def test_backends_missing_here_are_listed_with_their_reason(tmp_path, fp32_onnx):
-    result = CliRunner().invoke(main, ["bench", "--onnx", str(fp32_onnx), "--backends", "torch-cuda,onnxruntime-cuda,"
-                                       "tensorrt", "--out", str(tmp_path), *FAST])  # fmt: skip
+    backends = "torch-cuda,onnxruntime-cuda,tensorrt"
+    result = CliRunner().invoke(main, ["bench", "--ckpt", SHAPES, "--onnx", str(fp32_onnx), "--backends", backends,
+                                       "--out", str(tmp_path), *FAST])  # fmt: skip
     assert result.exit_code == 0, result.output
     records = json.loads((tmp_path / "results.json").read_text())["records"]
     if any(r["status"] == "ok" for r in records):
@@ -153,8 +157,8 @@ def _corrupt(source, target):
 @pytest.mark.parametrize("corrupted", [False, True])
 def test_gate_exit_code_follows_parity(tmp_path, fp32_onnx, circles, corrupted):
     onnx_file = _corrupt(fp32_onnx, tmp_path / "bad_fp32.onnx") if corrupted else fp32_onnx
-    args = ["bench", "--onnx", str(onnx_file), "--backends", "onnxruntime-cpu", "--images", str(circles),
-            "--gate", "fp32:maxabs=1e-4", "--out", str(tmp_path / "out"), *FAST]  # fmt: skip
+    args = ["bench", "--ckpt", SHAPES, "--onnx", str(onnx_file), "--backends", "onnxruntime-cpu", "--images",
+            str(circles), "--gate", "fp32:maxabs=1e-4", "--out", str(tmp_path / "out"), *FAST]  # fmt: skip
     result = CliRunner().invoke(main, args)
     record = json.loads((tmp_path / "out" / "results.json").read_text())["records"][0]
     if corrupted:
@@ -169,14 +173,27 @@ def test_gate_exit_code_follows_parity(tmp_path, fp32_onnx, circles, corrupted):
 
 def test_without_gate_a_parity_failure_is_reported_but_exits_0(tmp_path, fp32_onnx, circles):
     bad = _corrupt(fp32_onnx, tmp_path / "bad_fp32.onnx")
-    result = CliRunner().invoke(main, ["bench", "--onnx", str(bad), "--backends", "onnxruntime-cpu", "--images",
-                                       str(circles), "--out", str(tmp_path / "out"), *FAST])  # fmt: skip
+    result = CliRunner().invoke(main, ["bench", "--ckpt", SHAPES, "--onnx", str(bad), "--backends", "onnxruntime-cpu",
+                                       "--images", str(circles), "--out", str(tmp_path / "out"), *FAST])  # fmt: skip
     assert result.exit_code == 0
     assert "failed-parity: max abs error" in result.output
 
 
 def test_rounds_pool_the_samples_of_every_round(tmp_path, circles):
-    args = ["--backends", "torch-cpu", "--images", str(circles), "--iters", "2", "--warmup", "0", "--rounds", "3"]
+    args = [
+        "--ckpt",
+        SHAPES,
+        "--backends",
+        "torch-cpu",
+        "--images",
+        str(circles),
+        "--iters",
+        "2",
+        "--warmup",
+        "0",
+        "--rounds",
+        "3",
+    ]
     threads = torch.get_num_threads()
     result = CliRunner().invoke(main, ["bench", *args, "--threads", "1", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -205,7 +222,7 @@ def test_rounds_pool_the_samples_of_every_round(tmp_path, circles):
 )
 def test_bad_input_is_one_line_and_nonzero(tmp_path, args, code, message):
     result = CliRunner().invoke(
-        main, ["bench", "--ckpt", str(shapes_model_path()), "--backends", "torch-cpu", "--out", str(tmp_path), *args]
+        main, ["bench", "--ckpt", SHAPES, "--backends", "torch-cpu", "--out", str(tmp_path), *args]
     )
     assert result.exit_code == code
     assert message in result.output
