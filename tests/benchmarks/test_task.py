@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from ugatit_deploy.benchmarks.records import BenchRecord
-from ugatit_deploy.benchmarks.task import TaskInputs, scores_task
-from ugatit_deploy.core.reference_images import reference_batch
+from ugatit_deploy.benchmarks.task import TaskInputs
+from ugatit_deploy.core.reference_images import reference_batch, trained_on_photos
 
 
 @pytest.fixture(scope="module")
@@ -16,9 +16,9 @@ def images() -> np.ndarray:
 
 
 def test_only_a_model_trained_on_cartoonize_is_scored():
-    assert scores_task({"task": "cartoonize (ugatit_deploy.training.cartoonize)"})
-    assert not scores_task({"trained_steps": 2000, "dataset": "data/shapes"})
-    assert not scores_task({})
+    assert trained_on_photos({"task": "cartoonize (ugatit_deploy.training.cartoonize)"})
+    assert not trained_on_photos({"trained_steps": 2000, "dataset": "data/shapes"})
+    assert not trained_on_photos({})
 
 
 def test_the_score_is_taken_on_the_photo_set_only(images):

@@ -24,7 +24,7 @@ from ..checkpoint import checkpoint_sha256, open_generator
 from ..core.fileio import atomic_output
 from ..core.imaging import IMAGE_EXTENSIONS, image_to_tensor, read_image, resize
 from ..core.precisions import gates_with
-from ..core.reference_images import reference_batch
+from ..core.reference_images import reference_batch, trained_on_photos
 from .compare import add_speedups, apply_peaks, best_peaks
 from .floor import measure_peaks, model_flops
 from .machine import machine_record
@@ -33,7 +33,7 @@ from .plan import Case, plan_cases
 from .prepare import prepare_artifacts
 from .records import SCHEMA, SCHEMA_VERSION, BenchResults, FloorSummary, Inputs, ModelInfo, RunSettings
 from .settings import BenchError, BenchSettings
-from .task import TaskInputs, scores_task
+from .task import TaskInputs
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "BenchError", "BenchRun", "BenchSettings", "image_sets", "load_inputs",
            "run_bench", "write_json", "write_outputs"]  # fmt: skip
@@ -94,7 +94,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
         raise BenchError(f"--size {size}: U-GAT-IT needs a multiple of 4, at least 8")
     if not config.light and size != config.img_size:
         raise BenchError(f"--size {size}: a full (non-light) model only runs at its img_size {config.img_size}")
-    scored = scores_task(info.metadata)
+    scored = trained_on_photos(info.metadata)
     images, names = load_inputs(settings.images, size, circles=not scored)
     sets = image_sets(names, settings.images)
     with torch.inference_mode():

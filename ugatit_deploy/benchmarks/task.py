@@ -1,8 +1,8 @@
 """The task score in a bench: for a model trained to reproduce ``cartoonize``, how close each backend's
 images of the bundled photos are to the photos' cartoons (``training.task_score``), beside parity.
 
-A model says it was trained on that task in its checkpoint metadata (``task``, written by
-``ugatit-deploy train-cartoon``); for any other model the score would mean nothing and is not measured.
+A model says it was trained on that task in its checkpoint metadata (``core.reference_images.trained_on_photos``);
+for any other model the score would mean nothing and is not measured.
 """
 
 from __future__ import annotations
@@ -13,15 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.parity import to_uint8
-from ..core.reference_images import trained_on_photos
 from ..training.task_score import TaskScore, cartoons_of, task_score
 
 TASK_SET = "photos"  # the input set the score is taken on (natural photos the model never trained on)
-
-
-def scores_task(metadata: Mapping[str, object]) -> bool:
-    """Whether a checkpoint's metadata says it was trained to reproduce ``cartoonize`` (``trained_on_photos``)."""
-    return trained_on_photos(metadata)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -87,7 +88,7 @@ class PhotoPairs:
         picks = []
         for position in range(first, first + batch_size):
             epoch, offset = divmod(position, n)
-            picks.append(int(np.random.default_rng([seed, epoch]).permutation(n)[offset]))
+            picks.append(int(_epoch_order(seed, epoch, n)[offset]))
         rng = np.random.default_rng([seed, 1_000_003, step])
         photos, cartoons = [], []
         for index in picks:
@@ -96,14 +97,15 @@ class PhotoPairs:
             for source, out in ((self.photos, photos), (self.cartoons, cartoons)):
                 patch = source[index, top : top + crop, left : left + crop]
                 out.append(patch[:, ::-1] if flip else patch)
-        return _to_tensor(np.stack(photos)), _to_tensor(np.stack(cartoons))
+        return to_model_input(np.stack(photos)), to_model_input(np.stack(cartoons))
 
 
-def _to_tensor(images: np.ndarray) -> torch.Tensor:
-    """B x H x W x 3 uint8 -> B x 3 x H x W float32 in [-1, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+@lru_cache(maxsize=4)
+def _epoch_order(seed: int, epoch: int, count: int) -> np.ndarray:
+    """The seeded order of the samples in one epoch (computed once per epoch, not once per sample)."""
+    return np.random.default_rng([seed, epoch]).permutation(count)
 
 
 def to_model_input(images: np.ndarray) -> torch.Tensor:
-    """The same conversion for callers: uint8 images -> model input."""
-    return _to_tensor(images)
+    """B x H x W x 3 uint8 -> B x 3 x H x W float32 in [-1, 1], the model's input."""
+    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
