@@ -14,7 +14,7 @@ TORCH  ?= torch==2.13.0
 PYTRITON ?= nvidia-pytriton==0.7.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast venv clean
+.PHONY: demo test test-fast venv clean fuzz
 
 demo: $(STAMP)
 	$(BIN)/ugatit-deploy demo --out reports/demo
@@ -35,6 +35,11 @@ $(STAMP): pyproject.toml Makefile
 	# never its Python API, whose numpy < 2 pin would downgrade the whole environment.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps "$(PYTRITON)"
 	touch $(STAMP)
+
+# The C++ runner's libFuzzer targets (clang++-14 + libFuzzer; cpp/fuzz/run.sh), each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) cpp/fuzz/run.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -23,6 +23,14 @@ def _quiet(_line: str) -> None:
     """Export logs nothing in fixtures."""
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tests' own ``UGATIT_DEPLOY_CACHE`` (fast-path exports, trusted-model marks), never the user's."""
+    import os
+
+    os.environ["UGATIT_DEPLOY_CACHE"] = str(tmp_path_factory.mktemp("ugatit-cache"))
+
+
 @pytest.fixture
 def official_ckpt(tmp_path: Path) -> Path:
     """A tiny official-format training checkpoint (six state_dicts)."""

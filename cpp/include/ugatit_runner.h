@@ -43,6 +43,13 @@ UGATIT_API int ugatit_has_tensorrt(void); /* 1 if this build can run TensorRT pl
 UGATIT_API int ugatit_has_openvino(void); /* 1 if this build can run ONNX files (OpenVINO) */
 UGATIT_API const char* ugatit_last_error(void);
 
+/* Resource limits, checked before the allocation they bound (ugatit_deploy/core/limits.json): "max_image_pixels"
+ * and "max_image_side" (an image's header, before decoding), "max_model_size" and "max_batch" (the sizes a
+ * model's sidecar or graph declares). Sets one for this process, over its environment variable
+ * (UGATIT_MAX_IMAGE_PIXELS, ...) and its default; 0 goes back to those. Inputs over a limit fail with a
+ * message that names it and how to raise it. Call it before ugatit_runner_create for the model limits. */
+UGATIT_API ugatit_status ugatit_set_limit(const char* name, long long value);
+
 /* Opens `engine_path` (.onnx or .plan) with the sidecar beside it, ONNX on OpenVINO's CPU device.
  * On success *out_runner is set. */
 UGATIT_API ugatit_status ugatit_runner_create(const char* engine_path, ugatit_runner** out_runner);

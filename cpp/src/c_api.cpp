@@ -11,6 +11,7 @@
 #include "engine.h"
 #include "error.h"
 #include "image_io.h"
+#include "resource_limits.h"
 #include "preprocess.h"
 #include "runner.h"
 #include "tensor.h"
@@ -76,6 +77,19 @@ int ugatit_has_openvino(void) {
 
 const char* ugatit_last_error(void) {
     return last_error.c_str();
+}
+
+ugatit_status ugatit_set_limit(const char* name, long long value) {
+    return guarded([&] {
+        require(name != nullptr, "name must not be NULL");
+        const std::optional<ugatit::Limit> limit = ugatit::find_limit(name);
+        if (!limit) {
+            throw ugatit::Error(ugatit::ErrorKind::kInvalidArgument,
+                                std::string("unknown limit \"") + name +
+                                    "\" (max_image_pixels, max_image_side, max_model_size or max_batch expected)");
+        }
+        ugatit::set_limit(*limit, value);
+    });
 }
 
 ugatit_status ugatit_runner_create(const char* engine_path, ugatit_runner** out_runner) {

@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "files.h"
+#include "resource_limits.h"
 #include "ppm_io.h"
 #ifdef UGATIT_HAVE_PNG
 #include "png_io.h"
@@ -26,23 +27,23 @@ Format sniff(const std::vector<std::uint8_t>& bytes) {
     return Format::kUnknown;
 }
 
-Image decode(const std::vector<std::uint8_t>& bytes) {
+Image decode(const std::vector<std::uint8_t>& bytes, const std::string& what) {
     switch (sniff(bytes)) {
         case Format::kPng:
 #ifdef UGATIT_HAVE_PNG
-            return decode_png(bytes);
+            return decode_png(bytes, what);
 #else
             throw Error(ErrorKind::kUnavailable,
                         "PNG support is not built in (libpng was not found at configure time)");
 #endif
         case Format::kJpeg:
 #ifdef UGATIT_HAVE_JPEG
-            return decode_jpeg(bytes);
+            return decode_jpeg(bytes, what);
 #else
             throw Error(ErrorKind::kUnavailable,
                         "JPEG support is not built in (libjpeg was not found at configure time)");
 #endif
-        case Format::kPnm: return decode_ppm(bytes);
+        case Format::kPnm: return decode_ppm(bytes, what);
         case Format::kPlainPnm:
             throw Error(ErrorKind::kImage, "plain-text PNM (P1-P3) is not supported: use binary P4-P6");
         default: break;
@@ -71,7 +72,9 @@ bool jpeg_supported() {
 
 Image read_image(const std::string& path) {
     try {
-        return decode(read_binary_file(path));
+        return decode(read_binary_file(path), path);
+    } catch (const LimitError&) {
+        throw;  // already names the file, the limit and how to raise it
     } catch (const Error& error) {
         if (error.kind() == ErrorKind::kIo) throw;  // already names the file
         throw Error(error.kind(), "cannot read image " + path + ": " + error.what());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "image.h"
@@ -10,6 +11,8 @@
 namespace ugatit {
 
 // Gray -> RGB, YCbCr / RGB -> RGB, CMYK / YCCK -> RGB with PIL's Adobe (inverted) convention.
-Image decode_jpeg(const std::vector<std::uint8_t>& bytes);
+// The size in the header is checked against the image limits (resource_limits.h) before anything is allocated
+// for it; `what` names the image in that error.
+Image decode_jpeg(const std::vector<std::uint8_t>& bytes, const std::string& what = "the image");
 
 }  // namespace ugatit

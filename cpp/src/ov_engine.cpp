@@ -10,6 +10,8 @@
 
 #include "engine.h"
 #include "error.h"
+#include "integrity.h"
+#include "resource_limits.h"
 
 namespace ugatit {
 namespace {
@@ -47,6 +49,7 @@ public:
         }
         if (sidecar.output_names.empty()) throw Error(ErrorKind::kMetadata, sidecar.where + ": no outputs");
         output_name_ = sidecar.output_names.front();
+        verify_artifact(onnx_path, sidecar);  // before OpenVINO's ONNX reader parses it
         try {
             model_ = core_.read_model(onnx_path);
         } catch (const std::exception& error) {
@@ -55,7 +58,7 @@ public:
         properties_ = {ov::hint::performance_mode(ov::hint::PerformanceMode::LATENCY), ov::num_streams(1),
                        ov::hint::inference_precision(ov::element::f32)};
         if (options.threads > 0) properties_.emplace(ov::inference_num_threads(options.threads));
-        profile_ = profile_of(model_->input().get_partial_shape(), sidecar.model.img_size);
+        profile_ = profile_of(model_->input().get_partial_shape(), sidecar.model.img_size, name_);
     }
 
     InputProfile input_profile() const override { return profile_; }
@@ -85,14 +88,19 @@ public:
     }
 
 private:
-    // Static dims are fixed; dynamic ones take 1 .. a large bound (the model decides what it accepts).
-    static InputProfile profile_of(const ov::PartialShape& shape, int img_size) {
+    // Static dims are fixed (checked against max_batch / max_model_size before anything is sized from them);
+    // dynamic ones take 1 .. a large bound (the model decides what it accepts).
+    static InputProfile profile_of(const ov::PartialShape& shape, int img_size, const std::string& name) {
+        static const char* const kDims[4] = {"batch", "channels", "height", "width"};
         InputProfile profile;
         const std::int64_t typical[4] = {1, 3, img_size, img_size};
         const std::int64_t largest[4] = {1024, 3, 16384, 16384};
         for (std::size_t i = 0; i < 4; ++i) {
             const bool fixed = shape.rank().is_static() && shape.size() == 4 && shape[i].is_static();
             const std::int64_t value = fixed ? shape[i].get_length() : -1;
+            const std::string what = name + ": the input's fixed " + kDims[i] + " dim";
+            if (fixed && i == 0) check_batch(value, what);
+            if (fixed && i > 0) check_model_size(value, what);
             profile.min[i] = fixed ? value : 1;
             profile.opt[i] = fixed ? value : typical[i];
             profile.max[i] = fixed ? value : largest[i];

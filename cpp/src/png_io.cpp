@@ -9,11 +9,10 @@
 
 #include "color.h"
 #include "error.h"
+#include "resource_limits.h"
 
 namespace ugatit {
 namespace {
-
-constexpr std::uint64_t kMaxPixels = std::uint64_t{1} << 28;
 
 // libpng reports errors by longjmp: everything a failed call could leave behind lives in these
 // structs, owned by the caller's frame, so the jump skips no destructor.
@@ -60,9 +59,18 @@ void write_to_memory(png_structp png, png_bytep data, png_size_t length) {
 
 void flush_nothing(png_structp) {}
 
+// The chunks before the image data: IHDR's size is known (and checked by the caller) before any allocation.
+bool read_header(png_structp png, png_infop info, PngPixels& pixels) {
+    if (setjmp(png_jmpbuf(png))) return false;
+    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);  // the image limits (resource_limits.h) decide
+    png_read_info(png, info);
+    pixels.width = png_get_image_width(png, info);
+    pixels.height = png_get_image_height(png, info);
+    return true;
+}
+
 bool read_pixels(png_structp png, png_infop info, PngPixels& pixels) {
     if (setjmp(png_jmpbuf(png))) return false;
-    png_read_info(png, info);
     const int color_type = png_get_color_type(png, info);
     const int bit_depth = png_get_bit_depth(png, info);
     if (color_type == PNG_COLOR_TYPE_PALETTE) {
@@ -78,7 +86,6 @@ bool read_pixels(png_structp png, png_infop info, PngPixels& pixels) {
     pixels.height = png_get_image_height(png, info);
     pixels.channels = png_get_channels(png, info);
     pixels.bit_depth = png_get_bit_depth(png, info);
-    if (std::uint64_t{pixels.width} * pixels.height > kMaxPixels) png_error(png, "image is too large");
     const std::size_t row_bytes = png_get_rowbytes(png, info);
     pixels.bytes.resize(row_bytes * pixels.height);
     pixels.rows.resize(pixels.height);
@@ -120,7 +127,7 @@ bool write_pixels(png_structp png, png_infop info, const Image& image, std::vect
 
 }  // namespace
 
-Image decode_png(const std::vector<std::uint8_t>& bytes) {
+Image decode_png(const std::vector<std::uint8_t>& bytes, const std::string& what) {
     PngSession session;
     session.data = bytes.data();
     session.size = bytes.size();
@@ -132,7 +139,16 @@ Image decode_png(const std::vector<std::uint8_t>& bytes) {
         throw Error(ErrorKind::kImage, "libpng could not start");
     }
     png_set_read_fn(png, &session, read_from_memory);
-    const bool ok = read_pixels(png, info, pixels);
+    bool ok = read_header(png, info, pixels);
+    if (ok) {
+        try {
+            check_image_size(pixels.width, pixels.height, what);  // before libpng or this code allocates rows
+        } catch (...) {
+            png_destroy_read_struct(&png, &info, nullptr);
+            throw;
+        }
+    }
+    ok = ok && read_pixels(png, info, pixels);
     png_destroy_read_struct(&png, &info, nullptr);
     if (!ok) throw Error(ErrorKind::kImage, std::string("broken PNG: ") + session.message);
     return to_rgb(pixels);

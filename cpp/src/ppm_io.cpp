@@ -7,11 +7,10 @@
 
 #include "color.h"
 #include "error.h"
+#include "resource_limits.h"
 
 namespace ugatit {
 namespace {
-
-constexpr std::uint64_t kMaxPixels = std::uint64_t{1} << 28;
 
 bool is_space(std::uint8_t c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
@@ -65,7 +64,7 @@ long rescale(long value, long maxval, long out_max) {
 
 }  // namespace
 
-Image decode_ppm(const std::vector<std::uint8_t>& bytes) {
+Image decode_ppm(const std::vector<std::uint8_t>& bytes, const std::string& what) {
     if (bytes.size() < 3 || bytes[0] != 'P' || bytes[1] < '4' || bytes[1] > '6' || !is_space(bytes[2])) {
         throw Error(ErrorKind::kImage, "not a binary PBM/PGM/PPM file (P4, P5 or P6 expected)");
     }
@@ -74,10 +73,7 @@ Image decode_ppm(const std::vector<std::uint8_t>& bytes) {
     const long width = header.number("width");
     const long height = header.number("height");
     const long maxval = kind == '4' ? 1 : header.number("maxval");
-    if (width < 1 || height < 1 || std::uint64_t(width) * std::uint64_t(height) > kMaxPixels) {
-        throw Error(ErrorKind::kImage,
-                    "PNM size " + std::to_string(width) + "x" + std::to_string(height) + " is not supported");
-    }
+    check_image_size(width, height, what);
     if (maxval < 1 || maxval > 65535)
         throw Error(ErrorKind::kImage, "PNM maxval must be 1..65535, got " + std::to_string(maxval));
 

@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "image_io.h"
+#include "resource_limits.h"
 #include "resize.h"
 #include "tensor.h"
 
@@ -27,8 +28,12 @@ Runner::Runner(Sidecar sidecar, std::unique_ptr<Engine> engine)
     const std::int64_t size = sidecar_.model.img_size;
     const bool takes_model_size =
         profile_.min[2] <= size && size <= profile_.max[2] && profile_.min[3] <= size && size <= profile_.max[3];
-    height_ = static_cast<int>(takes_model_size ? size : profile_.opt[2]);
-    width_ = static_cast<int>(takes_model_size ? size : profile_.opt[3]);
+    const std::int64_t height = takes_model_size ? size : profile_.opt[2];
+    const std::int64_t width = takes_model_size ? size : profile_.opt[3];
+    check_model_size(height, sidecar_.where + ": the engine's input height");  // then it fits an int
+    check_model_size(width, sidecar_.where + ": the engine's input width");
+    height_ = to_int(height, "the input height");
+    width_ = to_int(width, "the input width");
 }
 
 Tensor Runner::translate(const float* input, const Shape4& shape) {

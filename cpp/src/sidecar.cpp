@@ -6,6 +6,7 @@
 #include "error.h"
 #include "files.h"
 #include "json.h"
+#include "resource_limits.h"
 
 namespace ugatit {
 namespace {
@@ -47,6 +48,8 @@ public:
         return value.as_integer();
     }
 
+    const std::string& where() const { return where_; }
+
     bool boolean(const std::string& key) const { return require(key, Json::Type::kBool).as_bool(); }
 
     Fields object(const std::string& key) const { return Fields(require(key), name(key), where_); }
@@ -61,6 +64,16 @@ private:
     const std::string& where_;
 };
 
+// A fixed dim a model declares: the batch (N) against max_batch, the others against max_model_size.
+void check_declared_dim(const Fields& fields, const std::string& key, std::size_t index, std::int64_t value) {
+    const std::string what = fields.where() + ": " + fields.name(key) + "[" + std::to_string(index) + "]";
+    if (index == 0) {
+        check_batch(value, what);
+    } else {
+        check_model_size(value, what);
+    }
+}
+
 std::vector<ShapeDim> read_shape(const Fields& fields, const std::string& key) {
     const Json& shape = fields.require(key, Json::Type::kArray);
     if (shape.items().size() != 4) fields.fail("field " + fields.name(key) + " must have 4 dims (N, C, H, W)");
@@ -69,6 +82,7 @@ std::vector<ShapeDim> read_shape(const Fields& fields, const std::string& key) {
         if (dim.is_string()) {
             dims.push_back({-1, dim.as_string()});
         } else if (dim.is_integer() && dim.as_integer() >= 1) {
+            check_declared_dim(fields, key, dims.size(), dim.as_integer());
             dims.push_back({dim.as_integer(), ""});
         } else {
             fields.fail("field " + fields.name(key) + " must hold positive integers or names of dynamic dims");
@@ -85,6 +99,7 @@ Shape4 read_shape4(const Fields& fields, const std::string& key) {
         const Json& dim = shape.items()[i];
         if (!dim.is_integer() || dim.as_integer() < 1)
             fields.fail("field " + fields.name(key) + " must hold positive integers");
+        check_declared_dim(fields, key, i, dim.as_integer());
         out[i] = dim.as_integer();
     }
     return out;
@@ -110,6 +125,31 @@ TensorRtSpec read_tensorrt(const Fields& trt) {
         }
     }
     return spec;
+}
+
+// model.img_size, checked against max_model_size before it becomes an int (2^31 is refused, not truncated).
+int read_img_size(const Fields& model, const std::string& where) {
+    const Json& value = model.require("img_size");
+    if (!value.is_integer()) model.fail(model.mistyped("img_size", "a positive integer", value));
+    check_model_size(value.as_integer(), where + ": " + model.name("img_size"));
+    return to_int(value.as_integer(), where + ": " + model.name("img_size"));
+}
+
+// The artifact's sha256 and size_bytes (ugatit_deploy.core.metadata): parsed here, required and checked by
+// verify_artifact (integrity.h) before an engine reads the file.
+void read_integrity(const Fields& root, Sidecar& sidecar) {
+    if (const Json* hash = root.optional("sha256"); hash && !hash->is_null()) {
+        const bool hex = hash->is_string() && hash->as_string().size() == 64 &&
+                         hash->as_string().find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+        if (!hex) root.fail("field sha256 must be 64 hexadecimal digits");
+        sidecar.sha256 = hash->as_string();
+        for (char& c : sidecar.sha256) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+    }
+    if (const Json* size = root.optional("size_bytes"); size && !size->is_null()) {
+        if (!size->is_integer() || size->as_integer() < 0)
+            root.fail(root.mistyped("size_bytes", "a non-negative integer", *size));
+        sidecar.size_bytes = size->as_integer();
+    }
 }
 
 }  // namespace
@@ -174,7 +214,7 @@ Sidecar parse_sidecar(const std::string& text, const std::string& where) {
     const Fields model = root.object("model");
     sidecar.model.ngf = static_cast<int>(model.positive_integer("ngf"));
     sidecar.model.n_blocks = static_cast<int>(model.positive_integer("n_blocks"));
-    sidecar.model.img_size = static_cast<int>(model.positive_integer("img_size"));
+    sidecar.model.img_size = read_img_size(model, where);
     sidecar.model.light = model.boolean("light");
 
     const Fields io = root.object("io");
@@ -189,6 +229,7 @@ Sidecar parse_sidecar(const std::string& text, const std::string& where) {
     }
 
     if (sidecar.kind == "tensorrt-plan") sidecar.tensorrt = read_tensorrt(root.object("tensorrt"));
+    read_integrity(root, sidecar);
     return sidecar;
 }
 
@@ -210,7 +251,9 @@ Sidecar read_sidecar(const std::string& artifact_path) {
     } catch (const Error& error) {
         throw Error(ErrorKind::kMetadata, std::string("unreadable metadata sidecar: ") + error.what());
     }
-    return parse_sidecar(text, path);
+    Sidecar sidecar = parse_sidecar(text, path);
+    sidecar.describes_artifact = path == sidecar_path(artifact_path);
+    return sidecar;
 }
 
 }  // namespace ugatit

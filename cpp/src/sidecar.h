@@ -58,6 +58,9 @@ struct Sidecar {
     TensorSpec input;
     std::vector<std::string> output_names;  // the first is the translated image
     std::optional<TensorRtSpec> tensorrt;   // present exactly when kind == "tensorrt-plan"
+    std::string sha256;                     // the artifact's hash, lowercase hex; empty in sidecars without one
+    std::int64_t size_bytes = -1;           // the artifact's size; -1 in sidecars without one
+    bool describes_artifact = true;         // false: a trtexec plan read with its ONNX's sidecar (read_sidecar)
 };
 
 // The artifact kinds ugatit-deploy writes (the formats' kinds, ugatit_deploy/formats/); the runner executes onnx and
@@ -70,7 +73,9 @@ std::string describe_kind(const std::string& kind);
 // "model.plan" -> "model.plan.json" (ugatit_deploy.core.metadata.sidecar_path).
 std::string sidecar_path(const std::string& artifact_path);
 
-// Parses and validates; `where` prefixes every error. Throws Error(kMetadata, ...).
+// Parses and validates; `where` prefixes every error. Throws Error(kMetadata, ...). The sizes a model declares
+// (model.img_size, fixed dims of io.input.shape, the TensorRT profile) are checked against max_model_size and
+// max_batch (resource_limits.h) here, before anything is sized from them.
 Sidecar parse_sidecar(const std::string& text, const std::string& where);
 
 // The sidecar beside an artifact; a missing file says the artifact is not ours.

@@ -12,6 +12,8 @@
 #include "error.h"
 #include "files.h"
 #include "half.h"
+#include "integrity.h"
+#include "resource_limits.h"
 
 #if NV_TENSORRT_MAJOR < 10
 #error "the ugatit runner needs TensorRT 10 or newer (named I/O tensors and enqueueV3)"
@@ -95,6 +97,7 @@ class TensorRtEngine final : public Engine {
 public:
     TensorRtEngine(const std::string& plan_path, const Sidecar& sidecar)
         : input_name_(sidecar.input.name), output_name_(sidecar.output_names.front()) {
+        verify_artifact(plan_path, sidecar);  // before TensorRT deserializes it
         const std::vector<std::uint8_t> plan = read_binary_file(plan_path);
         runtime_.reset(nvinfer1::createInferRuntime(logger_));
         if (!runtime_) throw Error(ErrorKind::kEngine, "cannot create the TensorRT runtime" + logger_.take_errors());
@@ -129,8 +132,13 @@ public:
     }
 
     InputProfile input_profile() const override {
-        return {profile_shape(nvinfer1::OptProfileSelector::kMIN), profile_shape(nvinfer1::OptProfileSelector::kOPT),
-                profile_shape(nvinfer1::OptProfileSelector::kMAX)};
+        const InputProfile profile{profile_shape(nvinfer1::OptProfileSelector::kMIN),
+                                   profile_shape(nvinfer1::OptProfileSelector::kOPT),
+                                   profile_shape(nvinfer1::OptProfileSelector::kMAX)};
+        // The plan's own profile, checked as the sidecar's is before any buffer is sized from it.
+        check_batch(profile.max[0], "the plan's profile: largest batch");
+        for (std::size_t i = 1; i < 4; ++i) check_model_size(profile.max[i], "the plan's profile: largest dim");
+        return profile;
     }
 
     Tensor run(const float* input, const Shape4& shape) override {

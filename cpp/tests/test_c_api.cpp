@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "files.h"
 #include "image_io.h"
+#include "sha256.h"
 #include "tensor.h"
 #include "ugatit_runner.h"
 
@@ -45,6 +46,17 @@ void create() {
     for (const char* name : {"broken.plan.json", "engine.plan.json", "engine.plan"}) std::remove(test::temp_path(name).c_str());
 }
 
+// The sidecar text with its sha256 and size_bytes rewritten to describe `path` (someone made the file so).
+std::string describing(std::string sidecar, const std::string& path) {
+    const std::string hash_key = "\"sha256\": \"";
+    sidecar.replace(sidecar.rfind(hash_key) + hash_key.size(), 64, ugatit::file_sha256(path));  // the file's, not the source's
+    const std::string size_key = "\"size_bytes\": ";
+    const std::size_t at = sidecar.find(size_key) + size_key.size();
+    sidecar.replace(at, sidecar.find_first_not_of("0123456789", at) - at,
+                    std::to_string(ugatit::read_binary_file(path).size()));
+    return sidecar;
+}
+
 // The artifact picks the engine: an ONNX file goes to OpenVINO, a plan beside its ONNX's sidecar (trtexec)
 // to TensorRT, an MNN model nowhere.
 void engine_choice() {
@@ -58,6 +70,15 @@ void engine_choice() {
     std::string inline_sidecar = onnx_sidecar;
     inline_sidecar.replace(inline_sidecar.find("adailn-function"), 15, "adailn-inline");
     test::write_text(test::temp_path("model.onnx.json"), inline_sidecar);
+    CHECK(ugatit_runner_create(test::temp_path("model.onnx").c_str(), &runner) != UGATIT_OK);
+    CHECK(ugatit_has_openvino() ? mentions("test-output-model.onnx does not match the sha256 its sidecar records")
+                                : mentions("without OpenVINO"));
+    std::string without_hash = inline_sidecar;  // fields deleted: refused, not skipped
+    for (const char* field : {"\"sha256\": \"", "\"size_bytes\""}) without_hash.replace(without_hash.rfind(field), 3, "\"x_");
+    test::write_text(test::temp_path("model.onnx.json"), without_hash);
+    CHECK(ugatit_runner_create(test::temp_path("model.onnx").c_str(), &runner) != UGATIT_OK);
+    CHECK(ugatit_has_openvino() ? mentions("its sidecar records no sha256 / size_bytes") : mentions("without OpenVINO"));
+    test::write_text(test::temp_path("model.onnx.json"), describing(inline_sidecar, test::temp_path("model.onnx")));
     CHECK(ugatit_runner_create(test::temp_path("model.onnx").c_str(), &runner) != UGATIT_OK);
     CHECK(ugatit_has_openvino() ? mentions("openvino cannot read test-output-model.onnx: ") : mentions("without OpenVINO"));
 

@@ -14,6 +14,8 @@ void image_io_tests();
 void half_tests();
 void runner_tests();
 void c_api_tests();
+void sha256_tests();
+void limits_tests();
 
 namespace test {
 
@@ -80,7 +82,8 @@ int main(int argc, char** argv) {
     };
     const Suite suites[] = {{"json", json_tests},     {"sidecar", sidecar_tests},   {"tensor", tensor_tests},
                             {"resize", resize_tests}, {"image_io", image_io_tests}, {"half", half_tests},
-                            {"runner", runner_tests}, {"c_api", c_api_tests}};
+                            {"runner", runner_tests}, {"c_api", c_api_tests},     {"sha256", sha256_tests},
+                            {"limits", limits_tests}};
     bool ran = false;
     for (const Suite& suite : suites) {
         if (argc > 1 && std::strcmp(argv[1], suite.name) != 0) continue;

@@ -40,6 +40,22 @@ inline bool parse_size(const char* text, int* out) {
     return true;
 }
 
+// A limit's value: a decimal integer 1..2^53, digits optionally grouped with _ or , ("100_000_000").
+inline bool parse_limit(const char* text, long long* out) {
+    if (!text || !*text) return false;
+    long long value = 0;
+    int digits = 0;
+    for (const char* c = text; *c; ++c) {
+        if ((*c == '_' || *c == ',') && digits > 0) continue;
+        if (*c < '0' || *c > '9' || value > (1LL << 53)) return false;
+        value = value * 10 + (*c - '0');
+        ++digits;
+    }
+    if (value < 1 || value > (1LL << 53)) return false;
+    *out = value;
+    return true;
+}
+
 // float32 values as little-endian bytes, whatever the host's byte order.
 inline std::vector<unsigned char> to_little_endian(const std::vector<float>& values) {
     std::vector<unsigned char> bytes(values.size() * 4);

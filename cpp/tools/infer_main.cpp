@@ -21,7 +21,33 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* kProgram = "ugatit-infer";
-const char* kSynopsis = "--model MODEL.onnx|MODEL.plan --in IMAGE|DIR --out DIR [--keep-size] [--device CPU] [--threads N]";
+const char* kSynopsis =
+    "--model MODEL.onnx|MODEL.plan --in IMAGE|DIR --out DIR [--keep-size] [--device CPU] [--threads N] "
+    "[--max-image-pixels N] [--max-image-side N] [--max-model-size N] [--max-batch N]";
+
+// The options of ugatit_deploy/core/limits.json; each sets the limit of the same name (ugatit_set_limit).
+const char* kLimitOptions[] = {"--max-image-pixels", "--max-image-side", "--max-model-size", "--max-batch"};
+
+bool is_limit_option(const char* argument) {
+    return std::any_of(std::begin(kLimitOptions), std::end(kLimitOptions),
+                       [&](const char* option) { return std::strcmp(argument, option) == 0; });
+}
+
+// "--max-image-side" "4096" -> ugatit_set_limit("max_image_side", 4096); false with the error printed.
+bool set_limit_option(const char* option, const char* text) {
+    long long value = 0;
+    if (!ugatit_cli::parse_limit(text, &value)) {
+        ugatit_cli::fail(kProgram, std::string(option) + " must be a positive integer, got '" + text + "'");
+        return false;
+    }
+    std::string name = option + 2;
+    std::replace(name.begin(), name.end(), '-', '_');
+    if (ugatit_set_limit(name.c_str(), value) != UGATIT_OK) {
+        ugatit_cli::fail(kProgram, ugatit_last_error());
+        return false;
+    }
+    return true;
+}
 
 // ugatit_deploy.core.imaging.IMAGE_EXTENSIONS: the files a folder contributes (this runner decodes PNG, JPEG, PPM/PGM).
 const char* kImageExtensions[] = {".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp"};
@@ -72,7 +98,9 @@ int main(int argc, char** argv) {
                     "  --out        the output folder (created if missing)\n"
                     "  --keep-size  resize each result back to its input's size\n"
                     "  --device     OpenVINO device: CPU (default), GPU, NPU, AUTO, ...\n"
-                    "  --threads    OpenVINO inference threads (default: OpenVINO's choice)\n",
+                    "  --threads    OpenVINO inference threads (default: OpenVINO's choice)\n"
+                    "  --max-image-pixels, --max-image-side, --max-model-size, --max-batch N\n"
+                    "               raise (or lower) a resource limit, as UGATIT_MAX_IMAGE_PIXELS, ... do\n",
                     kProgram, kSynopsis);
         return 0;
     }
@@ -97,6 +125,9 @@ int main(int argc, char** argv) {
                 return ugatit_cli::fail(kProgram, std::string("--threads must be 1..1024, got ") + argv[i]);
         } else if (std::strcmp(argv[i], "--keep-size") == 0) {
             keep_size = true;
+        } else if (is_limit_option(argv[i]) && has_value) {
+            if (!set_limit_option(argv[i], argv[i + 1])) return 1;
+            ++i;
         } else {
             return ugatit_cli::fail(kProgram, std::string("unexpected argument ") + argv[i] + " (see --help)");
         }

@@ -4,7 +4,6 @@ argument checks and the missing-package message run everywhere."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import types
@@ -12,6 +11,7 @@ import types
 import numpy as np
 import onnx
 import pytest
+from support.hostile_models import crafted, drop_outputs, fix_input_dims, set_metadata, without_sidecar
 from support.models import TINY, make_generator, reference_outputs
 from support.records import artifact_record
 
@@ -19,7 +19,8 @@ from ugatit_deploy import save_generator
 from ugatit_deploy.backends import Availability, BackendError, create_backend, open_model
 from ugatit_deploy.backends.openvino_runner import OpenVinoBackend
 from ugatit_deploy.core.errors import UnavailableError
-from ugatit_deploy.core.metadata import sidecar_path, write_sidecar
+from ugatit_deploy.core.limits import LimitError
+from ugatit_deploy.core.metadata import read_sidecar, write_sidecar
 from ugatit_deploy.core.parity import image_parity
 from ugatit_deploy.export import GraphOptions, export_checkpoint
 
@@ -122,7 +123,7 @@ def ov_tiny(ov, tmp_path_factory):
     model = onnx.load(fp32)
     model.graph.input[0].type.tensor_type.shape.dim[0].dim_value = 1
     onnx.save(model, static)
-    shutil.copy(sidecar_path(fp32), sidecar_path(static))
+    write_sidecar(read_sidecar(fp32).describing(static), static)  # the changed file's own hash
     return {"ckpt": ckpt, "fp32": fp32, "int8-cpu": int8, "static": static}
 
 
@@ -264,3 +265,27 @@ print(seen)
 """)
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "['SIGINT']", (done.returncode, done.stderr[-500:])
+
+
+# --- hostile files (issue 23: P5) ---
+
+
+def test_a_graph_with_no_outputs_is_one_backend_error(ov_tiny, tmp_path):
+    path = crafted(ov_tiny["fp32"], tmp_path / "no_outputs.onnx", drop_outputs)
+    missing = r"\(output, cam_logit, heatmap missing; outputs \[\]\)$"
+    with pytest.raises(BackendError, match=r"^no_outputs.onnx is not a U-GAT-IT generator graph: .*" + missing):
+        create_backend("openvino-cpu", path).load()
+
+
+@pytest.mark.parametrize("value", ['{"ngf": "x"', "[1, 2]", '{"ngf": 8}', "null", '"x"' * 50])
+def test_a_corrupted_model_entry_in_the_onnx_metadata_is_one_line(ov_tiny, tmp_path, value):
+    path = without_sidecar(crafted(ov_tiny["fp32"], tmp_path / "meta.onnx", set_metadata("ugatit.model", value)))
+    with pytest.raises(BackendError, match=r"meta.onnx: metadata") as caught:
+        create_backend("openvino-cpu", path)
+    assert "\n" not in str(caught.value)
+
+
+def test_fixed_input_dims_over_the_limit_are_refused_before_compiling(ov_tiny, tmp_path):
+    path = crafted(ov_tiny["fp32"], tmp_path / "huge.onnx", fix_input_dims(1, 3, 100000, 100000))
+    with pytest.raises(LimitError, match="huge.onnx: graph input size is 100000: over the limit of 1024"):
+        create_backend("openvino-cpu", path).load()

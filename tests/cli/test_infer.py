@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from support.hostile_files import jpeg_claiming
 from support.models import demo_reference
 
 from ugatit_deploy.cli import main
@@ -67,3 +68,38 @@ def test_bad_input_is_one_line_and_nonzero(infer_inputs, tmp_path, args, message
     args = [str(infer_inputs / "circle_0.png") if a == "IMG" else a for a in args]
     result = _infer(*args, "--out", tmp_path)
     assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+
+
+# --- resource limits (issue 23) ---
+
+
+@pytest.fixture
+def limits_restored(monkeypatch):
+    """The ``--max-...`` options set the limits' environment variables (for child processes too): restore them."""
+    for name in ("UGATIT_MAX_IMAGE_PIXELS", "UGATIT_MAX_IMAGE_SIDE", "UGATIT_MAX_MODEL_SIZE", "UGATIT_MAX_BATCH"):
+        monkeypatch.setenv(name, "")
+
+
+def test_a_1_kb_jpeg_claiming_65500_squared_is_skipped_and_the_rest_translated(infer_inputs, tmp_path, limits_restored):
+    bomb = tmp_path / "bomb.jpg"
+    bomb.write_bytes(jpeg_claiming(65500, 65500))
+    result = _infer(infer_inputs / "circle_1.png", bomb, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert f"skipped: image {bomb} is 65500 x 65500: a side over the limit of 32,768 pixels" in result.output
+    assert "skipped 1 unreadable" in result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["circle_1.png"]
+
+
+def test_max_image_pixels_refuses_larger_images_and_says_how_to_raise_it(infer_inputs, tmp_path, limits_restored):
+    result = _infer(infer_inputs / "circle_1.png", infer_inputs / "wide.jpg", "--max-image-pixels", "5000",
+                    "--out", tmp_path / "out")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "is 100 x 60 (6,000 pixels): over the limit of 5,000 pixels (raise it with --max-image-pixels or " \
+           "UGATIT_MAX_IMAGE_PIXELS)" in result.output  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["circle_1.png"]
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "1.5"])
+def test_a_limit_that_is_not_a_positive_integer_is_a_usage_error(infer_inputs, tmp_path, limits_restored, value):
+    result = _infer(infer_inputs / "circle_1.png", "--max-model-size", value, "--out", tmp_path)
+    assert result.exit_code == 2 and f"must be a positive integer, got {value!r}" in result.output

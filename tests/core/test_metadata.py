@@ -8,15 +8,20 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
+import onnx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.paths import REPO, TESTS
 from support.records import artifact_record
 
 from ugatit_deploy.core.metadata import (
+    ONNX_KEYS,
     ArtifactRecord,
     MetadataError,
     ModelSpec,
     from_onnx_props,
+    read_onnx_record,
     read_sidecar,
     sidecar_path,
     to_onnx_props,
@@ -153,3 +158,91 @@ def test_fuzzed_sidecars_read_or_fail_with_one_metadata_error(tmp_path):
             assert isinstance(record, ArtifactRecord)
             outcomes["read"] += 1
     assert outcomes["read"] > 50 and outcomes["refused"] > 200  # both paths were exercised
+
+
+# --- ranges, sidecars beside ONNX files, and the ONNX metadata props (issue 23: P3, P4, P5) ---
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["model"].update(img_size=0), "model.img_size must be at least 1, got 0"),
+    (lambda d: d["model"].update(ngf=-8), "model.ngf must be at least 1, got -8"),
+    (lambda d: d["io"]["input"].update(shape=[1, 3, 64]), r"io.input.shape must be N x 3 x H x W, got \[1, 3, 64\]"),
+    (lambda d: d["io"]["input"].update(shape=["batch", 4, 64, 64]), "must be N x 3 x H x W"),
+    (lambda d: d["io"]["input"].update(shape=["batch", 3, 0, 64]), "shape must list positive dims or names"),
+    (lambda d: d["io"].update(outputs=[]), "io.outputs: at least the image output expected"),
+])  # fmt: skip
+def test_a_sidecar_out_of_range_names_the_field(tmp_path, change, message):
+    data = artifact_record().to_dict()
+    change(data)
+    artifact = tmp_path / "m.onnx"
+    sidecar_path(artifact).write_text(json.dumps(data))
+    with pytest.raises(MetadataError, match=message):
+        read_sidecar(artifact)
+
+
+@pytest.fixture
+def onnx_with_metadata(tmp_path):
+    """A tiny ONNX file carrying the record in its metadata_props, with no sidecar."""
+    graph = onnx.helper.make_graph(
+        [onnx.helper.make_node("Identity", ["input"], ["output"])], "g",
+        [onnx.helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, ["batch", 3, "height", "width"])],
+        [onnx.helper.make_tensor_value_info("output", onnx.TensorProto.FLOAT, ["batch", 3, "height", "width"])],
+    )  # fmt: skip
+    model = onnx.helper.make_model(graph)
+    onnx.helper.set_model_props(model, to_onnx_props(artifact_record()))
+    path = tmp_path / "m.onnx"
+    onnx.save(model, path)
+    return path
+
+
+def test_an_onnx_without_a_sidecar_reads_its_embedded_record(onnx_with_metadata):
+    assert read_onnx_record(onnx_with_metadata).model == artifact_record().model
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"schema": "ugatit-deploy/artifact"}', "[" * 1000 + "]" * 1000])
+def test_a_sidecar_that_does_not_parse_is_an_error_not_passed_over_for_the_embedded_record(onnx_with_metadata, text):
+    sidecar_path(onnx_with_metadata).write_text(text)
+    with pytest.raises(MetadataError, match=str(sidecar_path(onnx_with_metadata))):
+        read_onnx_record(onnx_with_metadata)
+
+
+def test_a_sidecar_without_img_size_is_an_error_beside_an_onnx(onnx_with_metadata):
+    data = artifact_record().to_dict()
+    del data["model"]["img_size"]
+    sidecar_path(onnx_with_metadata).write_text(json.dumps(data))
+    with pytest.raises(MetadataError, match="model.img_size: missing"):
+        read_onnx_record(onnx_with_metadata)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=400, derandomize=True, database=None, deadline=None)
+@given(st.sampled_from(ONNX_KEYS), st.one_of(JSON_VALUES.map(json.dumps), st.text(max_size=40)))
+def test_any_onnx_metadata_value_reads_or_is_one_metadata_error(key, value):
+    props = to_onnx_props(artifact_record())
+    props["ugatit." + key] = value
+    try:
+        record = from_onnx_props(props, "m.onnx")
+    except MetadataError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith("m.onnx")
+    else:
+        assert isinstance(record, ArtifactRecord)
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(st.sampled_from(["model", "io", "source", "preprocessing"]), JSON_VALUES)
+def test_any_nested_value_in_a_sidecar_reads_or_is_one_metadata_error(tmp_path_factory, key, value):
+    data = artifact_record().to_dict()
+    data[key] = value
+    artifact = tmp_path_factory.mktemp("fuzz") / "m.onnx"
+    sidecar_path(artifact).write_text(json.dumps(data))
+    try:
+        read_sidecar(artifact)
+    except MetadataError as exc:
+        assert "\n" not in str(exc)

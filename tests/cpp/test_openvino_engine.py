@@ -5,6 +5,7 @@ exit with no partial file; the embedding example runs."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -113,11 +114,22 @@ def test_a_model_of_another_kind_names_the_python_command(build, models, images,
     _one_error_line(done, "is an MNN model: the C++ runner runs ONNX files (OpenVINO) and TensorRT plans")
 
 
-def test_a_corrupt_onnx_is_one_line(build, models, images, tmp_path):
+def test_a_truncated_onnx_is_refused_by_its_sidecar_size(build, models, images, tmp_path):
     source = models / "inline" / "demo_shapes_a2b_a2b_fp32.onnx"
     model = tmp_path / source.name
     model.write_bytes(source.read_bytes()[: source.stat().st_size // 3])
     shutil.copy(f"{source}.json", f"{model}.json")
+    done = _cpp_infer(build, "--model", model, "--in", images, "--out", tmp_path / "out")
+    _one_error_line(done, f"{model.name} does not match the sha256 its sidecar records")
+
+
+def test_a_corrupt_onnx_whose_sidecar_matches_it_is_one_line_from_openvino(build, models, images, tmp_path):
+    source = models / "inline" / "demo_shapes_a2b_a2b_fp32.onnx"
+    model = tmp_path / source.name
+    model.write_bytes(source.read_bytes()[: source.stat().st_size // 3])
+    sidecar = json.loads(Path(f"{source}.json").read_text())
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    Path(f"{model}.json").write_text(json.dumps({**sidecar, "sha256": digest, "size_bytes": model.stat().st_size}))
     done = _cpp_infer(build, "--model", model, "--in", images, "--out", tmp_path / "out")
     _one_error_line(done, f"openvino cannot read {model.name}: ")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 
 import onnx
 import pytest
@@ -16,7 +15,7 @@ from onnx import numpy_helper
 from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.benchmarks.floor import model_flops
 from ugatit_deploy.cli import main
-from ugatit_deploy.core.metadata import sidecar_path
+from ugatit_deploy.core.metadata import read_sidecar, write_sidecar
 from ugatit_deploy.core.reference_images import demo_images
 from ugatit_deploy.model import GeneratorConfig
 
@@ -150,7 +149,7 @@ def _corrupt(source, target):
     weight = next(t for t in model.graph.initializer if t.name.endswith("weight") and len(t.dims) == 4)
     weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight) * 1.02, weight.name))
     onnx.save(model, str(target))
-    shutil.copy(sidecar_path(source), sidecar_path(target))
+    write_sidecar(read_sidecar(source).describing(target), target)  # as export would describe it
     return target
 
 

@@ -18,3 +18,9 @@ from ugatit_deploy.serving.checks import Limits, request_problem
 )
 def test_request_checks(shape, light, problem):
     assert request_problem(np.zeros(shape, np.float32), Limits(light, 64, 512)) == problem
+
+
+def test_an_oversized_request_names_the_shared_limit_and_how_to_raise_it():
+    problem = request_problem(np.zeros((1, 3, 2048, 64), np.float32), Limits(True, 64, 1024))
+    assert problem == ("images are limited to 1024 px per side, got 2048 x 64 (raise it with serve --max-model-size "
+                       "or UGATIT_MAX_MODEL_SIZE)")  # fmt: skip

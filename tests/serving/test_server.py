@@ -49,8 +49,10 @@ def onnx_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def server(onnx_model, tmp_path_factory):
     _require_server()
+    # The size limit comes from the shared limits' environment variable (core.limits), as an operator sets it.
     served = start_server(onnx_model, tmp_path_factory.mktemp("serve") / "repo", "--backend", "onnxruntime-cpu",
-                          "--max-batch", "8", "--max-queue-delay-us", "20000", "--max-size", "256")  # fmt: skip
+                          "--max-batch", "8", "--max-queue-delay-us", "20000",
+                          env={"UGATIT_MAX_MODEL_SIZE": "256"})  # fmt: skip
     yield served
     assert served.stop() == 0
 
@@ -147,7 +149,12 @@ def test_eight_clients_get_their_own_results_and_the_server_batches(server, onnx
         (np.zeros((3, 64, 64), np.float32), "FP32", "unexpected shape for input 'input'"),
         (np.zeros((1, 4, 64, 64), np.float32), "FP32", "Expected [-1,3,-1,-1], got [1,4,64,64]"),
         (np.zeros((1, 3, 62, 64), np.float32), "FP32", "height and width must be multiples of 4, got 62 x 64"),
-        (np.zeros((1, 3, 512, 64), np.float32), "FP32", "limited to 256 px per side (serve --max-size)"),
+        (
+            np.zeros((1, 3, 512, 64), np.float32),
+            "FP32",
+            "images are limited to 256 px per side, got 512 x 64 "
+            "(raise it with serve --max-model-size or UGATIT_MAX_MODEL_SIZE)",
+        ),  # the oversized request
         (np.full((1, 3, 64, 64), np.nan, np.float32), "FP32", "input has 12288 NaN or Inf values"),
         (np.zeros((0, 3, 64, 64), np.float32), "FP32", "Expected 49152, got 0"),  # Triton: an empty batch has no bytes
     ],

@@ -55,3 +55,35 @@ def build_runner(folder: Path) -> Build:
     compiled = subprocess.run(["cmake", "--build", str(folder), "--parallel", jobs], capture_output=True, text=True)
     assert compiled.returncode == 0, compiled.stdout[-4000:] + compiled.stderr[-4000:]
     return Build(folder, configure.stdout + configure.stderr)
+
+
+def export_inline_onnx(folder: Path) -> Path:
+    """The built-in demo model as an inline-AdaILN FP32 ONNX (what the C++ OpenVINO engine reads), in ``folder``."""
+    from click.testing import CliRunner
+
+    from ugatit_deploy.assets import shapes_model_path
+    from ugatit_deploy.cli import main
+
+    args = ["export", "--ckpt", str(shapes_model_path()), "--adailn", "inline", "--precision", "fp32"]
+    result = CliRunner().invoke(main, [*args, "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    (model,) = folder.glob("*.onnx")
+    return model
+
+
+def run_measured(command: list, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, float]:
+    """Run ``command`` under a fresh Python whose only child it is, so that RUSAGE_CHILDREN's ru_maxrss is the
+    command's own peak resident memory; returns the result (its stderr without the measurement) and that peak in MB."""
+    wrapper = (
+        "import resource, subprocess, sys\n"
+        "code = subprocess.run(sys.argv[1:]).returncode\n"
+        "print(f'PEAK_KB {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", wrapper, *map(str, command)], capture_output=True, errors="replace",
+                          env=env, timeout=300)  # fmt: skip
+    lines = done.stderr.splitlines()
+    assert lines and lines[-1].startswith("PEAK_KB "), done.stderr
+    peak_mb = int(lines[-1].split()[1]) / 1024
+    stderr = "".join(line + "\n" for line in lines[:-1])
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), peak_mb

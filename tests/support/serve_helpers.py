@@ -4,6 +4,7 @@ ready, stop; and the small HTTP / gRPC calls the tests make."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -60,13 +61,13 @@ class Served:
         return self.process.returncode
 
 
-def start_server(model: Path, folder: Path, *options: str) -> Served:
-    """``ugatit-deploy serve MODEL`` on three free loopback ports, ready to answer."""
+def start_server(model: Path, folder: Path, *options: str, env: dict[str, str] | None = None) -> Served:
+    """``ugatit-deploy serve MODEL`` on three free loopback ports, ready to answer (``env``: added variables)."""
     http, grpc, metrics = free_ports(3)
     command = [sys.executable, "-m", "ugatit_deploy", "serve", str(model), "--http-port", str(http), "--grpc-port",
                str(grpc), "--metrics-port", str(metrics), "--repo", str(folder), *options]  # fmt: skip
     log = (folder.parent / f"{folder.name}.out").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     served = Served(process, http, grpc, metrics, folder)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ import numpy as np
 
 from ..core.errors import UgatitDeployError, UnavailableError
 from ..core.fileio import file_sha256
-from ..core.metadata import ArtifactRecord, MetadataError
+from ..core.limits import Limits
+from ..core.metadata import ArtifactRecord, MetadataError, sidecar_path
 from ..core.optional import availability_of
 from ..formats import ArtifactFormat, read_record
 
@@ -175,20 +176,52 @@ def check_file(path: str | os.PathLike[str], what: str) -> Path:
     return path
 
 
-def artifact_record(path: Path, fmt: ArtifactFormat) -> ArtifactRecord:
-    """The record of an artifact that must be of format ``fmt`` (BackendError, one line, otherwise)."""
+def artifact_record(path: Path, fmt: ArtifactFormat, limits: Limits | None = None) -> ArtifactRecord:
+    """The record of an artifact that must be of format ``fmt``, within ``limits`` (default: the current
+    ones): BackendError or LimitError, one line, otherwise."""
     try:
-        return read_record(path, fmt)
+        record = read_record(path, fmt)
     except MetadataError as exc:
         raise BackendError(str(exc)) from None
+    check_record_limits(record, path.name, limits or Limits.current())
+    return record
+
+
+def check_record_limits(record: ArtifactRecord, name: str, limits: Limits) -> None:
+    """LimitError when a record declares a model larger than ``limits`` allow: its ``img_size`` and the fixed
+    dims of its input (batch, height, width); the runners allocate for them."""
+    limits.check_model_size(record.model.img_size, f"{name}: model.img_size")
+    check_input_dims(record.io.input.shape, f"{name}: io.input.shape", limits)
+
+
+def check_input_dims(shape: Sequence[int | str | None], what: str, limits: Limits) -> None:
+    """LimitError for a fixed input dim over the limits (N x 3 x H x W; names and None are dynamic dims)."""
+    if len(shape) != 4:
+        raise BackendError(f"{what} must be N x 3 x H x W, got {list(shape)}")
+    batch, channels, height, width = (d if isinstance(d, int) and not isinstance(d, bool) else None for d in shape)
+    if channels not in (None, 3):
+        raise BackendError(f"{what} must have 3 channels, got {list(shape)}")
+    if batch is not None:
+        limits.check_batch(batch, f"{what} batch")
+    for dim in (height, width):
+        if dim is not None:
+            limits.check_model_size(dim, f"{what} size")
 
 
 def check_hashes(path: Path, record: ArtifactRecord, fmt: ArtifactFormat) -> None:
-    """Refuse an artifact (and its companion files) whose sha256 differs from its record's: runtimes that
-    read a damaged model without complaint (MNN, ncnn) would compute wrong images from it."""
-    expected = {path: record.sha256}
-    expected |= {companion: record.weights.sha256 if record.weights else None for companion in fmt.companions(path)}
-    for file, digest in expected.items():
-        if not file.is_file() or file_sha256(file) != digest:
+    """Refuse an artifact (and its companion files) whose size or sha256 differs from its record's, before any
+    runtime parses it: runtimes read damaged models without complaint (MNN, ncnn: wrong images) or crash on
+    them. A record without a hash (an ONNX file's embedded metadata, no sidecar) has nothing to check."""
+    expected = {path: (record.sha256, record.size_bytes)}
+    if weights := record.weights:
+        expected |= {companion: (weights.sha256, weights.size_bytes) for companion in fmt.companions(path)}
+    elif fmt.companions(path):
+        raise BackendError(f"{path.name}: its sidecar records no weights file (export it again)")
+    if not sidecar_path(path).is_file():
+        return  # an ONNX file's embedded metadata: no sidecar, no recorded hash
+    for file, (digest, size) in expected.items():
+        if digest is None or size is None:
+            raise BackendError(f"{file.name}: its sidecar records no sha256 / size_bytes (export it again)")
+        if not file.is_file() or file.stat().st_size != size or file_sha256(file) != digest:
             raise BackendError(f"{file.name} is missing or does not match the sha256 its sidecar records: the "
                                "file is damaged or was changed (export it again)")  # fmt: skip

@@ -2,7 +2,8 @@
 convolutions run as Winograd transforms (fewer multiplications than a direct convolution).
 
 A file is checked against the sha256 its sidecar records before MNN reads it: MNN loads a damaged
-file without complaint and computes wrong images from it.
+file without complaint and computes wrong images from it. A file this machine did not export is first loaded
+and run once in a child process (``child_probe``): MNN crashes the process on some hostile files.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 import numpy as np
 
 from ..core.optional import mnn
+from ..core.trusted import is_trusted, mark_trusted
 from ..formats.mnn import MNN
 from ..formats.mnn_runtime import MnnError, MnnModule
 from .base import Availability, Backend, BackendError, BackendInfo, artifact_record, check_file, check_hashes
+from .child_probe import probe_in_child
 
 
 class MnnBackend(Backend):
@@ -37,8 +40,12 @@ class MnnBackend(Backend):
     def load(self) -> None:
         self.require_available()
         check_hashes(self.path, self.record, MNN)
+        outputs = self.record.io.output_names
+        if not is_trusted(self.record.sha256):  # MNN crashes on some hostile files: try it in a child first
+            probe_in_child("mnn", self.path, outputs, self.record.model.img_size)
+            mark_trusted(self.record.sha256 or "")
         try:
-            self.module = MnnModule(self.path, list(self.record.io.output_names), self.threads)
+            self.module = MnnModule(self.path, list(outputs), self.threads)
         except MnnError as exc:
             raise BackendError(str(exc)) from None
 
@@ -48,15 +55,24 @@ class MnnBackend(Backend):
 
     def execute(self, staged: Any) -> Any:
         assert self.module is not None, "call load() first"
-        return self.module.forward(staged)
+        try:
+            return self.module.forward(staged)
+        except MnnError as exc:
+            raise BackendError(f"{self.path.name}: {exc}") from None
 
     def fetch(self, result: Any) -> np.ndarray:
         assert self.module is not None, "call load() first"
-        return self.module.fetch(result[0])
+        try:
+            return self.module.fetch(result[0])
+        except MnnError as exc:
+            raise BackendError(f"{self.path.name}: {exc}") from None
 
     def run_outputs(self, images: np.ndarray) -> dict[str, np.ndarray]:
         assert self.module is not None, "call load() first"
-        return self.module.run(images)
+        try:
+            return self.module.run(images)
+        except MnnError as exc:
+            raise BackendError(f"{self.path.name}: {exc}") from None
 
     @property
     def img_size(self) -> int:

@@ -13,9 +13,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import UnavailableError
+from ..core.limits import Limits
+from ..core.onnx_contract import OUTPUT_NAMES
 from ..core.optional import cuda_unavailable_reason, onnxruntime
 from ..formats.onnx import ONNX
-from .base import Availability, Backend, BackendError, BackendInfo, artifact_record, check_file
+from .base import (
+    Availability,
+    Backend,
+    BackendError,
+    BackendInfo,
+    artifact_record,
+    check_file,
+    check_hashes,
+    check_input_dims,  # fmt: skip
+)
 
 if TYPE_CHECKING:
     import onnx
@@ -54,6 +65,12 @@ def cpu_session(model: onnx.ModelProto | str | os.PathLike[str], threads: int | 
     (also a bare one, with no sidecar). ONNX Runtime's errors pass through."""
     source = model.SerializeToString() if hasattr(model, "SerializeToString") else str(model)
     return onnxruntime().InferenceSession(source, session_options(threads), providers=[(PROVIDERS["cpu"], {})])
+
+
+def _first_line(exc: BaseException) -> str:
+    """ONNX Runtime's message without its boilerplate, one line, at most 300 characters."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return (lines[0] if lines else type(exc).__name__)[:300]
 
 
 class OnnxRuntimeBackend(Backend):
@@ -103,6 +120,7 @@ class OnnxRuntimeBackend(Backend):
 
     def load(self) -> None:
         self.require_available()
+        check_hashes(self.path, self.record, ONNX)
         self._baseline_used = cuda_used_bytes() if self.provider != "cpu" else None
         try:
             if self.provider == "cpu":
@@ -114,11 +132,26 @@ class OnnxRuntimeBackend(Backend):
                 options = session_options(self.threads)
                 self.session = onnxruntime().InferenceSession(str(self.path), options, providers=providers)
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
-            raise BackendError(f"onnxruntime cannot load {self.path.name}: {str(exc).splitlines()[0]}") from None
+            raise BackendError(f"onnxruntime cannot load {self.path.name}: {_first_line(exc)}") from None
         if self.session.get_providers()[0] != PROVIDERS[self.provider]:
             raise BackendError(f"{PROVIDERS[self.provider]} failed to initialise; onnxruntime fell back to CPU")
-        self.input_name = self.session.get_inputs()[0].name
-        self.input_shape = self.session.get_inputs()[0].shape
+        self._check_graph()
+
+    def _check_graph(self) -> None:
+        """The graph's own input and outputs, against its record and the limits (BackendError, LimitError)."""
+        inputs, outputs = self.session.get_inputs(), [o.name for o in self.session.get_outputs()]
+        if len(inputs) != 1 or OUTPUT_NAMES[0] not in outputs:
+            self.session = None
+            raise BackendError(
+                f"{self.path.name} is not a U-GAT-IT generator graph: it needs one input and an "
+                f"output named {OUTPUT_NAMES[0]!r} (inputs {[i.name for i in inputs]}, outputs {outputs})"
+            )
+        self.input_name, self.input_shape = inputs[0].name, inputs[0].shape
+        try:
+            check_input_dims(self.input_shape, f"{self.path.name}: graph input {self.input_name!r}", Limits.current())
+        except Exception:
+            self.session = None
+            raise
 
     def accepts(self, shape: tuple[int, ...]) -> str | None:
         for axis, (want, got) in enumerate(zip(self.input_shape, shape, strict=True)):
@@ -135,18 +168,29 @@ class OnnxRuntimeBackend(Backend):
 
     def execute(self, staged: Any) -> Any:
         if self.provider == "cpu":
-            return self.session.run(["output"], {self.input_name: staged})[0]
+            return self._run([OUTPUT_NAMES[0]], staged)[0]
         binding = self.session.io_binding()
         binding.bind_ortvalue_input(self.input_name, staged)
         binding.bind_output("output", "cuda", self.device_id)
-        self.session.run_with_iobinding(binding)
+        try:
+            self.session.run_with_iobinding(binding)
+        except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
+            raise BackendError(f"onnxruntime cannot run {self.path.name}: {_first_line(exc)}") from None
         self._binding = binding
         return binding
 
     def run_outputs(self, images: np.ndarray) -> dict[str, np.ndarray]:
         names = [o.name for o in self.session.get_outputs()]
-        values = self.session.run(names, {self.input_name: np.ascontiguousarray(images, dtype=np.float32)})
+        values = self._run(names, np.ascontiguousarray(images, dtype=np.float32))
         return {name: np.asarray(value, dtype=np.float32) for name, value in zip(names, values, strict=True)}
+
+    def _run(self, names: list[str], images: np.ndarray) -> list[Any]:
+        """``session.run`` with ONNX Runtime's failures (a Resize or Conv that fails on this input, memory) as
+        one-line BackendErrors."""
+        try:
+            return self.session.run(names, {self.input_name: images})
+        except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
+            raise BackendError(f"onnxruntime cannot run {self.path.name}: {_first_line(exc)}") from None
 
     @property
     def img_size(self) -> int:

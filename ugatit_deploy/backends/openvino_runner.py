@@ -19,10 +19,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.errors import UnavailableError
+from ..core.limits import Limits
 from ..core.optional import openvino
 from ..core.precisions import INT8_PRECISIONS
 from ..formats.onnx import ONNX
-from .base import Availability, Backend, BackendError, BackendInfo, artifact_record, check_file
+from .base import (
+    Availability,
+    Backend,
+    BackendError,
+    BackendInfo,
+    artifact_record,
+    check_file,
+    check_hashes,
+    check_input_dims,  # fmt: skip
+)
 
 if TYPE_CHECKING:
     import openvino as ov
@@ -145,6 +155,7 @@ class OpenVinoBackend(Backend):
 
         from ..core.onnx_contract import inline_norms
 
+        check_hashes(self.path, self.record, ONNX)
         self.core = shared_core(openvino())
         try:
             inlined = inline_norms(onnx.load(str(self.path)))
@@ -154,9 +165,29 @@ class OpenVinoBackend(Backend):
                 self.model = self.core.read_model(str(path))
         except Exception as exc:  # noqa: BLE001 - onnx and OpenVINO raise their own exception types
             raise BackendError(f"openvino cannot read {self.path.name}: {_first_line(exc)}") from None
-        shape = self.model.input(0).get_partial_shape()
-        self.input_shape = [dim.get_length() if dim.is_static else None for dim in shape]
+        self._check_graph()
         self._compiled = {}
+
+    def _check_graph(self) -> None:
+        """The graph's input and outputs, against its record and the limits (BackendError, LimitError)."""
+        outputs = sorted({name for port in self.model.outputs for name in port.get_names()})
+        missing = [name for name in self.record.io.output_names if name not in outputs]
+        if len(self.model.inputs) != 1 or missing:
+            self.model = None
+            raise BackendError(
+                f"{self.path.name} is not a U-GAT-IT generator graph: it needs one input and the "
+                f"outputs its metadata names ({', '.join(missing)} missing; outputs {outputs})"
+            )
+        shape = self.model.input(0).get_partial_shape()
+        if shape.rank.is_dynamic or shape.rank.get_length() != 4:
+            self.model = None
+            raise BackendError(f"{self.path.name}: the graph input must be N x 3 x H x W, got {shape}")
+        self.input_shape = [dim.get_length() if dim.is_static else None for dim in shape]
+        try:
+            check_input_dims(self.input_shape, f"{self.path.name}: graph input", Limits.current())
+        except Exception:
+            self.model = None
+            raise
 
     def accepts(self, shape: tuple[int, ...]) -> str | None:
         for axis, (want, got) in enumerate(zip(self.input_shape, shape, strict=True)):
@@ -199,9 +230,12 @@ class OpenVinoBackend(Backend):
 
     def execute(self, staged: Any) -> Any:
         request = staged.entry.request
-        request.set_input_tensor(staged.tensor)
-        request.start_async()  # start + wait: a synchronous run without wrapping the outputs in a dict
-        request.wait()
+        try:
+            request.set_input_tensor(staged.tensor)
+            request.start_async()  # start + wait: a synchronous run without wrapping the outputs in a dict
+            request.wait()
+        except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError and its own types
+            raise BackendError(f"openvino cannot run {self.path.name}: {_first_line(exc)}") from None
         return staged.entry
 
     def fetch(self, result: Any) -> np.ndarray:

@@ -10,9 +10,19 @@ from typing import Any
 
 import numpy as np
 
+from ..core.limits import Limits
 from ..formats.tensorrt_plan import TENSORRT_PLAN
 from ..formats.tensorrt_runtime import PlanEngine, PlanError, import_tensorrt, tensorrt_unavailable_reason
-from .base import Availability, Backend, BackendError, BackendInfo, artifact_record, check_file
+from .base import (
+    Availability,
+    Backend,
+    BackendError,
+    BackendInfo,
+    artifact_record,
+    check_file,
+    check_hashes,
+    check_input_dims,  # fmt: skip
+)
 
 
 class TensorRTBackend(Backend):
@@ -50,6 +60,11 @@ class TensorRTBackend(Backend):
 
     def load(self) -> None:
         self.require_available()
+        check_hashes(self.path, self.record, TENSORRT_PLAN)  # before TensorRT deserializes it
+        if self.record.tensorrt is not None and "max" in self.record.tensorrt.profile:
+            check_input_dims(
+                self.record.tensorrt.profile["max"], f"{self.path.name}: tensorrt.profile.max", Limits.current()
+            )
         try:
             self.engine = PlanEngine(self.path, self.record, self.device_id)
         except PlanError as exc:

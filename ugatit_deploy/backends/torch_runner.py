@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from ..checkpoint import open_generator
+from ..core.limits import Limits
 from ..core.metadata import preprocessing_for
 from ..core.optional import cuda_unavailable_reason
 from .base import Availability, Backend, BackendError, BackendInfo
@@ -57,6 +58,7 @@ class TorchBackend(Backend):
             torch.set_num_threads(self.threads)
         info, model = open_generator(self.checkpoint, self.direction, self.device)
         self.config = info.config_for(self.direction)
+        Limits.current().check_model_size(self.config.img_size, f"{Path(self.checkpoint).name}: img_size")
         if self.info.options["channels_last"]:
             model = model.to(memory_format=torch.channels_last)
         self.model = model

@@ -144,22 +144,34 @@ def _signed(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def _first(fields: dict, number: int, default: int | bytes = 0):
-    return fields.get(number, [default])[-1]
+def _int(fields: dict[int, list[int | bytes]], number: int, default: int = 0) -> int:
+    """The last value of a number field; ValueError if the file put bytes there."""
+    value = fields.get(number, [default])[-1]
+    if isinstance(value, bytes):
+        raise ValueError(f"protobuf field {number} holds bytes, not a number")
+    return value
+
+
+def _message(fields: dict[int, list[int | bytes]], number: int) -> list[dict[int, list[int | bytes]]]:
+    """Every value of a message field, parsed; ValueError if the file put a number there."""
+    values = fields.get(number, [])
+    if not all(isinstance(value, bytes) for value in values):
+        raise ValueError(f"protobuf field {number} holds a number, not a message")
+    return [parse_proto(value) for value in values]  # type: ignore[arg-type]
 
 
 def _parse_entry(name: str, value: bytes) -> TensorEntry:
     fields = parse_proto(value)
-    shape_fields = parse_proto(_first(fields, 2, b""))
-    dims = [_signed(int(_first(parse_proto(dim), 1))) for dim in shape_fields.get(2, [])]
+    shape = (_message(fields, 2) or [{}])[-1]
+    dims = [_signed(_int(dim, 1)) for dim in _message(shape, 2)]
     return TensorEntry(
         name=name,
-        dtype=int(_first(fields, 1)),
+        dtype=_int(fields, 1),
         shape=tuple(dims),
-        shard_id=int(_first(fields, 3)),
-        offset=int(_first(fields, 4)),
-        size=int(_first(fields, 5)),
-        crc32c=int(_first(fields, 6)),
+        shard_id=_int(fields, 3),
+        offset=_int(fields, 4),
+        size=_int(fields, 5),
+        crc32c=_int(fields, 6),
         sliced=7 in fields,
     )
 
@@ -180,7 +192,8 @@ def _read_index(prefix: Path) -> tuple[int, dict[str, TensorEntry]]:
         raise CheckpointError(f"{where} has no bundle header: not a V2 tensor bundle")
     try:
         header = parse_proto(pairs[0][1])
-        version = parse_proto(_first(header, 3, b""))
+        version = (_message(header, 3) or [{}])[-1]
+        num_shards, endianness, min_consumer = _int(header, 1, 1), _int(header, 2), _int(version, 2)
         entries = {}
         for key, value in pairs[1:]:
             if key.startswith(b"\x00"):  # slices of partitioned variables, listed under their full tensor
@@ -189,11 +202,11 @@ def _read_index(prefix: Path) -> tuple[int, dict[str, TensorEntry]]:
             entries[name] = _parse_entry(name, value)
     except (ValueError, UnicodeDecodeError, TypeError) as exc:
         raise CheckpointError(f"{where} is damaged ({exc})") from None
-    if _first(header, 2) != 0:
+    if endianness != 0:
         raise CheckpointError(f"{where} holds big-endian tensors, which this reader does not support")
-    if int(_first(version, 2)) > _MAX_CONSUMER:
-        raise CheckpointError(f"{where} needs a newer reader (bundle min_consumer {_first(version, 2)})")
-    return int(_first(header, 1, 1)) or 1, entries
+    if min_consumer > _MAX_CONSUMER:
+        raise CheckpointError(f"{where} needs a newer reader (bundle min_consumer {min_consumer})")
+    return num_shards or 1, entries
 
 
 def _check_shards(ckpt: TFCheckpoint) -> None:
@@ -244,9 +257,10 @@ def _resolve_folder(folder: Path, state: Path) -> tuple[Path, str | None]:
     target = _state_path(state) if STATE_FILE in names or state.is_file() else None
     if target:
         # the official UGATIT.load() joins the basename with its own folder; then the path as written
+        # os.path.isfile, not Path.is_file: a name the OS refuses (too long, a NUL byte) is just not there
         for candidate in (folder / Path(target).name, folder / target):
-            if Path(f"{candidate}.index").is_file():
-                moved = Path(target).is_absolute() and not Path(f"{target}.index").is_file()
+            if os.path.isfile(f"{candidate}.index"):
+                moved = Path(target).is_absolute() and not os.path.isfile(f"{target}.index")
                 note = f"the checkpoint state file points to {target}, which is not here; using {candidate.name} here"
                 return candidate, note if moved else None
     if not prefixes:

@@ -120,15 +120,22 @@ def _layout(n_res: int) -> list[tuple[str, str, Callable[[np.ndarray], torch.Ten
     return rows
 
 
+def _shape(ckpt: TFCheckpoint, name: str, ndim: int) -> tuple[int, ...]:
+    shape = ckpt.shape(name)
+    if len(shape) != ndim or min(shape) < 1:
+        raise CheckpointError(f"{ckpt.prefix}: {name} has shape {list(shape)}, not {ndim} positive sizes")
+    return shape
+
+
 def _architecture(ckpt: TFCheckpoint, scope: str, smoothing: bool) -> GeneratorConfig:
     names = set(ckpt.names())
     need = [f"{scope}/conv/conv2d/kernel", f"{scope}/MLP/linear_0/dense/kernel"]
     if missing := [name for name in need if name not in names]:
         raise CheckpointError(f"{ckpt.prefix}: no U-GAT-IT {scope} (missing {missing[0]!r})")
-    ngf = ckpt.shape(need[0])[3]
+    ngf = _shape(ckpt, need[0], 4)[3]
     n_res = len({m.group(1) for n in names if (m := re.match(rf"{scope}/resblock_(\d+)/", n))})
     dim = ngf * 2**N_DOWN
-    mlp_in, width = ckpt.shape(need[1])
+    mlp_in, width = _shape(ckpt, need[1], 2)
     if width != dim:
         raise CheckpointError(
             f"{ckpt.prefix}: {scope}'s MLP is {width} wide, not 4 * ch = {dim}: the official code sizes it "
@@ -142,6 +149,24 @@ def _architecture(ckpt: TFCheckpoint, scope: str, smoothing: bool) -> GeneratorC
             raise CheckpointError(f"{ckpt.prefix}: {scope}/MLP/linear_0 takes {mlp_in} inputs, no img_size gives that")
         size = 4 * side
     return GeneratorConfig(ngf, n_res, size, light, TENSORFLOW, smoothing)
+
+
+_NDIM = {_conv: 4, _dense: 2, _vector: 1, _rho_map: 1}  # the TF variable's rank each converter takes
+
+
+def _converted(
+    ckpt: TFCheckpoint, name: str, convert: Callable[[np.ndarray], torch.Tensor], shape: tuple[int, ...]
+) -> torch.Tensor:
+    """One variable read and converted, or CheckpointError if it is not a float tensor of the architecture's shape."""
+    array = ckpt.read(name)
+    if array.dtype.kind == "f" and array.ndim == _NDIM[convert] and array.size:
+        tensor = convert(array)
+        if tuple(tensor.shape) == shape:
+            return tensor.to(torch.float32)
+    raise CheckpointError(
+        f"{ckpt.prefix}: {name} is {array.dtype} {list(array.shape)}, which does not fit this generator "
+        f"({list(shape)} in PyTorch layout): not the official generator"
+    )
 
 
 def tf_generators(ckpt: TFCheckpoint, smoothing: bool | None = None, weights: bool = True) -> TFGenerators:
@@ -159,10 +184,11 @@ def tf_generators(ckpt: TFCheckpoint, smoothing: bool | None = None, weights: bo
     for direction, scope in found.items():
         config = _architecture(ckpt, scope, on)
         state_dict = {}
+        expected = config.state_dict_shapes() if weights else {}
         for key, name, convert in _layout(config.n_blocks) if weights else ():
             full = f"{scope}/{name}"
             if full not in ckpt.entries:
                 raise CheckpointError(f"{ckpt.prefix}: {scope} has no variable {name!r}: not the official generator")
-            state_dict[key] = convert(ckpt.read(full)).to(torch.float32)
+            state_dict[key] = _converted(ckpt, full, convert, expected[key])
         configs[direction], state_dicts[direction] = config, state_dict
     return TFGenerators(configs, state_dicts, note)

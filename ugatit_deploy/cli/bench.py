@@ -17,6 +17,7 @@ from .options import (
     gate_option,
     int8_options,
     keep_fp_option,
+    limit_options,
     resolve_checkpoint,
 )
 
@@ -158,6 +159,7 @@ _HELP = f"""Benchmark every backend against the PyTorch FP32 reference: parity a
     help="Folder for results.json, results.csv, report.md, latency.png, grid.png.",
 )
 @gate_option("Fail (exit 3) when a listed precision misses its gate:")
+@limit_options()
 def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...], engines: tuple[Path, ...],
                   backends: tuple[str, ...], images: Path | None, batches: tuple[int, ...], size: int | None,
                   keep_fp: KeepFp, calib: Path | None, calib_images: int, warmup: int, iters: int, rounds: int,

@@ -10,6 +10,7 @@ from ..assets import default_model_path
 from ..backends.base import Backend
 from ..backends.registry import BACKENDS, FAMILIES
 from ..core.imaging import RESIZE_METHODS
+from .options import limit_options
 
 
 @click.command("infer")
@@ -62,6 +63,7 @@ from ..core.imaging import RESIZE_METHODS
               help="Translate on a running `ugatit-deploy serve` (its gRPC port, e.g. localhost:8001) instead of "
               "a local model; same pre- and post-processing.")  # fmt: skip
 @click.option("--server-model", default="ugatit", show_default=True, help="The model's name on --server.")
+@limit_options()
 def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direction: str, backend: str, batch: int,
                   keep_size: bool, heatmap: bool, threads: int | None, resize: str | None, server: str | None,
                   server_model: str) -> None:  # fmt: skip

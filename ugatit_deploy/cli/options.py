@@ -12,6 +12,7 @@ import click
 from ..assets import default_model_path
 from ..core.errors import UgatitDeployError
 from ..core.gates import Gate, GateError
+from ..core.limits import LimitError, apply_limits, limit_specs, parse_limit
 from ..core.precisions import PRECISIONS, parse_gates
 from ..export.int8_options import DEFAULT_CALIB_IMAGES, Int8Options, KeepFp
 
@@ -107,3 +108,30 @@ def _parse_gates(_ctx: click.Context, _param: click.Parameter, value: str | None
         return parse_gates(value)
     except GateError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def limit_options(*names: str) -> Decorator:
+    """``--max-image-pixels`` etc. (``core.limits``; all four when no names are given): each sets its limit
+    for this process and the processes it starts (serve's model instances), as its environment variable
+    would."""
+    specs = limit_specs()
+    chosen = names or tuple(specs)
+
+    def apply(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is None:
+            return
+        spec = specs[param.name or ""]
+        try:
+            apply_limits(**{spec.name: parse_limit(spec, value)})
+        except LimitError:
+            raise click.BadParameter(f"must be a positive integer, got {value!r}", ctx, param) from None
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for name in reversed(chosen):
+            spec = specs[name]
+            command = click.option(spec.option, name, default=None, metavar="N", expose_value=False,
+                                   callback=apply, help=f"Limit: {spec.what} (default {spec.default:,}; also "
+                                   f"{spec.env}).")(command)  # fmt: skip
+        return command
+
+    return decorate

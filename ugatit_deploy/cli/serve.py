@@ -13,6 +13,7 @@ import click
 
 from ..assets import default_model_path
 from ..backends.registry import BACKENDS, FAMILIES
+from ..core.limits import Limits, apply_limits
 
 
 @click.command("serve")
@@ -27,7 +28,15 @@ from ..backends.registry import BACKENDS, FAMILIES
               help="How long Triton's dynamic batcher waits to fill a batch.")  # fmt: skip
 @click.option("--instances", default=1, show_default=True, help="Model instances (each a runner in its own process).")
 @click.option("--threads", type=int, default=None, help="CPU threads per instance. Default: the runner's.")
-@click.option("--max-size", default=1024, show_default=True, help="Largest H or W a light model accepts.")
+@click.option(
+    "--max-model-size",
+    "--max-size",
+    "max_size",
+    type=int,
+    default=None,
+    help="Largest H or W a light model accepts, and the largest size a model may declare: the shared "
+    "limit max_model_size (default 1,024; also UGATIT_MAX_MODEL_SIZE). --max-size is its old name.",
+)
 @click.option("--http-port", default=8000, show_default=True)
 @click.option("--grpc-port", default=8001, show_default=True)
 @click.option("--metrics-port", default=8002, show_default=True, help="Prometheus metrics at /metrics.")
@@ -42,7 +51,7 @@ def serve_command(model: Path | None, backend: str, direction: str, max_batch: i
     """Serve a model (checkpoint, ONNX, .mnn, .ncnn.param; default: the built-in model) on Triton.
 
     Inputs and outputs are those of the exported ONNX: FP32 "input" B x 3 x H x W in [-1, 1] and
-    "output", same shape; light models take any H, W that are multiples of 4 (up to --max-size), full models
+    "output", same shape; light models take any H, W that are multiples of 4 (up to --max-model-size), full models
     their own size. Health, readiness and model metadata answer on the HTTP and gRPC ports, Prometheus
     metrics on the metrics port. Ctrl-C or SIGTERM: requests in flight finish, new ones are refused, exit 0.
 
@@ -58,11 +67,14 @@ def serve_command(model: Path | None, backend: str, direction: str, max_batch: i
     from ..serving.server import Ports, ServeError, TritonServer
     from ..serving.triton_runtime import find_runtime
 
-    for option, value in (("--max-batch", max_batch), ("--instances", instances), ("--max-size", max_size)):
+    if max_size is None:
+        max_size = Limits.current().max_model_size
+    for option, value in (("--max-batch", max_batch), ("--instances", instances), ("--max-model-size", max_size)):
         if value < 1:
             raise click.BadParameter(f"must be >= 1, got {value}", param_hint=option)
     if max_queue_delay_us < 0:
         raise click.BadParameter(f"must be >= 0, got {max_queue_delay_us}", param_hint="--max-queue-delay-us")
+    apply_limits(max_model_size=max_size)  # for the model's check here and in Triton's model processes
     runtime = find_runtime()
     ports = Ports(http_port, grpc_port, metrics_port, host)
     ports.check_free()  # before the model loads: a taken port fails at once (start() checks again)

@@ -51,6 +51,11 @@ def atomic_torch_save(obj: object, path: str | os.PathLike[str]) -> None:
         torch.save(obj, handle)
 
 
+def cache_root() -> Path:
+    """``$UGATIT_DEPLOY_CACHE``, else ``~/.cache/ugatit-deploy``: exports the fast path made, trusted files."""
+    return Path(os.environ.get("UGATIT_DEPLOY_CACHE") or Path.home() / ".cache" / "ugatit-deploy")
+
+
 def file_sha256(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes, read in chunks (checkpoints can be gigabytes)."""
     digest = hashlib.sha256()

@@ -13,6 +13,7 @@ always blends the 2 x 2 nearest pixels, so downscaled photos come out sharper an
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from .errors import UgatitDeployError
+from .limits import LimitError, Limits
 
 # The official ImageFolder's extensions (upper-case variants accepted too).
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
@@ -27,6 +29,10 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".t
 
 class ImageReadError(UgatitDeployError):
     """An image file that cannot be decoded."""
+
+
+class ImageTooLargeError(ImageReadError, LimitError):
+    """An image whose header declares more pixels than ``core.limits`` allows (refused before decoding)."""
 
 
 def is_image_file(path: str | os.PathLike[str]) -> bool:
@@ -47,15 +53,35 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def read_image(path: str | os.PathLike[str]) -> Image.Image:
-    """Decode an image file fully (truncated files fail here, not later) and return it as RGB."""
+def read_image(path: str | os.PathLike[str], limits: Limits | None = None) -> Image.Image:
+    """Decode an image file fully (truncated files fail here, not later) and return it as RGB.
+
+    The size in the file's header is checked against ``limits`` (default: ``Limits.current()``) before any
+    pixel is decoded: a 1 KB JPEG may claim 65500 x 65500 pixels. Every failure is an ``ImageReadError``."""
+    limits = limits or Limits.current()
     try:
-        with Image.open(path) as image:
+        with _open_header(path) as image:
+            width, height = image.size
+            limits.check_image(width, height, f"image {path}")
             image.load()
             return to_rgb(image)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except LimitError as exc:
+        raise ImageTooLargeError(str(exc)) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, MemoryError, struct.error, EOFError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ImageReadError(f"cannot read image {path}: {reason}") from None
+        raise ImageReadError(f"cannot read image {path}: {reason[:200]}") from None
+
+
+def _open_header(path: str | os.PathLike[str]) -> Image.Image:
+    """``Image.open`` (reads the header only) without PIL's own decompression-bomb check, which would refuse
+    large headers with its limit and message before ``read_image`` checks the same size against the
+    project's (``core.limits``, which users can raise)."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        return Image.open(path)
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
 
 
 RESIZE_METHODS = ("pil", "opencv")

@@ -98,6 +98,12 @@ class ModelSpec(JsonRecord):
     variant: str | None = None  # "tensorflow" for converted official TF weights
     smoothing: bool | None = None
 
+    def __post_init__(self) -> None:
+        for name, low in (("ngf", 1), ("n_blocks", 0), ("img_size", 1)):
+            value = getattr(self, name)
+            if isinstance(value, int) and value < low:
+                raise RecordError(f"model.{name} must be at least {low}, got {value}")
+
 
 @dataclass(frozen=True)
 class TensorSpec(JsonRecord):
@@ -105,6 +111,10 @@ class TensorSpec(JsonRecord):
     shape: tuple[int | str, ...]
     dtype: str
     range: tuple[float, ...] | None = None  # the input's value range
+
+    def __post_init__(self) -> None:
+        if not self.shape or any(isinstance(d, int) and d < 1 for d in self.shape):
+            raise RecordError(f"tensor {self.name!r}: shape must list positive dims or names, got {list(self.shape)}")
 
     @property
     def dynamic_batch(self) -> bool:
@@ -115,6 +125,12 @@ class TensorSpec(JsonRecord):
 class IoSpec(JsonRecord):
     input: TensorSpec
     outputs: tuple[TensorSpec, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.input.shape) != 4 or self.input.shape[1] != 3:
+            raise RecordError(f"io.input.shape must be N x 3 x H x W, got {list(self.input.shape)}")
+        if not self.outputs:
+            raise RecordError("io.outputs: at least the image output expected, got none")
 
     @property
     def output_names(self) -> tuple[str, ...]:
@@ -259,6 +275,8 @@ def read_sidecar(artifact: str | os.PathLike[str]) -> ArtifactRecord:
         return ArtifactRecord.from_dict(data)
     except RecordError as exc:
         raise MetadataError(f"{path}: {exc}") from None
+    except RecursionError:  # a value nested deeper than the reader's messages can print
+        raise MetadataError(f"{path}: a value is nested too deeply") from None
 
 
 # Flattened into ONNX metadata_props (values as strings; nested records as JSON).
@@ -283,20 +301,21 @@ def from_onnx_props(props: dict[str, str], where: str, opset: int = 0) -> Artifa
     for key, value in ours.items():
         try:
             data[key] = value if key in _PLAIN else json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise MetadataError(f"{where}: metadata {PREFIX}{key} is not valid JSON") from None
     try:
         return ArtifactRecord.from_dict(data)
     except RecordError as exc:
         raise MetadataError(f"{where}: metadata {exc}") from None
+    except RecursionError:
+        raise MetadataError(f"{where}: a metadata value is nested too deeply") from None
 
 
 def read_onnx_record(path: str | os.PathLike[str]) -> ArtifactRecord:
-    """An ONNX file's record: its sidecar, else the metadata inside the file (MetadataError if neither)."""
-    try:
+    """An ONNX file's record: its sidecar, else (no sidecar file) the metadata inside the file. A sidecar that
+    exists but does not parse is a MetadataError, never passed over for the embedded copy."""
+    if sidecar_path(path).exists():
         return read_sidecar(path)
-    except MetadataError:
-        pass
     import onnx
 
     try:

@@ -17,6 +17,7 @@ from ..core.gates import WINOGRAD_FP32_GATE
 from ..core.metadata import ValidationReport, write_sidecar
 from ..core.onnx_contract import inline_norms
 from ..core.optional import availability_of, mnn
+from ..core.trusted import mark_trusted
 from .base import ArtifactFormat, WriteJob
 from .mnn_runtime import MnnSession, convert_onnx, temporary_dir
 
@@ -48,7 +49,9 @@ class MnnFormat(ArtifactFormat):
             with atomic_output(job.path) as handle:
                 handle.write(converted.read_bytes())
         record = replace(job.record, validation=report, converter=f"MNN {metadata.version('mnn')}")
-        write_sidecar(record.describing(job.path), job.path)
+        described = record.describing(job.path)
+        write_sidecar(described, job.path)
+        mark_trusted(described.sha256 or "")  # written here: runners load it in-process (core.trusted)
         return report
 
 

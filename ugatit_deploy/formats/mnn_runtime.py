@@ -65,11 +65,25 @@ class MnnModule:
         return self._expr.const(array, list(array.shape), self._expr.NCHW)
 
     def forward(self, staged: Any) -> list[Any]:
-        with _quiet_stdout():
-            return self.module.forward([staged])
+        try:
+            with _quiet_stdout():
+                results = self.module.forward([staged])
+        except Exception as exc:  # noqa: BLE001 - MNN raises its own and plain exception types
+            raise MnnError(f"MNN cannot run the model: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+        if (
+            not isinstance(results, list | tuple)
+            or len(results) != len(self.outputs)
+            or any(r is None for r in results)
+        ):
+            raise MnnError(f"MNN's model gave {len(results) if results else 'no'} outputs, not the "
+                           f"{len(self.outputs)} its sidecar names: the file is not this model")  # fmt: skip
+        return list(results)
 
     def fetch(self, value: Any) -> np.ndarray:
-        return np.array(self._expr.convert(value, self._expr.NCHW).read(), dtype=np.float32, copy=True)
+        try:
+            return np.array(self._expr.convert(value, self._expr.NCHW).read(), dtype=np.float32, copy=True)
+        except Exception as exc:  # noqa: BLE001 - MNN raises its own and plain exception types
+            raise MnnError(f"MNN cannot read an output: {str(exc).splitlines()[0] if str(exc) else exc}") from None
 
     def run(self, images: np.ndarray) -> dict[str, np.ndarray]:
         results = self.forward(self.stage(images))

@@ -7,7 +7,6 @@ has it natively, then FP32. Exports are cached per checkpoint, so only the first
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from ..checkpoint import checkpoint_sha256
 from ..core.errors import UgatitDeployError
-from ..core.fileio import file_sha256
+from ..core.fileio import cache_root, file_sha256
 from ..core.metadata import MetadataError
 from ..export.int8_options import Int8Options, KeepFp
 from ..formats import read_record
@@ -30,11 +29,6 @@ class FastPath:
     options: dict[str, Any]
     mode: str  # "int8-cpu" | "bf16" | "fp32"
     skipped: tuple[str, ...] = ()
-
-
-def cache_root() -> Path:
-    """``$UGATIT_DEPLOY_CACHE``, else ``~/.cache/ugatit-deploy``."""
-    return Path(os.environ.get("UGATIT_DEPLOY_CACHE") or Path.home() / ".cache" / "ugatit-deploy")
 
 
 def _exported(checkpoint: Path, direction: str, precision: str, folder: Path, log: Callable[[str], None],

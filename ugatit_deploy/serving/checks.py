@@ -36,7 +36,10 @@ def request_problem(images: np.ndarray, limits: Limits) -> str | None:
     if height % SIZE_MULTIPLE or width % SIZE_MULTIPLE:
         return f"height and width must be multiples of {SIZE_MULTIPLE}, got {height} x {width}"
     if height > limits.max_size or width > limits.max_size:
-        return f"images are limited to {limits.max_size} px per side (serve --max-size), got {height} x {width}"
+        return (
+            f"images are limited to {limits.max_size} px per side, got {height} x {width} (raise it with "
+            "serve --max-model-size or UGATIT_MAX_MODEL_SIZE)"
+        )
     if not np.isfinite(images).all():
         return f"input has {int((~np.isfinite(images)).sum())} NaN or Inf values"
     return None

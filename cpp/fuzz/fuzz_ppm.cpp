@@ -1,0 +1,12 @@
+// libFuzzer: the PPM decoder from memory (ppm_io.h), its header checked against the image limits.
+#include "ppm_io.h"
+
+#include "fuzz_common.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    ugatit_fuzz::small_limits();
+    return ugatit_fuzz::expect_errors_only([&] {
+        const ugatit::Image image = ugatit::decode_ppm(ugatit_fuzz::bytes_of(data, size));
+        if (image.rgb.size() != static_cast<std::size_t>(image.width) * image.height * 3) __builtin_trap();
+    });
+}
