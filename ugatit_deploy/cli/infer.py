@@ -67,10 +67,11 @@ from .options import limit_options
 def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direction: str, backend: str, batch: int,
                   keep_size: bool, heatmap: bool, threads: int | None, resize: str | None, server: str | None,
                   server_model: str) -> None:  # fmt: skip
-    """Translate images (files or folders) with the official pre-processing.
+    """Translate images and videos (files or folders) with the official pre-processing.
 
-    RGB, bilinear resize to the model's size, [-1, 1]; outputs back to uint8 PNG. Unreadable files are
-    reported and skipped.
+    RGB, bilinear resize to the model's size, [-1, 1]; outputs back to uint8 PNG. A video (.mp4, .mov,
+    .m4v, .mkv, .avi, .webm) comes back as a video of the same name, frame rate and size, its audio copied.
+    Unreadable files are reported and skipped.
 
     \b
     Examples:
@@ -79,6 +80,7 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
       ugatit-deploy infer --model run_params_1000000.pt --direction b2a --heatmap face.jpg
       ugatit-deploy infer --backend openvino --threads 2 photos/   # the CPU fast path
       ugatit-deploy infer --server localhost:8001 --batch 4 photos/  # on ugatit-deploy serve
+      ugatit-deploy infer clip.mp4 --batch 8 --out anime/            # writes anime/clip.mp4
     """
     from ..backends import artifact_kind, open_model
     from ..checkpoint import inspect_checkpoint
@@ -117,7 +119,9 @@ def _translate(runner: Backend, inputs: tuple[Path, ...], out: Path, batch: int,
     with runner:
         method = resize or runner.resize_method
         summary = translate_files(runner, inputs, out, batch, keep_size, heatmap, method,
-                                  progress=lambda jobs: tqdm(jobs, desc="translating", unit="img"))  # fmt: skip
+                                  progress=lambda jobs: tqdm(jobs, desc="translating", unit="file"),
+                                  frame_progress=lambda total: tqdm(total=total, desc="  frames", unit="frame",
+                                                                    leave=False))  # fmt: skip
     for line in summary.skipped:
         click.echo(f"skipped: {line}", err=True)
     click.echo(f"{runner.info.label} ({method} resize): wrote {len(summary.written)} files to {out}"

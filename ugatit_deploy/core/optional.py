@@ -50,6 +50,11 @@ def pnnx() -> ModuleType:
     return _require("pnnx", "pnnx (ncnn's converter) is not installed: pip install 'ugatit-deploy[ncnn]'")
 
 
+def av() -> ModuleType:
+    """PyAV: video in and out, with the FFmpeg libraries its wheel ships (never a system ffmpeg)."""
+    return _require("av", "PyAV is not installed: pip install 'ugatit-deploy[video]'")
+
+
 def tritonclient_grpc() -> ModuleType:
     """Triton's gRPC client (the ``serve`` client helper and ``infer --server``)."""
     return _require("tritonclient.grpc", "tritonclient is not installed: pip install 'ugatit-deploy[serve]'")

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,7 +19,9 @@ from ..backends import Backend
 from ..core.errors import UgatitDeployError
 from ..core.fileio import atomic_output
 from ..core.imaging import ImageReadError, image_to_tensor, is_image_file, read_image, resize, tensor_to_uint8
+from ..core.limits import LimitError
 from .heatmaps import heatmap_path, heatmap_picture, run_with_heatmaps
+from .video import VideoError, is_video_file, translate_video
 
 
 class InferenceError(UgatitDeployError):
@@ -31,19 +34,24 @@ class InferenceSummary:
     skipped: list[str] = field(default_factory=list)  # "<path>: <reason>"
 
 
+def _output_name(name: Path) -> Path:
+    """A video keeps its container (``clip.mp4`` -> ``clip.mp4``); an image becomes a PNG."""
+    return name if is_video_file(name) else name.with_suffix(".png")
+
+
 def collect_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, Path]]:
-    """(image file, output name relative to --out) for files and folders (recursively, sorted)."""
+    """(image or video file, output name relative to --out) for files and folders (recursively, sorted)."""
     found: list[tuple[Path, Path]] = []
     for item in map(Path, inputs):
         if item.is_dir():
-            files = sorted(p for p in item.rglob("*") if p.is_file() and is_image_file(p))
-            found += [(p, p.relative_to(item).with_suffix(".png")) for p in files]
+            files = sorted(p for p in item.rglob("*") if p.is_file() and (is_image_file(p) or is_video_file(p)))
+            found += [(p, _output_name(p.relative_to(item))) for p in files]
         elif item.exists():
-            found.append((item, Path(item.name).with_suffix(".png")))
+            found.append((item, _output_name(Path(item.name))))
         else:
             raise InferenceError(f"input not found: {item}")
     if not found:
-        raise InferenceError("no input images (give image files or folders of images)")
+        raise InferenceError("no input images (give image or video files, or folders of them)")
     names: set[Path] = set()
     unique = []
     for source, name in found:  # two inputs with the same name: the second gets a numbered suffix
@@ -71,8 +79,11 @@ def translate_files(
     heatmap: bool = False,
     resize_method: str = "pil",
     progress: Callable[[Iterable], Iterable] = lambda items: items,
+    frame_progress: Callable[[int | None], Any] | None = None,
 ) -> InferenceSummary:
-    """Translate every input image with a loaded backend into ``out`` (PNG, same relative names).
+    """Translate every input image with a loaded backend into ``out`` (PNG, same relative names), and every
+    video frame by frame (``video.translate_video``: same container, rate, size and audio;
+    ``frame_progress(total)``: a bar per video).
     ``resize_method``: how inputs reach the model size (``imaging.RESIZE_METHODS``; the backend's
     ``resize_method`` is the model's own)."""
     if batch < 1:
@@ -102,6 +113,16 @@ def translate_files(
         pending.clear()
 
     for source, name in progress(jobs):
+        if is_video_file(source):
+            if heatmap:
+                raise InferenceError(f"--heatmap takes images, not videos ({source.name})")
+            try:
+                video = translate_video(backend, source, out / name, batch, resize_method, frame_progress)
+            except (VideoError, LimitError) as exc:
+                summary.skipped.append(str(exc))
+            else:
+                summary.written.append(video.path)
+            continue
         try:
             picture = read_image(source)
         except ImageReadError as exc:
