@@ -30,7 +30,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,cpu,openvino,mnn,ncnn,serve,video]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,cpu,openvino,mnn,ncnn,serve,video,faces]"
 	# The Triton server binary for `ugatit-deploy serve`. --no-deps: ugatit-deploy uses only its server files,
 	# never its Python API, whose numpy < 2 pin would downgrade the whole environment.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps "$(PYTRITON)"

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from ugatit_deploy.cli import main
 
@@ -30,3 +31,5 @@ def test_demo_writes_the_report_folder(tmp_path):
     translated = sorted(p.name for p in (out / "translated").glob("*.png") if "heatmap" not in p.name)
     assert translated == sorted(p.name for p in (out / "inputs").glob("*.png")) and len(translated) == 4
     assert "(fastest passing backend)" in result.output
+    assert Image.open(out / "faces.png").size == (512, 256)  # the astronaut beside her translated face
+    assert "faces: the astronaut's face found, translated and pasted back" in result.output

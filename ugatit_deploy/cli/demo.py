@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..backends.base import Backend
 from ..benchmarks.records import OK
 from .options import checkpoint_options, resolve_checkpoint
 
@@ -81,6 +82,29 @@ def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> No
         with open_model(chosen.artifact, chosen.backend, **chosen.options) as runner:
             translate_files(runner, [inputs], out / "translated", heatmap=heatmap,
                             progress=lambda jobs: tqdm(jobs, desc="translating", unit="img"))  # fmt: skip
+            faces = _faces_example(runner, out)
         click.echo(f"\ntranslated the demo images with {runner.info.label} (fastest passing backend): "
                    f"{out / 'translated'}")  # fmt: skip
+        if faces is not None:
+            click.echo(f"faces: the astronaut's face found, translated and pasted back (infer --faces): {faces}")
     click.echo(f"report: {files['report']}  (table, {files.get('chart', '-')}, {files.get('grid', '-')})")
+
+
+def _faces_example(runner: Backend, out: Path) -> Path | None:
+    """OUT/faces.png: the astronaut photo beside ``infer --faces``' result (None without the detector)."""
+    import numpy as np
+    from PIL import Image
+
+    from ..core.errors import UnavailableError
+    from ..core.reference_images import photo_paths
+    from ..inference.faces import FacePipeline
+
+    photo = np.asarray(Image.open(photo_paths()[0]).convert("RGB"))
+    try:
+        result = FacePipeline(runner, "paste").process(photo, "astronaut.png")
+    except UnavailableError as exc:
+        click.echo(f"faces: skipped ({exc})")
+        return None
+    path = out / "faces.png"
+    Image.fromarray(np.hstack([photo, result.images[".png"]])).save(path)
+    return path

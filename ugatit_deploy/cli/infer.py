@@ -10,6 +10,7 @@ from ..assets import default_model_path
 from ..backends.base import Backend
 from ..backends.registry import BACKENDS, FAMILIES
 from ..core.imaging import RESIZE_METHODS
+from ..inference.faces import FACE_MODES, FacePipeline
 from .options import limit_options
 
 
@@ -63,10 +64,15 @@ from .options import limit_options
               help="Translate on a running `ugatit-deploy serve` (its gRPC port, e.g. localhost:8001) instead of "
               "a local model; same pre- and post-processing.")  # fmt: skip
 @click.option("--server-model", default="ugatit", show_default=True, help="The model's name on --server.")
+@click.option("--faces", type=click.Choice(FACE_MODES), default=None, is_flag=False, flag_value="paste",
+              help="Translate the faces of each photo, not the whole photo: found (MTCNN), aligned as the model's "
+              "training faces (eyes level), translated, pasted back with a soft edge (paste, the default of a bare "
+              "--faces); auto: a photo without a face is translated whole; crops: write the translated faces "
+              "themselves. Boxes and landmarks go to OUT/faces.jsonl.")  # fmt: skip
 @limit_options()
 def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direction: str, backend: str, batch: int,
                   keep_size: bool, heatmap: bool, threads: int | None, resize: str | None, server: str | None,
-                  server_model: str) -> None:  # fmt: skip
+                  server_model: str, faces: str | None) -> None:  # fmt: skip
     """Translate images and videos (files or folders) with the official pre-processing.
 
     RGB, bilinear resize to the model's size, [-1, 1]; outputs back to uint8 PNG. A video (.mp4, .mov,
@@ -90,7 +96,7 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
             raise click.UsageError("--server runs the served model: drop --model, --backend and --heatmap")
         from ..serving.client import RemoteRunner
 
-        _translate(RemoteRunner(server, server_model), inputs, out, batch, keep_size, False, resize)
+        _translate(RemoteRunner(server, server_model), inputs, out, batch, keep_size, False, resize, faces)
         return
     path = model or default_model_path()
     if not path.exists():
@@ -107,24 +113,42 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
         for line in fast.skipped:
             click.echo(f"fast path: not {line}", err=True)
         path, options = fast.onnx, fast.options
-    _translate(open_model(path, backend, **options), inputs, out, batch, keep_size, heatmap, resize)
+    _translate(open_model(path, backend, **options), inputs, out, batch, keep_size, heatmap, resize, faces)
 
 
 def _translate(runner: Backend, inputs: tuple[Path, ...], out: Path, batch: int, keep_size: bool, heatmap: bool,
-               resize: str | None) -> None:  # fmt: skip
+               resize: str | None, faces: str | None) -> None:  # fmt: skip
     from tqdm import tqdm
 
     from ..inference.translate import translate_files
 
+    if faces and heatmap:
+        raise click.UsageError("--heatmap and --faces do not go together: the heatmap is of a whole image")
     with runner:
         method = resize or runner.resize_method
+        pipeline = FacePipeline(runner, faces, batch=batch) if faces else None
         summary = translate_files(runner, inputs, out, batch, keep_size, heatmap, method,
                                   progress=lambda jobs: tqdm(jobs, desc="translating", unit="file"),
                                   frame_progress=lambda total: tqdm(total=total, desc="  frames", unit="frame",
-                                                                    leave=False))  # fmt: skip
+                                                                    leave=False), faces=pipeline)  # fmt: skip
+    if pipeline is not None:
+        _write_faces(summary.faces, out)
     for line in summary.skipped:
         click.echo(f"skipped: {line}", err=True)
     click.echo(f"{runner.info.label} ({method} resize): wrote {len(summary.written)} files to {out}"
                + (f", skipped {len(summary.skipped)} unreadable" if summary.skipped else ""))  # fmt: skip
-    if not summary.written:
+    if not summary.written and not summary.faces:
         raise click.ClickException("no image could be read")
+
+
+def _write_faces(records: list, out: Path) -> None:
+    """OUT/faces.jsonl: one JSON line per photo (``inference.faces.ImageFaces``), and each photo's note."""
+    import json
+
+    from ..core.fileio import atomic_output
+
+    for record in records:
+        if record.note:
+            click.echo(f"{record.image}: {record.note}", err=True)
+    with atomic_output(out / "faces.jsonl") as handle:
+        handle.write("".join(json.dumps(r.to_dict()) + "\n" for r in records).encode())

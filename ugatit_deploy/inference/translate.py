@@ -20,6 +20,7 @@ from ..core.errors import UgatitDeployError
 from ..core.fileio import atomic_output
 from ..core.imaging import ImageReadError, image_to_tensor, is_image_file, read_image, resize, tensor_to_uint8
 from ..core.limits import LimitError
+from .faces import FacePipeline, ImageFaces
 from .heatmaps import heatmap_path, heatmap_picture, run_with_heatmaps
 from .video import VideoError, is_video_file, translate_video
 
@@ -32,6 +33,7 @@ class InferenceError(UgatitDeployError):
 class InferenceSummary:
     written: list[Path] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "<path>: <reason>"
+    faces: list[ImageFaces] = field(default_factory=list)  # with --faces: one record per photo
 
 
 def _output_name(name: Path) -> Path:
@@ -80,10 +82,12 @@ def translate_files(
     resize_method: str = "pil",
     progress: Callable[[Iterable], Iterable] = lambda items: items,
     frame_progress: Callable[[int | None], Any] | None = None,
+    faces: FacePipeline | None = None,
 ) -> InferenceSummary:
     """Translate every input image with a loaded backend into ``out`` (PNG, same relative names), and every
     video frame by frame (``video.translate_video``: same container, rate, size and audio;
-    ``frame_progress(total)``: a bar per video).
+    ``frame_progress(total)``: a bar per video). With ``faces``, photos go through the faces pipeline
+    (``inference.faces``) instead: translated faces pasted back, or the crops, and a record per photo.
     ``resize_method``: how inputs reach the model size (``imaging.RESIZE_METHODS``; the backend's
     ``resize_method`` is the model's own)."""
     if batch < 1:
@@ -114,6 +118,8 @@ def translate_files(
 
     for source, name in progress(jobs):
         if is_video_file(source):
+            if faces is not None:
+                raise InferenceError(f"--faces takes photos, not videos yet ({source.name})")
             if heatmap:
                 raise InferenceError(f"--heatmap takes images, not videos ({source.name})")
             try:
@@ -127,6 +133,12 @@ def translate_files(
             picture = read_image(source)
         except ImageReadError as exc:
             summary.skipped.append(str(exc))
+            continue
+        if faces is not None:
+            result = faces.process(np.asarray(picture), str(name.with_suffix(source.suffix)))
+            summary.written += [_save(image, out / f"{name.with_suffix('')}{suffix}") for suffix, image in
+                                result.images.items()]  # fmt: skip
+            summary.faces.append(result.record)
             continue
         pending.append((name, picture, picture.size))
         if len(pending) == batch:

@@ -12,4 +12,7 @@ else in the package imports it.
 - ``serve_bench``: ``ugatit-deploy serve`` (Triton) against direct in-process calls, at several concurrencies.
 - ``export_graph_report``: node counts and op histograms of the exported generator (naive vs AdaILN pattern).
 - ``train_throughput``: training iterations/s of the official step, on CPU and (when present) CUDA.
+- ``face_detection``: the face detector on the training selfies and on small faces in photo mosaics, and the
+  framing (eyes' place and distance) ``inference.face_align`` aligns to.
+- ``real_inputs``: faces/s through ``infer --faces`` and frames/s through a video, with the built-in model.
 """
