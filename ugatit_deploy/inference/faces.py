@@ -75,10 +75,11 @@ class FacePipeline:
             out += list(tensor_to_uint8(torch.from_numpy(self.backend.run(chunk))))
         return out
 
-    def process(self, pixels: np.ndarray, name: str) -> FaceResult:
-        """One H x W x 3 uint8 RGB photo through the faces pipeline."""
+    def process(self, pixels: np.ndarray, name: str, faces: list[Face] | None = None) -> FaceResult:
+        """One H x W x 3 uint8 RGB photo through the faces pipeline (``faces``: use these instead of detecting,
+        as a video does with its smoothed tracks)."""
         size = self.backend.img_size
-        faces = self.detector.detect(pixels)
+        faces = self.detector.detect(pixels) if faces is None else faces
         usable = [f for f in faces if np.hypot(*np.subtract(f.eyes[1], f.eyes[0])) >= MIN_EYE_DISTANCE]
         records = tuple(_record(f, "translated" if f in usable else "too small") for f in faces)
         result = FaceResult(record=ImageFaces(name, (pixels.shape[1], pixels.shape[0]), records))

@@ -118,12 +118,10 @@ def translate_files(
 
     for source, name in progress(jobs):
         if is_video_file(source):
-            if faces is not None:
-                raise InferenceError(f"--faces takes photos, not videos yet ({source.name})")
             if heatmap:
                 raise InferenceError(f"--heatmap takes images, not videos ({source.name})")
             try:
-                video = translate_video(backend, source, out / name, batch, resize_method, frame_progress)
+                video = translate_video(backend, source, out / name, batch, resize_method, frame_progress, faces)
             except (VideoError, LimitError) as exc:
                 summary.skipped.append(str(exc))
             else:

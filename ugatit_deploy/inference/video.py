@@ -25,6 +25,8 @@ from ..core.fileio import atomic_output
 from ..core.imaging import image_to_tensor, resize, tensor_to_uint8
 from ..core.limits import Limits
 from ..core.optional import av
+from .face_track import FaceTracker
+from .faces import FacePipeline
 
 # Output container (the input's suffix) -> video encoder. Audio is copied, never re-encoded.
 VIDEO_ENCODERS = {".mp4": "libx264", ".m4v": "libx264", ".mov": "libx264", ".mkv": "libx264",
@@ -58,9 +60,13 @@ def _reason(exc: BaseException) -> str:
 
 
 def translate_video(backend: Backend, source: Path, target: Path, batch: int = 1, resize_method: str = "pil",
-                    progress: Callable[[int | None], Any] | None = None) -> VideoSummary:  # fmt: skip
+                    progress: Callable[[int | None], Any] | None = None,
+                    faces: FacePipeline | None = None) -> VideoSummary:  # fmt: skip
     """Translate every frame of ``source`` with a loaded backend into ``target`` (same container kind).
-    ``progress(total_frames)`` returns a bar with ``update(n)`` and ``close()`` (tqdm's)."""
+    ``progress(total_frames)`` returns a bar with ``update(n)`` and ``close()`` (tqdm's). With ``faces`` (mode
+    paste or auto), each frame's faces are translated in place, followed across frames (``FaceTracker``)."""
+    if faces is not None and faces.mode == "crops":
+        raise VideoError(f"--faces crops takes photos, not videos ({source.name}): use --faces paste or auto")
     runtime = av()
     try:
         container = runtime.open(str(source))
@@ -73,7 +79,8 @@ def translate_video(backend: Backend, source: Path, target: Path, batch: int = 1
         Limits.current().check_image(video.width, video.height, f"video {source} frame")
         bar = progress(video.frames or None) if progress else None
         try:
-            summary = _transcode(runtime, container, backend, source, target, batch, resize_method, bar)
+            frames = _FrameTranslator(backend, resize_method, faces, source.name)
+            summary = _transcode(runtime, container, source, target, batch, frames, bar)
         except (runtime.FFmpegError, OSError, ValueError) as exc:
             raise VideoError(f"cannot translate video {source}: {_reason(exc)}") from None
         finally:
@@ -82,8 +89,8 @@ def translate_video(backend: Backend, source: Path, target: Path, batch: int = 1
     return summary
 
 
-def _transcode(runtime: Any, container: Any, backend: Backend, source: Path, target: Path, batch: int,
-               resize_method: str, bar: Any) -> VideoSummary:  # fmt: skip
+def _transcode(runtime: Any, container: Any, source: Path, target: Path, batch: int, frames_of: _FrameTranslator,
+               bar: Any) -> VideoSummary:  # fmt: skip
     video, audio = container.streams.video[0], list(container.streams.audio)
     suffix = target.suffix.lower()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +103,7 @@ def _transcode(runtime: Any, container: Any, backend: Backend, source: Path, tar
         copies = {stream.index: output.add_stream_from_template(stream) for stream in audio}
         frames = 0
         for chunk in _frame_batches(container, video, audio, copies, output, batch):
-            for frame in _translated(backend, chunk, resize_method):
+            for frame in frames_of(chunk):
                 for packet in encoder.encode(frame):
                     output.mux(packet)
             frames += len(chunk)
@@ -133,17 +140,40 @@ def _frame_batches(container: Any, video: Any, audio: list[Any], copies: dict[in
         yield pending
 
 
-def _translated(backend: Backend, frames: list[Any], resize_method: str) -> Iterator[Any]:
-    """The frames run through the model at its size, resized back to the frame's size, with their timestamps."""
-    size = backend.img_size
-    pictures = [frame.to_image() for frame in frames]
-    tensors = torch.stack([image_to_tensor(resize(p.convert("RGB"), (size, size), resize_method)) for p in pictures])
-    outputs = tensor_to_uint8(torch.from_numpy(backend.run(tensors.numpy())))
-    runtime = av()
-    for frame, picture, result in zip(frames, pictures, outputs, strict=True):
-        image = Image.fromarray(result)
-        if image.size != picture.size:
-            image = image.resize(picture.size, Image.BILINEAR)
-        translated = runtime.VideoFrame.from_ndarray(np.asarray(image), format="rgb24")
-        translated.pts, translated.time_base = frame.pts, frame.time_base
-        yield translated
+class _FrameTranslator:
+    """Decoded frames -> translated frames with their timestamps: whole frames in one batch, or (``faces``)
+    each frame's tracked faces translated in place."""
+
+    def __init__(self, backend: Backend, resize_method: str, faces: FacePipeline | None, name: str) -> None:
+        self.backend, self.resize_method, self.faces, self.name = backend, resize_method, faces, name
+        self.tracker = FaceTracker()
+
+    def __call__(self, frames: list[Any]) -> Iterator[Any]:
+        pictures = [frame.to_image().convert("RGB") for frame in frames]
+        results = self._faces(pictures) if self.faces is not None else self._whole(pictures)
+        runtime = av()
+        for frame, result in zip(frames, results, strict=True):
+            translated = runtime.VideoFrame.from_ndarray(result, format="rgb24")
+            translated.pts, translated.time_base = frame.pts, frame.time_base
+            yield translated
+
+    def _whole(self, pictures: list[Image.Image]) -> list[np.ndarray]:
+        size = self.backend.img_size
+        tensors = torch.stack([image_to_tensor(resize(p, (size, size), self.resize_method)) for p in pictures])
+        outputs = tensor_to_uint8(torch.from_numpy(self.backend.run(tensors.numpy())))
+        results = []
+        for picture, output in zip(pictures, outputs, strict=True):
+            image = Image.fromarray(output)
+            results.append(
+                np.asarray(image if image.size == picture.size else image.resize(picture.size, Image.BILINEAR))
+            )
+        return results
+
+    def _faces(self, pictures: list[Image.Image]) -> list[np.ndarray]:
+        assert self.faces is not None
+        results = []
+        for picture in pictures:
+            pixels = np.asarray(picture)
+            tracked = self.tracker.update(self.faces.detector.detect(pixels))
+            results.append(self.faces.process(pixels, self.name, tracked).images[".png"])
+        return results
