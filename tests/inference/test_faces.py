@@ -140,3 +140,15 @@ def test_a_10000_pixel_square_photo_is_searched_downscaled_and_keeps_its_size(pi
     assert result.images[".png"].shape == big.shape and len(result.record.faces) == 1
     x0, y0, x1, y1 = result.record.faces[0].box
     assert x0 < 112 / 256 * 10000 < x1 and y0 < 50 / 256 * 10000 < y1
+
+
+def test_a_face_too_small_beside_a_large_one_is_left_as_it_is_with_a_note(pipeline):
+    canvas = Image.open(photo_paths()[2]).convert("RGB").resize((900, 600))
+    canvas.paste(HEAD.resize((170, 180)), (80, 80))  # eyes about 43 px apart
+    canvas.paste(HEAD.resize((40, 42)), (700, 400))  # eyes about 10 px apart: under 16
+    pixels = np.asarray(canvas)
+    result = pipeline.process(pixels, "two.jpg")
+    assert sorted(f.status for f in result.record.faces) == ["too small", "translated"]
+    assert result.record.note == "1 face(s) too small to translate (eyes under 16 px apart): left as they are"
+    small = (slice(400, 442), slice(700, 740))
+    assert np.array_equal(result.images[".png"][small], pixels[small])

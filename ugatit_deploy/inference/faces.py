@@ -82,9 +82,12 @@ class FacePipeline:
         faces = self.detector.detect(pixels) if faces is None else faces
         usable = [f for f in faces if np.hypot(*np.subtract(f.eyes[1], f.eyes[0])) >= MIN_EYE_DISTANCE]
         records = tuple(_record(f, "translated" if f in usable else "too small") for f in faces)
-        result = FaceResult(record=ImageFaces(name, (pixels.shape[1], pixels.shape[0]), records))
+        skipped = len(faces) - len(usable)
+        small = f"{skipped} face(s) too small to translate (eyes under {MIN_EYE_DISTANCE:.0f} px apart)"
+        partly = small + ": left as they are" if skipped and usable else None
+        result = FaceResult(record=ImageFaces(name, (pixels.shape[1], pixels.shape[0]), records, partly))
         if not usable:
-            note = "no face found" if not faces else f"{len(faces)} face(s), all too small (eyes under 16 px apart)"
+            note = "no face found" if not faces else small
             if self.mode == "auto":
                 result.images[".png"] = self._whole(pixels)
                 note += ": translated whole (--faces auto)"
