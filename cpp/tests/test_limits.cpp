@@ -153,6 +153,9 @@ void artifacts_are_checked_against_their_sidecar() {
 }  // namespace
 
 void limits_tests() {
+    // The checks below expect the defaults: a limit the caller's environment raised must not leak in.
+    for (const char* name : {"UGATIT_MAX_IMAGE_PIXELS", "UGATIT_MAX_IMAGE_SIDE", "UGATIT_MAX_MODEL_SIZE", "UGATIT_MAX_BATCH"})
+        ::unsetenv(name);
     defaults_come_from_the_json();
     environment_and_overrides();
     images_are_refused_before_decoding();

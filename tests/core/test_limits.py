@@ -4,6 +4,7 @@ and one-line refusals that name the limit and how to raise it."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -83,8 +84,7 @@ def test_a_model_size_is_checked(size, message):
 
 
 def test_apply_limits_sets_the_variables_child_processes_inherit(monkeypatch):
-    monkeypatch.delenv("UGATIT_MAX_MODEL_SIZE", raising=False)
-    apply_limits(max_model_size=2048, max_batch=None)
-    assert Limits.current().max_model_size == 2048
-    monkeypatch.delenv("UGATIT_MAX_MODEL_SIZE")
+    monkeypatch.setenv("UGATIT_MAX_MODEL_SIZE", "")  # recorded, so the variable is restored after the test
     assert Limits.current().max_model_size == 1024
+    apply_limits(max_model_size=2048, max_batch=None)
+    assert os.environ["UGATIT_MAX_MODEL_SIZE"] == "2048" and Limits.current().max_model_size == 2048
