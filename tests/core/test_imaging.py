@@ -146,3 +146,11 @@ def test_any_claimed_jpeg_size_is_read_or_refused_before_decoding(width, height,
             assert max(width, height) > 2048 or width * height > 1_000_000
         except ImageReadError:
             assert max(width, height) <= 2048 and width * height <= 1_000_000  # decoded and found short
+
+
+def test_reading_from_many_threads_leaves_pil_its_own_limit():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        sizes = list(pool.map(lambda path: read_image(path).size, photo_paths() * 8))
+    assert len(sizes) == 32 and Image.MAX_IMAGE_PIXELS == PIL_DEFAULT_LIMIT

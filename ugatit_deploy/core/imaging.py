@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -72,16 +73,20 @@ def read_image(path: str | os.PathLike[str], limits: Limits | None = None) -> Im
         raise ImageReadError(f"cannot read image {path}: {reason[:200]}") from None
 
 
+_PIL_LIMIT_LOCK = threading.Lock()
+
+
 def _open_header(path: str | os.PathLike[str]) -> Image.Image:
     """``Image.open`` (reads the header only) without PIL's own decompression-bomb check, which would refuse
     large headers with its limit and message before ``read_image`` checks the same size against the
     project's (``core.limits``, which users can raise)."""
-    saved = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = None
-    try:
-        return Image.open(path)
-    finally:
-        Image.MAX_IMAGE_PIXELS = saved
+    with _PIL_LIMIT_LOCK:  # PIL's limit is global: threads reading at once must not restore each other's None
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            return Image.open(path)
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
 
 
 RESIZE_METHODS = ("pil", "opencv")
