@@ -84,19 +84,18 @@ class Limits:
 
     def check_model_size(self, size: int, what: str) -> None:
         """LimitError when a model declares an image size over ``max_model_size`` (or not a positive size)."""
-        if size < 1:
-            raise LimitError(f"{what} must be a positive size, got {size}")
-        if size > self.max_model_size:
-            raise LimitError(f"{what} is {size}: over the limit of {self.max_model_size} "
-                             f"({limit_specs()['max_model_size'].how_to_raise})")  # fmt: skip
+        self._check_declared("max_model_size", "size", size, what)
 
     def check_batch(self, batch: int, what: str) -> None:
         """LimitError when a model declares a batch over ``max_batch`` (or not a positive batch)."""
-        if batch < 1:
-            raise LimitError(f"{what} must be a positive batch, got {batch}")
-        if batch > self.max_batch:
-            raise LimitError(f"{what} is {batch}: over the limit of {self.max_batch} "
-                             f"({limit_specs()['max_batch'].how_to_raise})")  # fmt: skip
+        self._check_declared("max_batch", "batch", batch, what)
+
+    def _check_declared(self, name: str, noun: str, value: int, what: str) -> None:
+        limit = getattr(self, name)
+        if value < 1:
+            raise LimitError(f"{what} must be a positive {noun}, got {value}")
+        if value > limit:
+            raise LimitError(f"{what} is {value}: over the limit of {limit} ({limit_specs()[name].how_to_raise})")
 
     def environment(self) -> dict[str, str]:
         """These limits as the environment variables that carry them to other processes."""

@@ -111,9 +111,8 @@ def _transcode(runtime: Any, container: Any, source: Path, target: Path, batch: 
                 bar.update(len(chunk))
         for packet in encoder.encode(None):
             output.mux(packet)
-    if frames == 0:
-        target.unlink(missing_ok=True)
-        raise VideoError(f"{source} has no decodable video frame")
+        if frames == 0:  # inside the atomic write: no empty video is ever renamed into place
+            raise VideoError(f"{source} has no decodable video frame")
     return VideoSummary(target, frames, video.average_rate, (video.width, video.height), len(audio))
 
 
