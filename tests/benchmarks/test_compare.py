@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ugatit_deploy.backends import Availability, Backend, BackendInfo
-from ugatit_deploy.benchmarks.compare import add_speedups
+from ugatit_deploy.backends import BACKENDS, Availability, Backend, BackendInfo
+from ugatit_deploy.benchmarks.compare import add_speedups, apply_peaks, runs_winograd
 from ugatit_deploy.benchmarks.latency import summarize
 from ugatit_deploy.benchmarks.measure import MeasureContext, measure_batch
 from ugatit_deploy.benchmarks.plan import Case
-from ugatit_deploy.benchmarks.records import BenchRecord
+from ugatit_deploy.benchmarks.records import BenchRecord, Floor
 from ugatit_deploy.core.gates import Gate
 
 
@@ -47,7 +47,7 @@ def test_a_lossy_mode_fails_when_the_photos_alone_miss_the_gate():
     case = Case("fake-cpu", "cpu", None, "int8-cpu")
     context = MeasureContext(images=reference, reference=reference, sets={"photos": [0, 2], "demo": [2, 4]},
                              gates={"int8-cpu": Gate(min_psnr_db=30.0)}, warmup=0, iters=1, flops=10**9,
-                             peaks={"cpu-fp32": 100.0})  # fmt: skip
+                             peaks={"cpu-fp32": 1e9, "cpu-int8": 1e9})  # fmt: skip
     record, outputs = measure_batch(case, _NoisyOnPhotos(reference), 4, context)
     assert record.parity is not None and record.parity.by_set is not None and outputs is not None
     by_set = record.parity.by_set
@@ -56,8 +56,8 @@ def test_a_lossy_mode_fails_when_the_photos_alone_miss_the_gate():
     assert record.status == "failed-parity" and record.reason.startswith("photos: PSNR")  # ... the photos do not
     assert record.gate is not None and not record.gate.passed and record.gate.thresholds == {"psnr": 30.0}
     assert record.label == "fake-cpu int8-cpu" and record.latency is not None and record.latency.iters == 1
-    assert record.floor is not None and record.floor.peak_key == "cpu-fp32"
-    assert record.floor.pct_of_peak == pytest.approx(100 * record.floor.gflops_achieved / 100.0)
+    assert record.floor is not None and record.floor.peak_key == "cpu-int8"  # int8-cpu: its own precision's peak
+    assert record.floor.pct_of_peak == pytest.approx(100 * record.floor.gflops_achieved / 1e9)
 
 
 def _timed(backend: str, precision: str, ms: float, batch: int = 1, **options) -> BenchRecord:
@@ -78,3 +78,27 @@ def test_speedups_are_over_eager_fp32_on_the_same_device_and_batch():
     ]
     add_speedups(records)
     assert [r.speedup_vs_torch_eager for r in records] == [1.0, 2.5, 1.0, 2.0, 1.0, 2.0, 4.0, None]
+
+
+def test_mnn_and_ncnn_are_the_winograd_runtimes():
+    assert [name for name in BACKENDS if runs_winograd(name)] == ["mnn-cpu", "ncnn-cpu"]
+    assert not runs_winograd("no-such-backend")
+
+
+def test_peaks_measured_again_apply_each_records_own_peak_and_the_winograd_rule():
+    def floored(backend: str, precision: str, key: str, gflops: float) -> BenchRecord:
+        floor = Floor(gflops_achieved=gflops, peak_gflops=None, peak_key=key, pct_of_peak=None)
+        return BenchRecord(backend=backend, precision=precision, batch=1, label=backend, status="ok", floor=floor)
+
+    records = [
+        floored("mnn-cpu", "fp32", "cpu-fp32", 300.0),
+        floored("torch-cpu", "fp32", "cpu-fp32", 300.0),
+        floored("openvino-cpu", "int8-cpu", "cpu-int8", 300.0),
+        floored("openvino-cpu", "bf16", "cpu-bf16", 1.0),
+    ]
+    apply_peaks(records, {"cpu-fp32": 200.0, "cpu-int8": 600.0, "cpu-bf16": None})
+    floors = [record.floor for record in records]
+    assert [f.pct_of_peak for f in floors] == [None, None, 50.0, None]
+    assert floors[0].note is not None and floors[0].note.startswith("Winograd: effective 300.0 GFLOP/s")
+    assert floors[1].note is not None and floors[1].note.endswith("the peak measurement is low")
+    assert floors[2].note is None and floors[3].note is None and floors[3].peak_gflops is None

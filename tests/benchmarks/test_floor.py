@@ -1,11 +1,12 @@
-"""The FLOP floor (``benchmarks.floor``): model FLOPs and the measured peak of each device and precision."""
+"""The FLOP floor (``benchmarks.floor``): model FLOPs and which measured peak each device and precision is
+compared with."""
 
 from __future__ import annotations
 
 import pytest
-import torch
 
-from ugatit_deploy.benchmarks.floor import model_flops, peak_key, torch_threads
+from ugatit_deploy.benchmarks.floor import model_flops, peak_key
+from ugatit_deploy.core.precisions import PRECISION_NAMES
 from ugatit_deploy.model import GeneratorConfig
 from ugatit_deploy.model.cost import count_macs
 
@@ -22,15 +23,16 @@ def test_a_full_model_has_no_flops_at_another_size():
 
 
 def test_each_backend_is_compared_with_the_peak_of_its_device_and_precision():
-    assert peak_key("cpu", "int8-cpu") == "cpu-fp32"
     assert peak_key("cuda", "fp32") == "cuda-fp32"
     assert peak_key("cuda", "fp16") == "cuda-fp16"
+    assert peak_key("cuda", "int8") == "cuda-fp16"
 
 
-def test_the_matmul_peak_thread_count_is_scoped():
-    before = torch.get_num_threads()
-    with torch_threads(1):
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
-    with torch_threads(None):
-        assert torch.get_num_threads() == before
+def test_each_cpu_precision_is_compared_with_the_peak_of_its_own_precision():
+    assert {precision: peak_key("cpu", precision) for precision in PRECISION_NAMES} == {
+        "fp32": "cpu-fp32",
+        "fp16": "cpu-fp32",
+        "int8": "cpu-int8",
+        "int8-cpu": "cpu-int8",
+        "bf16": "cpu-bf16",
+    }

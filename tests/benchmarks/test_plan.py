@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ugatit_deploy.backends import BACKENDS, BackendSpec, Mode
 from ugatit_deploy.benchmarks import plan as plan_module
-from ugatit_deploy.benchmarks.plan import SYMMETRIC_INT8_ONLY, Artifact, PreparedArtifacts, plan_cases
+from ugatit_deploy.benchmarks.plan import SYMMETRIC_INT8_ONLY, Artifact, PreparedArtifacts, mode_precision, plan_cases
 from ugatit_deploy.benchmarks.records import FAILED, UNSUPPORTED
 from ugatit_deploy.benchmarks.settings import BenchSettings
 
@@ -42,7 +44,12 @@ def test_the_plan_is_every_backend_x_artifact_x_mode_from_the_registry():
         ("onnxruntime-tensorrt", INT8_CPU, "int8-cpu", {}, (UNSUPPORTED, SYMMETRIC_INT8_ONLY)),
         ("openvino-cpu", FP32, "fp32", {"threads": 2}, None),
         ("openvino-cpu", FP32, "bf16", {"threads": 2, "inference_precision": "bf16"}, None),
+        ("openvino-cpu", FP32, "fp32", {"threads": 2, "throughput": True}, None),
+        ("openvino-cpu", FP32, "bf16", {"threads": 2, "throughput": True, "inference_precision": "bf16"}, None),
         ("openvino-cpu", INT8_CPU, "int8-cpu", {"threads": 2}, None),
+        ("openvino-cpu", INT8_CPU, "int8-cpu", {"threads": 2, "inference_precision": "bf16"}, None),
+        ("openvino-cpu", INT8_CPU, "int8-cpu", {"threads": 2, "throughput": True}, None),
+        ("openvino-cpu", INT8_CPU, "int8-cpu", {"threads": 2, "throughput": True, "inference_precision": "bf16"}, None),
         ("tensorrt", PLAN, "fp32", {}, None),
     ]
 
@@ -52,8 +59,37 @@ def test_the_plan_keeps_to_the_backends_asked_for_and_passes_threads_only_when_g
         ("torch-cpu", CKPT, "fp32", {"precision": "fp32", "direction": "a2b"}, None),
         ("openvino-cpu", FP32, "fp32", {}, None),
         ("openvino-cpu", FP32, "bf16", {"inference_precision": "bf16"}, None),
+        ("openvino-cpu", FP32, "fp32", {"throughput": True}, None),
+        ("openvino-cpu", FP32, "bf16", {"throughput": True, "inference_precision": "bf16"}, None),
         ("openvino-cpu", INT8_CPU, "int8-cpu", {}, None),
+        ("openvino-cpu", INT8_CPU, "int8-cpu", {"inference_precision": "bf16"}, None),
+        ("openvino-cpu", INT8_CPU, "int8-cpu", {"throughput": True}, None),
+        ("openvino-cpu", INT8_CPU, "int8-cpu", {"throughput": True, "inference_precision": "bf16"}, None),
     ]
+
+
+def test_a_bf16_hint_on_an_int8_file_keeps_the_int8_precision_and_shows_in_the_variant():
+    cases = plan_cases(BenchSettings(checkpoint=CKPT, backends=("openvino-cpu",)), ARTIFACTS)
+    assert [(c.precision, c.variant, c.label) for c in cases if c.artifact == INT8_CPU] == [
+        ("int8-cpu", "keep-fp 9", "openvino-cpu int8-cpu keep-fp 9"),
+        ("int8-cpu", "keep-fp 9 +bf16", "openvino-cpu int8-cpu keep-fp 9 +bf16"),
+        ("int8-cpu", "keep-fp 9", "openvino-cpu int8-cpu keep-fp 9"),
+        ("int8-cpu", "keep-fp 9 +bf16", "openvino-cpu int8-cpu keep-fp 9 +bf16"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "artifact", "precision"),
+    [
+        ({"inference_precision": "bf16"}, Artifact("onnx", FP32, "fp32"), "bf16"),
+        ({"inference_precision": "bf16"}, Artifact("onnx", FP32, "int8"), "int8"),
+        ({"inference_precision": "bf16"}, Artifact("onnx", FP32, "int8-cpu"), "int8-cpu"),
+        ({"precision": "fp16"}, Artifact("checkpoint", CKPT, "fp32"), "fp16"),
+        ({"throughput": True}, Artifact("onnx", FP32, "fp16"), "fp16"),
+    ],
+)
+def test_mode_precision_is_the_compute_precision_except_on_int8_files(options, artifact, precision):
+    assert mode_precision(Mode(options), artifact) == precision
 
 
 def test_a_new_backend_needs_only_its_registry_entry(monkeypatch):
@@ -72,7 +108,8 @@ def test_a_new_backend_needs_only_its_registry_entry(monkeypatch):
 def test_an_artifact_that_could_not_be_made_is_planned_with_its_problem():
     failed = PreparedArtifacts((Artifact("onnx", None, "int8", problem=(FAILED, "export: PSNR 27.5 dB < 30 dB")),))
     cases = plan_cases(BenchSettings(checkpoint=CKPT, backends=("onnxruntime-cpu", "openvino-cpu")), failed)
+    problem = (FAILED, "export: PSNR 27.5 dB < 30 dB")
     assert [(c.backend, c.precision, c.problem) for c in cases] == [
-        ("onnxruntime-cpu", "int8", (FAILED, "export: PSNR 27.5 dB < 30 dB")),
-        ("openvino-cpu", "int8", (FAILED, "export: PSNR 27.5 dB < 30 dB")),
+        ("onnxruntime-cpu", "int8", problem),
+        ("openvino-cpu", "int8", problem),  # the latency mode only: the others run fp32 and int8-cpu files
     ]

@@ -12,6 +12,8 @@ from ugatit_deploy.benchmarks.records import (
     SCHEMA,
     BenchRecord,
     BenchResults,
+    Floor,
+    FloorSummary,
     Parity,
     SchemaError,
     SetQuality,
@@ -84,3 +86,38 @@ def test_other_schemas_and_newer_versions_are_refused(change, message):
     with pytest.raises(SchemaError, match=message):
         BenchResults.from_dict(data)
     assert SCHEMA == "ugatit-deploy/bench"
+
+
+def test_a_rate_within_its_peak_gets_its_share_and_no_note():
+    floor = Floor.of(10**9, 50.0, "cpu-fp32", 200.0)
+    assert floor == Floor(gflops_achieved=50.0, peak_gflops=200.0, peak_key="cpu-fp32", pct_of_peak=25.0)
+    assert "note" not in floor.to_dict() and Floor.from_dict(floor.to_dict()) == floor
+
+
+def test_a_winograd_rate_above_its_peak_gets_no_share_but_a_note_naming_winograd():
+    floor = Floor.of(10**9, 330.0, "cpu-fp32", 228.0, winograd=True)
+    assert floor.pct_of_peak is None and floor.peak_gflops == 228.0
+    assert floor.note == ("Winograd: effective 330.0 GFLOP/s counts direct-convolution FLOPs; its transforms do "
+                          "fewer multiplications, so it exceeds the 228.0 GFLOP/s cpu-fp32 peak")  # fmt: skip
+    assert Floor.from_dict(floor.to_dict()) == floor
+
+
+def test_another_rate_above_its_peak_says_the_peak_measurement_is_low():
+    floor = Floor.of(10**9, 330.0, "cpu-int8", 228.0)
+    assert floor.pct_of_peak is None
+    assert floor.note == "above the measured cpu-int8 peak (330.0 > 228.0 GFLOP/s): the peak measurement is low"
+    assert floor.with_peak(660.0).note is None and floor.with_peak(660.0).pct_of_peak == 50.0
+
+
+def test_a_floor_and_summary_without_the_newer_keys_still_load():
+    old_floor = {"gflops_achieved": 40.1, "peak_gflops": 186.0, "peak_key": "cpu-fp32", "pct_of_peak": 21.6}
+    old_summary = {"flops_per_image": 1_200_000_000, "peaks_gflops": {"cpu-fp32": 186.0}}
+    floor, summary = Floor.from_dict(old_floor), FloorSummary.from_dict(old_summary)
+    assert floor.note is None and summary.peak_kernels is None
+    assert floor.to_dict() == old_floor and summary.to_dict() == old_summary
+
+
+def test_the_kernel_of_each_peak_is_kept():
+    kernels = {"cpu-fp32": "OpenVINO 2026.4.1 MatMul 2048^3 f32 (brgemm_avx512_f32), 2 threads"}
+    summary = FloorSummary(1_200_000_000, {"cpu-fp32": 228.0}, kernels)
+    assert summary.to_dict()["peak_kernels"] == kernels and FloorSummary.from_dict(summary.to_dict()) == summary

@@ -41,3 +41,25 @@ def test_a_record_writes_its_task_score_and_reads_it_back(images):
     data = record.to_dict()
     assert list(data)[-1] == "task" and BenchRecord.from_dict(data) == record
     assert "task" not in BenchRecord.from_dict({**data, "task": None}).to_dict()
+
+
+def test_a_mode_within_one_db_of_fp32s_task_score_has_no_shortfall(images):
+    reference = np.clip(images + 0.01, -1, 1)  # stand-in FP32 outputs
+    task = TaskInputs.of(images, {"photos": [0, 4]}, reference)
+    assert task.reference_psnr_db == pytest.approx(task.score(reference).psnr_db)
+    assert task.shortfall(task.score(reference)) is None
+
+
+def test_a_mode_more_than_one_db_below_fp32s_task_score_fails_with_the_figures(images):
+    task = TaskInputs.of(images, {"photos": [0, 4]}, images)  # FP32 "outputs" = the photos themselves
+    noisy = np.clip(images + np.random.default_rng(0).normal(0, 0.3, images.shape), -1, 1).astype(np.float32)
+    score = task.score(noisy)
+    drop = task.reference_psnr_db - score.psnr_db
+    assert drop > 1.0
+    assert task.shortfall(score) == (f"task PSNR {score.psnr_db:.2f} dB is {drop:.2f} dB below FP32's "
+                                     f"{task.reference_psnr_db:.2f} dB (allowed: 1 dB)")  # fmt: skip
+
+
+def test_without_a_reference_the_task_score_is_not_gated(images):
+    task = TaskInputs.of(images, {"photos": [0, 4]})
+    assert task.reference_psnr_db is None and task.shortfall(task.score(images * 0)) is None

@@ -28,3 +28,10 @@ def test_the_main_job_takes_the_fastest_mode_that_passed():
     assert fastest_passing(records, cases) == cases["openvino-cpu bf16"]  # its model file and runner options
     assert fastest_passing(records[:2], cases) == cases["torch-cpu fp32"]
     assert fastest_passing(records[1:2], cases) is None
+
+
+def test_the_main_job_never_picks_mnn_whose_speed_one_measurement_cannot_vouch_for():
+    records = [_record("torch-cpu", "fp32", 12.0), _record("mnn-cpu", "fp32", 1.0)]
+    cases = {"torch-cpu fp32": Case("torch-cpu", "cpu", Path("m.pt"), "fp32"),
+             "mnn-cpu fp32": Case("mnn-cpu", "cpu", Path("m.mnn"), "fp32")}  # fmt: skip
+    assert fastest_passing(records, cases) == cases["torch-cpu fp32"]

@@ -55,3 +55,40 @@ def test_infer_with_openvino_takes_the_int8_fast_path_once_and_meets_its_gate(in
     written = np.stack([np.asarray(Image.open(tmp_path / "b" / f"{p.stem}.png")) for p in sources])
     images = written.transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1
     assert FAST_PATH_GATE.failures(image_parity(reference.numpy(), images)) == []
+
+
+def _fast_path_in_child(tmp_path, cap: str | None) -> dict:
+    """cpu_fast_path on the shapes model in a fresh process (oneDNN reads its ISA cap at start-up)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "UGATIT_DEPLOY_CACHE": str(tmp_path / "cache")}
+    env.pop("ONEDNN_MAX_CPU_ISA", None)
+    if cap:
+        env["ONEDNN_MAX_CPU_ISA"] = cap
+    code = (
+        "import json, sys; from pathlib import Path; from ugatit_deploy.inference.fast_path import cpu_fast_path\n"
+        f"c = cpu_fast_path(Path({SHAPES!r}), threads=2, log=lambda line: None)\n"
+        "print(json.dumps({'mode': c.mode, 'ms': c.ms_per_image, 'skipped': list(c.skipped)}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_under_the_avx2_cap_the_fast_path_skips_bf16_in_words_and_takes_the_fastest_passing_mode(tmp_path):
+    choice = _fast_path_in_child(tmp_path, "AVX2")
+    assert choice["mode"] in ("int8-cpu", "fp32")
+    cap = "ONEDNN_MAX_CPU_ISA=AVX2 caps oneDNN below AVX512_CORE_BF16: no BF16 kernels in this class"
+    assert f"int8-cpu+bf16: {cap}" in choice["skipped"] and f"bf16: {cap}" in choice["skipped"]
+    slower = [line for line in choice["skipped"] if "slower than" in line]
+    assert all(float(line.split(": ")[1].split(" ms")[0]) >= choice["ms"] for line in slower)
+
+
+def test_the_choice_is_kept_per_cpu_class(tmp_path):
+    native, capped = _fast_path_in_child(tmp_path, None), _fast_path_in_child(tmp_path, "AVX2")
+    files = sorted(p.name for p in (tmp_path / "cache").rglob("choice-*.json"))
+    assert len(files) == 2 and files[0].endswith("-avx2-threads2.json") != files[1].endswith("-avx2-threads2.json")
+    assert native["mode"] and capped["mode"]

@@ -1,23 +1,28 @@
-"""OpenVINO runner for our ONNX files on CPU: fp32 (or bf16 by precision hint), fp16 files, QDQ INT8 files.
+"""OpenVINO runner for our ONNX files on CPU: fp32 or bf16 compute (precision hint) of fp32 and QDQ INT8 files,
+fp16 files; latency hint (one stream, one request per batch) or throughput hint (parallel requests).
 
 OpenVINO's ONNX frontend cannot convert our ``ugatit.AdaILN`` / ``ugatit.ILN`` local functions, so the
 file is read with their bodies inlined. Latency is best with static shapes: each batch shape is compiled
 once, in ``stage`` (untimed), and ``execute`` only runs the infer request. The inference precision hint is
-always set explicitly: on BF16-capable CPUs OpenVINO's default would silently run fp32 files in bf16.
+always set explicitly: on BF16-capable CPUs OpenVINO's default would silently run fp32 files in bf16. On an
+INT8 file the bf16 hint leaves the quantized convolutions in INT8 and runs the layers kept in float in BF16.
+
+The throughput hint lets OpenVINO pick the streams; a batch of B images runs as jobs of equal slices of the
+batch over an ``AsyncInferQueue`` of the requests OpenVINO asks for (``openvino_cpu.job_size``), the slice shape
+compiled once in ``stage``. Batch 1 is the latency mode's: the throughput runner declines it (``accepts``).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..core.cpu_caps import bf16_unavailable_reason
 from ..core.errors import UnavailableError
 from ..core.limits import Limits
 from ..core.optional import openvino
@@ -33,75 +38,43 @@ from .base import (
     check_hashes,
     check_input_dims,  # fmt: skip
 )
+from .openvino_cpu import DEVICE, HINTS, compile_cpu, compiled_hint, first_line, job_size, shared_core
 
-if TYPE_CHECKING:
-    import openvino as ov
+__all__ = ["OpenVinoBackend", "compile_cpu", "shared_core"]  # the studies compile with the runner's properties
 
-DEVICE = "CPU"
-PRECISIONS = ("fp32", "bf16")  # inference_precision: compute precision of float graphs
-HINTS = {"fp32": "f32", "bf16": "bf16"}
+PRECISIONS = tuple(HINTS)  # inference_precision: compute precision of the float layers
+BF16_FILES = ("fp32", *INT8_PRECISIONS)  # the files a bf16 hint applies to (fp16 files run as they are)
+THROUGHPUT_BATCH_1 = ("the throughput hint runs a batch as parallel infer requests: batch 1 is the latency "
+                      "mode's (use a batch of 2 or more)")  # fmt: skip
 
 
 @dataclass
 class _Compiled:
-    """One static-shape compilation: the compiled model, its infer request and its output ports."""
+    """One static-shape compilation: the compiled model, its output ports, and either one infer request
+    (latency) or a queue of parallel ones (throughput)."""
 
     compiled: Any
-    request: Any
     outputs: dict[str, Any]
+    request: Any = None
+    queue: Any = None  # ov.AsyncInferQueue
+    requests: int = 1  # OpenVINO's OPTIMAL_NUMBER_OF_INFER_REQUESTS
 
 
 @dataclass
 class _Staged:
     entry: _Compiled
-    tensor: Any  # ov.Tensor sharing ``images``' memory
     images: np.ndarray  # keeps the shared memory alive
-
-
-def cpu_properties(threads: int | None, hint: str = "f32") -> dict[str, Any]:
-    """The runner's CPU compile properties: latency hint, one stream, an explicit inference precision hint
-    (``f32`` or ``bf16``) and ``threads`` inference threads where set (OpenVINO's choice otherwise)."""
-    properties: dict[str, Any] = {
-        "PERFORMANCE_HINT": "LATENCY",
-        "NUM_STREAMS": 1,
-        # int8 files: the Q/DQ pairs select OpenVINO's low-precision path; the rest runs in f32.
-        "INFERENCE_PRECISION_HINT": hint,
-    }
-    if threads:
-        properties["INFERENCE_NUM_THREADS"] = int(threads)
-    return properties
-
-
-def compile_cpu(core: ov.Core, model: ov.Model, threads: int | None, hint: str = "f32",
-                cache_dir: Path | None = None) -> ov.CompiledModel:  # fmt: skip
-    """An already-read (and, for static shapes, reshaped) ``ov.Model`` compiled by ``core`` for the CPU device
-    with ``cpu_properties`` (and OpenVINO's compiled-model cache in ``cache_dir``). OpenVINO's errors pass
-    through; it may fall back from bf16 to f32 silently."""
-    properties = cpu_properties(threads, hint)
-    if cache_dir is not None:
-        properties["CACHE_DIR"] = str(cache_dir)
-    return core.compile_model(model, DEVICE, properties)
-
-
-_CORES: dict[int, tuple[ModuleType, Any]] = {}  # id(openvino module) -> (the module, its one Core)
-
-
-def shared_core(runtime: ModuleType) -> ov.Core:
-    """The process's one ``ov.Core``, for every runner and study. OpenVINO's CPU plugin gives the thread that
-    compiles an alternate signal stack and hands back the previous one when its Core goes; with several Cores
-    released out of order the main thread kept a freed stack, and the next Ctrl-C crashed the process
-    (measured: SIGSEGV in ``kill`` after four Cores of a study were released)."""
-    if id(runtime) not in _CORES:
-        _CORES[id(runtime)] = (runtime, runtime.Core())  # the module is kept, so its id stays its own
-    return _CORES[id(runtime)][1]
+    jobs: list[tuple[int, Any]]  # (first image, ov.Tensor sharing ``images``' memory) per infer request run
+    results: dict[str, np.ndarray] = field(default_factory=dict)  # throughput: the batch's outputs, per job
 
 
 class OpenVinoBackend(Backend):
-    """One OpenVINO CPU compilation per batch shape, latency hint, one stream, an explicit precision hint."""
+    """One OpenVINO CPU compilation per batch (or job) shape, an explicit precision hint, latency hint with
+    one stream or throughput hint with OpenVINO's streams."""
 
     def __init__(self, onnx_path: str | os.PathLike[str], threads: int | None = None,
-                 inference_precision: str | None = None,
-                 cache_dir: str | os.PathLike[str] | None = None) -> None:  # fmt: skip
+                 inference_precision: str | None = None, cache_dir: str | os.PathLike[str] | None = None,
+                 throughput: bool = False) -> None:  # fmt: skip
         self.path = check_file(onnx_path, "ONNX file")
         self.record = artifact_record(self.path, ONNX)
         file_precision = self.record.precision
@@ -111,17 +84,30 @@ class OpenVinoBackend(Backend):
                 f"openvino inference_precision must be one of {', '.join(PRECISIONS)}, got {inference_precision!r}"
                 " (int8 runs from an int8 / int8-cpu ONNX file)"
             )
-        if wanted == "bf16" and file_precision != "fp32":
-            raise BackendError(f"openvino bf16 runs fp32 ONNX files only; {self.path.name} is {file_precision}")
+        if wanted == "bf16" and file_precision not in BF16_FILES:
+            raise BackendError(f"openvino bf16 runs fp32 and int8 ONNX files only; {self.path.name} is "
+                               f"{file_precision}")  # fmt: skip
         self.threads, self.bf16, self.hint = threads, wanted == "bf16", HINTS[wanted]
+        self.throughput = bool(throughput)
         self.cache_dir = Path(cache_dir) if cache_dir else None  # OpenVINO's compiled-model cache (off if None)
-        options: dict[str, Any] = {"threads": threads} if threads else {}
-        options["latency_hint"] = True
-        self.info = BackendInfo("openvino-cpu", "bf16" if self.bf16 else file_precision, self.path, options,
-                                self.record.variant)  # fmt: skip
+        self.info = self._describe(file_precision)
         self.core: Any = None
         self.model: Any = None
         self._compiled: dict[tuple[int, ...], _Compiled] = {}
+
+    def _describe(self, file_precision: str) -> BackendInfo:
+        """An INT8 file keeps its precision (and its gate) under the bf16 hint, with ``+bf16`` after its variant;
+        an fp32 file computed in bf16 is ``bf16``."""
+        options: dict[str, Any] = {"threads": self.threads} if self.threads else {}
+        if self.bf16:
+            options["inference_precision"] = "bf16"
+        options["throughput_hint" if self.throughput else "latency_hint"] = True
+        precision, variant = file_precision, self.record.variant
+        if self.bf16 and self._int8:
+            variant = " ".join(filter(None, (variant, "+bf16")))
+        elif self.bf16:
+            precision = "bf16"
+        return BackendInfo("openvino-cpu", precision, self.path, options, variant)
 
     @property
     def _int8(self) -> bool:
@@ -132,6 +118,8 @@ class OpenVinoBackend(Backend):
             ov = openvino()
         except UnavailableError as exc:
             return Availability.no(str(exc))
+        if self.bf16 and (reason := bf16_unavailable_reason()):  # a cap: OpenVINO would fail inside, not say so
+            return Availability.no(reason)
         try:
             core = shared_core(ov)
             if DEVICE not in core.available_devices:
@@ -140,7 +128,7 @@ class OpenVinoBackend(Backend):
             capabilities = [str(c) for c in core.get_property(DEVICE, "OPTIMIZATION_CAPABILITIES")]
             name = str(core.get_property(DEVICE, "FULL_DEVICE_NAME")).strip()
         except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError and its own types
-            return Availability.no(f"OpenVINO cannot query the CPU: {_first_line(exc)}")
+            return Availability.no(f"OpenVINO cannot query the CPU: {first_line(exc)}")
         reports = f"OpenVINO reports {', '.join(capabilities) or 'no optimization capabilities'}"
         if self.bf16 and "BF16" not in capabilities:
             return Availability.no(f"this CPU ({name}) has no native BF16: {reports}; "
@@ -164,7 +152,7 @@ class OpenVinoBackend(Backend):
                 onnx.save(inlined, str(path))
                 self.model = self.core.read_model(str(path))
         except Exception as exc:  # noqa: BLE001 - onnx and OpenVINO raise their own exception types
-            raise BackendError(f"openvino cannot read {self.path.name}: {_first_line(exc)}") from None
+            raise BackendError(f"openvino cannot read {self.path.name}: {first_line(exc)}") from None
         self._check_graph()
         self._compiled = {}
 
@@ -190,6 +178,11 @@ class OpenVinoBackend(Backend):
             raise
 
     def accepts(self, shape: tuple[int, ...]) -> str | None:
+        if self.throughput and shape[0] == 1:
+            return THROUGHPUT_BATCH_1
+        if self.throughput and self.input_shape[0] is not None:
+            return (f"this ONNX has a static batch of {self.input_shape[0]}: the throughput hint splits a batch "
+                    "into parallel requests; re-export with dynamic axes")  # fmt: skip
         for axis, (want, got) in enumerate(zip(self.input_shape, shape, strict=True)):
             if want is not None and want != got:
                 what = "batch" if axis == 0 else "size"
@@ -200,55 +193,80 @@ class OpenVinoBackend(Backend):
         """The compiled model of one static input shape (compiled on first use, then cached)."""
         if shape in self._compiled:
             return self._compiled[shape]
-        if len(shape) != 4 or shape[1] != 3:
-            raise BackendError(f"expected a B x 3 x H x W batch, got shape {shape}")
-        if reason := self.accepts(shape):
-            raise BackendError(reason)
         ov = openvino()
         model = self.model.clone()
         try:
             model.reshape({model.input(0): ov.PartialShape(list(shape))})
             cache = self.cache_dir / "openvino_cache" if self.cache_dir is not None else None
-            compiled = compile_cpu(self.core, model, self.threads, self.hint, cache)
+            compiled = compile_cpu(self.core, model, self.threads, self.hint, cache, self.throughput)
         except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError and its own types
             where = f"{self.path.name} for {list(shape)}"
-            raise BackendError(f"openvino cannot compile {where}: {_first_line(exc)}") from None
-        got = compiled.get_property("INFERENCE_PRECISION_HINT")
-        got = got.get_type_name() if hasattr(got, "get_type_name") else str(got)
-        if got != self.hint:  # OpenVINO falls back to f32 without a word where the CPU lacks bf16
+            raise BackendError(f"openvino cannot compile {where}: {first_line(exc)}") from None
+        if (got := compiled_hint(compiled)) != self.hint:  # OpenVINO falls back to f32 silently without bf16
             raise BackendError(f"OpenVINO compiled {self.path.name} in {got}, not {self.hint}, on this CPU")
         # A port can carry several tensor names (fp16 graphs name the Cast output too): index all of them.
         outputs = {name: port for port in compiled.outputs for name in sorted(port.get_names())}
-        entry = _Compiled(compiled, compiled.create_infer_request(), outputs)
+        if self.throughput:
+            requests = max(1, int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")))
+            entry = _Compiled(compiled, outputs, queue=ov.AsyncInferQueue(compiled, requests), requests=requests)
+        else:
+            entry = _Compiled(compiled, outputs, request=compiled.create_infer_request())
         self._compiled[shape] = entry
         return entry
 
     def stage(self, images: np.ndarray) -> Any:
         images = np.ascontiguousarray(images, dtype=np.float32)
-        entry = self._compile(tuple(int(d) for d in images.shape))
-        return _Staged(entry, openvino().Tensor(images, shared_memory=True), images)
+        shape = tuple(int(d) for d in images.shape)
+        if len(shape) != 4 or shape[1] != 3:
+            raise BackendError(f"expected a B x 3 x H x W batch, got shape {shape}")
+        if reason := self.accepts(shape):
+            raise BackendError(reason)
+        tensor = openvino().Tensor
+        if not self.throughput:
+            return _Staged(self._compile(shape), images, [(0, tensor(images, shared_memory=True))])
+        # One image's compilation tells how many requests OpenVINO runs in parallel; the jobs' shape follows.
+        size = job_size(shape[0], self._compile((1, *shape[1:])).requests)
+        entry = self._compile((size, *shape[1:]))
+        jobs = [(start, tensor(images[start : start + size], shared_memory=True)) for start in range(0, shape[0], size)]
+        results = {name: np.empty((shape[0], *entry.outputs[name].get_shape()[1:]), np.float32)
+                   for name in self.record.io.output_names}  # fmt: skip
+        return _Staged(entry, images, jobs, results)
 
     def execute(self, staged: Any) -> Any:
-        request = staged.entry.request
+        entry = staged.entry
         try:
-            request.set_input_tensor(staged.tensor)
-            request.start_async()  # start + wait: a synchronous run without wrapping the outputs in a dict
-            request.wait()
+            if entry.queue is None:
+                entry.request.set_input_tensor(staged.jobs[0][1])
+                entry.request.start_async()  # start + wait: a synchronous run without wrapping the outputs in a dict
+                entry.request.wait()
+            else:
+                entry.queue.set_callback(lambda request, start: self._keep(staged, request, start))
+                for start, tensor in staged.jobs:
+                    entry.queue.start_async(tensor, start)
+                entry.queue.wait_all()
         except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError and its own types
-            raise BackendError(f"openvino cannot run {self.path.name}: {_first_line(exc)}") from None
-        return staged.entry
+            raise BackendError(f"openvino cannot run {self.path.name}: {first_line(exc)}") from None
+        return staged
+
+    @staticmethod
+    def _keep(staged: _Staged, request: Any, start: int) -> None:
+        """A finished job's outputs into the batch's (the request's buffers serve its next job)."""
+        for name, result in staged.results.items():
+            data = request.get_tensor(staged.entry.outputs[name]).data
+            result[start : start + len(data)] = data
+
+    def _output(self, staged: _Staged, name: str) -> np.ndarray:
+        # The infer request reuses its output buffers on the next run (and so do the results): hand out a copy.
+        entry = staged.entry
+        data = staged.results[name] if entry.queue is not None else entry.request.get_tensor(entry.outputs[name]).data
+        return np.array(data, dtype=np.float32, copy=True)
 
     def fetch(self, result: Any) -> np.ndarray:
-        # The infer request reuses its output buffers on the next run: hand out a copy.
-        return np.array(result.request.get_tensor(result.outputs["output"]).data, dtype=np.float32, copy=True)
+        return self._output(result, "output")
 
     def run_outputs(self, images: np.ndarray) -> dict[str, np.ndarray]:
-        entry = self.execute(self.stage(images))
-        names = self.record.io.output_names
-        return {
-            name: np.array(entry.request.get_tensor(entry.outputs[name]).data, dtype=np.float32, copy=True)
-            for name in names
-        }
+        staged = self.execute(self.stage(images))
+        return {name: self._output(staged, name) for name in self.record.io.output_names}
 
     @property
     def img_size(self) -> int:
@@ -258,10 +276,3 @@ class OpenVinoBackend(Backend):
         self._compiled = {}
         self.model = None
         self.core = None
-
-
-def _first_line(exc: Exception) -> str:
-    """The first informative line of an OpenVINO error (its first lines only name C++ source files)."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    useful = [line for line in lines if not re.match(r"(Exception from |Check '.*' failed at )", line)]
-    return (useful or lines or [type(exc).__name__])[0]

@@ -44,6 +44,7 @@ class BackendSpec:
     auto_rank: int | None = None  # order in which `auto` tries it for its artifact kind; None: never
     modes: tuple[Mode, ...] = (Mode(),)
     symmetric_int8_only: bool = False  # TensorRT-based: refuses INT8 graphs with non-zero zero points
+    not_chosen: str = ""  # why the main job never picks it by one measurement (empty: it may)
 
     def create(self, artifact: str | os.PathLike[str], **options: Any) -> Backend:
         module, _, cls = self.runner.partition(":")
@@ -53,6 +54,18 @@ class BackendSpec:
 
 
 _GPU = ("device_id",)
+# The files OpenVINO computes in bf16 or runs in parallel requests: FP32 and the x86 INT8 graph (the symmetric
+# int8 graph is TensorRT's; measuring it in every mode would only lengthen the bench).
+_OV_FILES = ("fp32", "int8-cpu")
+# Latency (batch 1) and throughput (batch > 1; the runner declines batch 1), each with f32 and bf16 compute (an
+# INT8 file's float layers in bf16: measured 2x the f32 hint's speed, at its quality).
+_OPENVINO_MODES = (Mode(), Mode({"inference_precision": "bf16"}, for_precisions=_OV_FILES),
+                   Mode({"throughput": True}, for_precisions=_OV_FILES),
+                   Mode({"throughput": True, "inference_precision": "bf16"}, for_precisions=_OV_FILES))  # fmt: skip
+# Measured (docs/benchmarks.md, "MNN's speed"): the same .mnn on the same machine ran 302-546 ms per image
+# from one run to the next, and on a busy machine its 2-thread pool ran slower than 1 thread.
+MNN_NOT_CHOSEN = ("MNN's speed changes from run to run by up to 1.8x with nothing changed, so one measurement "
+                  "cannot choose it")  # fmt: skip
 _TORCH = ("direction", "precision", "channels_last", "cuda_graphs", "threads")  # one runner class, both devices
 _SPECS = (
     BackendSpec("torch-cpu", "torch", CHECKPOINT, "cpu", "PyTorch eager on CPU (the reference)",
@@ -73,11 +86,12 @@ _SPECS = (
                 "onnxruntime_runner:OnnxRuntimeBackend", {"provider": "tensorrt"}, ("cache_dir", *_GPU),
                 symmetric_int8_only=True),
     BackendSpec("openvino-cpu", "openvino", "onnx", "cpu",
-                "OpenVINO on CPU: fp32, bf16 (precision hint) or int8 (QDQ graphs), latency hint",
-                "openvino_runner:OpenVinoBackend", {}, ("threads", "inference_precision", "cache_dir"),
-                modes=(Mode(), Mode({"inference_precision": "bf16"}, for_precisions=("fp32",)))),
+                "OpenVINO on CPU: fp32, fp16 or int8 (QDQ graphs) files, bf16 compute by precision hint; latency "
+                "hint, or throughput hint (batches > 1 as parallel requests)",
+                "openvino_runner:OpenVinoBackend", {}, ("threads", "inference_precision", "cache_dir", "throughput"),
+                modes=_OPENVINO_MODES),
     BackendSpec("mnn-cpu", "mnn", "mnn", "cpu", "MNN on CPU: Winograd 3x3 convolutions (.mnn from export --format mnn)",
-                "mnn_runner:MnnBackend", {}, ("threads",), auto_rank=0),
+                "mnn_runner:MnnBackend", {}, ("threads",), auto_rank=0, not_chosen=MNN_NOT_CHOSEN),
     BackendSpec("ncnn-cpu", "ncnn", "ncnn", "cpu", "ncnn on CPU: Winograd 3x3 convolutions (.ncnn.param/.bin from "
                 "export --format ncnn)", "ncnn_runner:NcnnBackend", {}, ("threads",), auto_rank=0),
     BackendSpec("tensorrt", "tensorrt", "tensorrt", "cuda", "TensorRT plan, execute_async_v3 on torch CUDA buffers",
@@ -150,7 +164,8 @@ def create_backend(name: str, artifact: str | os.PathLike[str], **options: Any) 
     """A runner for ``artifact``. The options each backend takes are listed in its registry entry
     (``BACKENDS[name].options``): torch ``direction``, ``precision``, ``channels_last``, ``cuda_graphs``,
     ``threads``; onnxruntime ``threads`` (CPU), ``cache_dir``; openvino ``threads``,
-    ``inference_precision`` ("fp32" or "bf16", for fp32 files), ``cache_dir``; GPU backends ``device_id``."""
+    ``inference_precision`` ("fp32" or "bf16", for fp32 and int8 files), ``cache_dir``, ``throughput``; GPU
+    backends ``device_id``."""
     if name not in BACKENDS:
         raise BackendError(f"unknown backend {name!r}: use one of {', '.join(BACKENDS)}")
     spec = BACKENDS[name]

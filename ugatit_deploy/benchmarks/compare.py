@@ -1,5 +1,5 @@
 """Bench stage 4, the comparisons: a backend's images against the reference (parity and its gate, per
-input set too), speed-ups over eager FP32, and each record's share of the measured matmul peak."""
+input set too), speed-ups over eager FP32, and each record's share of the measured peak of its precision."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import numpy as np
 from ..backends import BACKENDS
 from ..core.gates import Gate
 from ..core.parity import ImageParity, image_parity
+from ..formats import FORMATS
+from .peaks import Peak
 from .records import BenchRecord, GateResult, Parity, SetQuality
 
 
@@ -62,13 +64,28 @@ def add_speedups(records: Sequence[BenchRecord]) -> None:
             record.speedup_vs_torch_eager = base.latency.ms_per_image.p50 / record.latency.ms_per_image.p50
 
 
-def best_peaks(first: Mapping[str, float | None], again: Mapping[str, float | None]) -> dict[str, float | None]:
-    """Per peak key, the higher of two measurements (the peak drifts on a shared machine)."""
-    return {key: max((v for v in (value, again.get(key)) if v), default=None) for key, value in first.items()}
+def best_peaks(first: Mapping[str, Peak], again: Mapping[str, Peak]) -> dict[str, Peak]:
+    """Per peak key, the higher of two measurements with the kernel that measured it (the peak drifts on a
+    shared machine); a key measured in neither keeps the first's reason."""
+    best: dict[str, Peak] = {}
+    for key, peak in first.items():
+        other = again.get(key)
+        best[key] = other if other is not None and (other.gflops or 0) > (peak.gflops or 0) else peak
+    return best
+
+
+def runs_winograd(backend: str) -> bool:
+    """Whether ``backend`` runs a format whose CPU runtime computes 3x3 convolutions as Winograd transforms
+    (MNN, ncnn): its effective rate may pass the matmul peak."""
+    spec = BACKENDS.get(backend)
+    fmt = FORMATS.get(spec.runs) if spec is not None else None
+    return fmt is not None and fmt.winograd
 
 
 def apply_peaks(records: Sequence[BenchRecord], peaks: Mapping[str, float | None]) -> None:
-    """Each record's floor against these peaks."""
+    """Each record's floor against these peaks (GFLOP/s by peak key): its share of its own peak, or a note
+    where it passes it (``Floor.with_peak``)."""
     for record in records:
         if record.floor is not None:
-            record.floor = record.floor.with_peak(peaks.get(record.floor.peak_key))
+            peak = peaks.get(record.floor.peak_key)
+            record.floor = record.floor.with_peak(peak, winograd=runs_winograd(record.backend))

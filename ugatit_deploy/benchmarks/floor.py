@@ -1,20 +1,20 @@
-"""The floor: the model's FLOPs at the benchmarked size and this machine's measured matmul peak.
+"""The floor: the model's FLOPs at the benchmarked size and this machine's measured matmul peaks, one per
+device and precision (``peak_key``; the CPU's in ``peaks``).
 
-A backend's share of the peak is (FLOPs per image x images per second) / peak FLOP/s. FLOPs count
+A backend's share of its peak is (FLOPs per image x images per second) / peak FLOP/s. FLOPs count
 convolutions and linear layers only (2 per multiply-accumulate), as the usual GFLOP figures do.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
 import torch
 
+from ..core.precisions import INT8_PRECISIONS
 from ..model import GeneratorConfig
 from ..model.cost import count_macs
+from .peaks import CPU_BF16, CPU_FP32, CPU_INT8, Peak, matmul_peak_gflops, measure_cpu_peaks
 
 
 def model_flops(config: GeneratorConfig, height: int, width: int | None = None) -> int:
@@ -26,62 +26,25 @@ def model_flops(config: GeneratorConfig, height: int, width: int | None = None) 
     return 2 * count_macs(model, (1, 3, height, width))
 
 
-def matmul_peak_gflops(device: str = "cpu", dtype: torch.dtype = torch.float32, n: int | None = None,
-                       repeats: int = 5) -> float:  # fmt: skip
-    """Best-of-``repeats`` GFLOP/s of an n x n x n matmul in torch, with the current thread count.
-
-    TF32 is disabled for float32 on CUDA (the fp32 backends run without it).
-    """
-    n = n or (2048 if device == "cpu" else 8192)
-    a = torch.randn(n, n, device=device, dtype=dtype)
-    b = torch.randn(n, n, device=device, dtype=dtype)
-    previous = torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = False
-    try:
-        best = float("inf")
-        for index in range(repeats + 1):
-            if device != "cpu":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            torch.mm(a, b)
-            if device != "cpu":
-                torch.cuda.synchronize()
-            if index:  # the first run is a warm-up
-                best = min(best, time.perf_counter() - start)
-    finally:
-        torch.backends.cuda.matmul.allow_tf32 = previous
-    return 2 * n**3 / best / 1e9
-
-
-@contextmanager
-def torch_threads(count: int | None) -> Iterator[None]:
-    """torch's intra-op thread count set to ``count`` inside the block, the previous count restored after
-    (nothing changes when ``count`` is None)."""
-    if not count:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def measure_peaks(threads: int | None = None) -> dict[str, float | None]:
-    """Matmul peaks in GFLOP/s by ``peak_key``: CPU FP32 with ``threads`` torch threads (default: the
-    current count), and where CUDA is present CUDA FP32 (no TF32) and FP16."""
-    with torch_threads(threads):
-        peaks: dict[str, float | None] = {"cpu-fp32": matmul_peak_gflops("cpu")}
+def measure_peaks(threads: int | None = None) -> dict[str, Peak]:
+    """Peaks by ``peak_key``, each with the kernel that measured it: the CPU's FP32, BF16 and INT8 peaks
+    with ``threads`` threads (``peaks.measure_cpu_peaks``), and where CUDA is present CUDA FP32 (no TF32)
+    and FP16 (torch matmuls)."""
+    peaks: dict[str, Peak] = dict(measure_cpu_peaks(threads))
     if torch.cuda.is_available():
-        peaks["cuda-fp32"] = matmul_peak_gflops("cuda", torch.float32)
-        peaks["cuda-fp16"] = matmul_peak_gflops("cuda", torch.float16)
+        name = torch.cuda.get_device_name()
+        for key, dtype, label in (("cuda-fp32", torch.float32, "fp32, no TF32"), ("cuda-fp16", torch.float16, "fp16")):
+            peaks[key] = Peak(matmul_peak_gflops("cuda", dtype), f"torch {torch.__version__} mm 8192^3 {label}, {name}")
     return peaks
 
 
 def peak_key(device: str, precision: str) -> str:
     """Which measured peak a backend on ``device`` (a registry device: cpu, cuda) at ``precision`` is
-    compared with."""
+    compared with: on the CPU, BF16 with the BF16 peak, every INT8 precision with the INT8 peak (also where
+    OpenVINO runs an INT8 file's float layers in BF16: its convolutions are INT8), FP32 and FP16 with the
+    FP32 peak (x86 has no FP16 arithmetic; FP16 files compute in FP32)."""
     if device == "cpu":
-        return "cpu-fp32"  # no CPU half/int8 matmul peak is measured: the FP32 peak is the reference line
+        if precision == "bf16":
+            return CPU_BF16
+        return CPU_INT8 if precision in INT8_PRECISIONS else CPU_FP32
     return "cuda-fp32" if precision == "fp32" else "cuda-fp16"

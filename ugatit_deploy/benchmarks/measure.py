@@ -17,7 +17,7 @@ from ..backends import BACKENDS, Backend, BackendError, create_backend
 from ..core.errors import UgatitDeployError
 from ..core.gates import Gate
 from ..formats import FORMATS
-from .compare import judge, parity_of
+from .compare import judge, parity_of, runs_winograd
 from .floor import peak_key
 from .latency import measure_latency, peak_rss_mb, reset_peak_rss, summarize
 from .plan import Case
@@ -133,9 +133,11 @@ def measure_batch(case: Case, runner: Backend, batch: int,
     gpu = runner.device_memory_bytes()
     memory = Memory(peak_rss_mb(), gpu / 2**20 if gpu is not None else None)
     key = peak_key(case.device, precision)
-    floor = Floor.of(context.flops, latency.images_per_s, key, context.peaks.get(key))
-    record = base_record(case, runner, batch, OK if gate.passed else FAILED_PARITY, "; ".join(gate.failures))
+    floor = Floor.of(context.flops, latency.images_per_s, key, context.peaks.get(key), runs_winograd(case.backend))
     task = context.task.score(outputs) if context.task is not None else None
+    if task is not None and context.task is not None and (shortfall := context.task.shortfall(task)):
+        gate = replace(gate, passed=False, failures=[*gate.failures, shortfall])
+    record = base_record(case, runner, batch, OK if gate.passed else FAILED_PARITY, "; ".join(gate.failures))
     return replace(record, parity=parity, gate=gate, latency=latency, memory=memory, floor=floor,
                    task=task), outputs  # fmt: skip
 
@@ -199,7 +201,7 @@ def time_again(measured: Sequence[Measured], context: MeasureContext, log: Calla
                 more = measure_latency(runner, tile(context.images, record.batch), context.warmup, context.iters)
                 record.latency = summarize(record.latency.samples_ms + more.samples_ms, record.batch)
                 record.floor = Floor.of(context.flops, record.latency.images_per_s, record.floor.peak_key,
-                                        record.floor.peak_gflops)  # fmt: skip
+                                        record.floor.peak_gflops, runs_winograd(record.backend))  # fmt: skip
         except RUN_ERRORS as exc:
             log(f"  {runner.info.label}: this round failed ({_first_line(exc)}); earlier rounds kept")
         finally:

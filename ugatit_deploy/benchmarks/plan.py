@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..backends import BACKENDS, BackendSpec, Mode
-from ..core.precisions import PRECISION_NAMES, get_precision
+from ..core.precisions import INT8_PRECISIONS, PRECISION_NAMES, get_precision
 from .records import UNSUPPORTED
 from .settings import BenchSettings
 
@@ -63,9 +63,25 @@ class Case:
         return " ".join(filter(None, (self.backend, self.precision, self.variant)))
 
 
+def mode_compute(mode: Mode) -> str | None:
+    """The compute precision a mode's options set (torch's autocast, OpenVINO's hint), None if none."""
+    return next((str(mode.options[key]) for key in PRECISION_OPTIONS if key in mode.options), None)
+
+
 def mode_precision(mode: Mode, artifact: Artifact) -> str:
-    """The precision a mode computes in: the one its options set, else the artifact's."""
-    return next((str(mode.options[key]) for key in PRECISION_OPTIONS if key in mode.options), artifact.precision)
+    """The precision a case is recorded (and gated) at: an INT8 file's own, whatever its float layers compute
+    in; else the one the mode's options set, else the artifact's."""
+    if artifact.precision in INT8_PRECISIONS:
+        return artifact.precision
+    return mode_compute(mode) or artifact.precision
+
+
+def mode_variant(mode: Mode, artifact: Artifact) -> str:
+    """The artifact's variant, with ``+bf16`` after it where a mode computes an INT8 file's float layers in
+    another precision than the file's (as the runner's label says it)."""
+    compute = mode_compute(mode)
+    hidden = compute not in (None, "fp32", mode_precision(mode, artifact))  # set, yet not the recorded precision
+    return " ".join(filter(None, (artifact.variant, f"+{compute}" if hidden else "")))
 
 
 def runner_options(spec: BackendSpec, mode: Mode, settings: BenchSettings) -> dict[str, Any]:
@@ -104,5 +120,6 @@ def plan_cases(settings: BenchSettings, artifacts: PreparedArtifacts) -> list[Ca
                 options = runner_options(spec, mode, settings)
                 precision = mode_precision(mode, artifact)
                 problem = _problem(spec, artifact)
-                cases.append(Case(spec.name, spec.device, artifact.path, precision, options, artifact.variant, problem))
+                variant = mode_variant(mode, artifact)
+                cases.append(Case(spec.name, spec.device, artifact.path, precision, options, variant, problem))
     return cases

@@ -3,8 +3,9 @@
 
 ``to_dict`` / ``from_dict`` follow the documented schema key for key and in order, so a results.json read
 and written again is the same text. Keys older benches did not write (``variant``, ``ssim``,
-``psnr_per_image``, ``by_set``, ``inputs.sets``, ``settings.rounds``) are None here and stay absent on the
-way out; parity keys a newer bench adds are kept in ``Parity.extra``.
+``psnr_per_image``, ``by_set``, ``inputs.sets``, ``settings.rounds``, ``floor.peak_kernels``) are None here
+and stay absent on the way out, as a record's ``floor.note`` where it has none; parity keys a newer bench adds
+are kept in ``Parity.extra``.
 """
 
 from __future__ import annotations
@@ -173,19 +174,36 @@ class Memory(_Flat):
 
 @dataclass(frozen=True)
 class Floor(_Flat):
-    """Achieved GFLOP/s and its share of the machine's measured matmul peak (``peak_key``)."""
+    """Achieved GFLOP/s and its share of the measured peak of the record's device and precision
+    (``peak_key``). The share is never over 100 %: where the achieved rate passes the peak, ``pct_of_peak``
+    is None and ``note`` says why (None otherwise, and absent from the file)."""
 
     gflops_achieved: float
     peak_gflops: float | None
     peak_key: str
     pct_of_peak: float | None
+    note: str | None = None
+
+    _optional = ("note",)
 
     @classmethod
-    def of(cls, flops_per_image: int, images_per_s: float, peak_key: str, peak: float | None) -> Floor:
-        return cls(flops_per_image * images_per_s / 1e9, None, peak_key, None).with_peak(peak)
+    def of(cls, flops_per_image: int, images_per_s: float, peak_key: str, peak: float | None,
+           winograd: bool = False) -> Floor:  # fmt: skip
+        return cls(flops_per_image * images_per_s / 1e9, None, peak_key, None).with_peak(peak, winograd)
 
-    def with_peak(self, peak: float | None) -> Floor:
-        return replace(self, peak_gflops=peak, pct_of_peak=100 * self.gflops_achieved / peak if peak else None)
+    def with_peak(self, peak: float | None, winograd: bool = False) -> Floor:
+        """This floor against ``peak``; ``winograd``: the runtime computes 3x3 convolutions as Winograd
+        transforms (fewer multiplications than the direct count), the one expected cause of a rate above it."""
+        achieved = self.gflops_achieved
+        if not peak or achieved <= peak:
+            return replace(self, peak_gflops=peak, pct_of_peak=100 * achieved / peak if peak else None, note=None)
+        if winograd:
+            note = (f"Winograd: effective {achieved:.1f} GFLOP/s counts direct-convolution FLOPs; its transforms "
+                    f"do fewer multiplications, so it exceeds the {peak:.1f} GFLOP/s {self.peak_key} peak")  # fmt: skip
+        else:
+            note = (f"above the measured {self.peak_key} peak ({achieved:.1f} > {peak:.1f} GFLOP/s): the peak "
+                    "measurement is low")  # fmt: skip
+        return replace(self, peak_gflops=peak, pct_of_peak=None, note=note)
 
 
 _PARTS: dict[str, Any] = {"parity": Parity, "gate": GateResult, "latency": Latency, "memory": Memory, "floor": Floor}
@@ -285,10 +303,14 @@ class RunSettings(_Flat):
 
 @dataclass(frozen=True)
 class FloorSummary(_Flat):
-    """The model's FLOPs per image and the matmul peaks measured in the run (GFLOP/s by peak key)."""
+    """The model's FLOPs per image and the peaks measured in the run (GFLOP/s by peak key), with the kernel
+    that measured each, or why it was not (``peak_kernels``: None in benches that predate it)."""
 
     flops_per_image: int
     peaks_gflops: dict[str, float | None]
+    peak_kernels: dict[str, str] | None = None
+
+    _optional = ("peak_kernels",)
 
 
 @dataclass(kw_only=True)

@@ -29,6 +29,7 @@ from .compare import add_speedups, apply_peaks, best_peaks
 from .floor import measure_peaks, model_flops
 from .machine import machine_record
 from .measure import MeasureContext, Measured, measure_case, time_again
+from .peaks import describe, gflops_by_key
 from .plan import Case, plan_cases
 from .prepare import prepare_artifacts
 from .records import SCHEMA, SCHEMA_VERSION, BenchResults, FloorSummary, Inputs, ModelInfo, RunSettings
@@ -105,20 +106,23 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
     gates = gates_with(settings.gates)
     flops = model_flops(config, size)
     threads = settings.threads or torch.get_num_threads()
-    log(f"measuring the matmul peak ({threads} threads)")
+    log(f"measuring the matmul peaks ({threads} threads)")
     peaks = measure_peaks(settings.threads)
+    for key, peak in peaks.items():
+        log(f"  {describe(key, peak)}")
     cases = plan_cases(settings, prepare_artifacts(settings, size, log))
-    task = TaskInputs.of(images, sets) if scored else None
-    context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops, peaks, task)
+    task = TaskInputs.of(images, sets, reference) if scored else None
+    context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops,
+                             gflops_by_key(peaks), task)  # fmt: skip
     measured: list[Measured] = [measure_case(case, settings.batches, context, log) for case in cases]
     for round_index in range(2, settings.rounds + 1):
         log(f"timing round {round_index} of {settings.rounds}")
         time_again(measured, context, log)
     records = [record for m in measured for record in m.records]
     if settings.rounds > 1:  # the peak drifts too: the best of the first and the last measurement
-        log("measuring the matmul peak again")
+        log("measuring the matmul peaks again")
         peaks = best_peaks(peaks, measure_peaks(settings.threads))
-        apply_peaks(records, peaks)
+    apply_peaks(records, gflops_by_key(peaks))  # always: a Winograd runtime's note needs its backend
     add_speedups(records)
 
     outputs: dict[str, np.ndarray] = {}
@@ -152,7 +156,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
             threads=settings.threads,
             batches=list(settings.batches),
         ),
-        floor=FloorSummary(flops, peaks),
+        floor=FloorSummary(flops, gflops_by_key(peaks), {key: peak.kernel for key, peak in peaks.items()}),
         gates={precision: gate.describe() for precision, gate in gates.items()},
         gated_precisions=sorted(settings.gates),
         records=records,

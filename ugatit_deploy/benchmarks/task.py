@@ -16,6 +16,9 @@ from ..core.parity import to_uint8
 from ..training.task_score import TaskScore, cartoons_of, task_score
 
 TASK_SET = "photos"  # the input set the score is taken on (natural photos the model never trained on)
+# How far a mode's task PSNR may fall below PyTorch FP32's before the mode fails its gate (the lossy gate's
+# task clause: a precision the main job may choose keeps the task score within 1 dB of FP32).
+TASK_TOLERANCE_DB = 1.0
 
 
 @dataclass(frozen=True)
@@ -26,15 +29,30 @@ class TaskInputs:
     cartoons: np.ndarray
     start: int
     stop: int
+    reference_psnr_db: float | None = None  # PyTorch FP32's task PSNR on the same photos
 
     @classmethod
-    def of(cls, images: np.ndarray, sets: Mapping[str, Sequence[int]]) -> TaskInputs | None:
-        """From the bench's N x 3 x H x W inputs in [-1, 1]; None when there is no photo set."""
+    def of(cls, images: np.ndarray, sets: Mapping[str, Sequence[int]],
+           reference: np.ndarray | None = None) -> TaskInputs | None:  # fmt: skip
+        """From the bench's N x 3 x H x W inputs in [-1, 1] (and the FP32 reference outputs, whose score the
+        others are held to); None when there is no photo set."""
         if TASK_SET not in sets:
             return None
         start, stop = sets[TASK_SET]
         photos = to_uint8(images[start:stop]).transpose(0, 2, 3, 1).copy()
-        return cls(photos, cartoons_of(photos), start, stop)
+        task = cls(photos, cartoons_of(photos), start, stop)
+        if reference is None:
+            return task
+        return cls(task.photos, task.cartoons, start, stop, task.score(reference).psnr_db)
+
+    def shortfall(self, score: TaskScore, tolerance_db: float = TASK_TOLERANCE_DB) -> str | None:
+        """Why ``score`` fails the task clause (more than ``tolerance_db`` below FP32's), or None."""
+        if self.reference_psnr_db is None or score.psnr_db >= self.reference_psnr_db - tolerance_db:
+            return None
+        return (
+            f"task PSNR {score.psnr_db:.2f} dB is {self.reference_psnr_db - score.psnr_db:.2f} dB below "
+            f"FP32's {self.reference_psnr_db:.2f} dB (allowed: {tolerance_db:g} dB)"
+        )
 
     def score(self, outputs: np.ndarray) -> TaskScore:
         """The task score of a backend's N x 3 x H x W outputs (in [-1, 1]) of all the bench's inputs."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,9 +23,19 @@ from .options import (
 )
 
 if TYPE_CHECKING:
+    from ..benchmarks.isa_classes import IsaClass
     from ..export.int8_options import KeepFp
 
 EXIT_GATE_FAILED = 3
+_ARGS = "ugatit_deploy.bench.args"  # ctx.meta key: the arguments as given, for --isa's child processes
+
+
+class _BenchCommand(click.Command):
+    """Keeps the arguments as given: --isa runs the bench again with them, once per CPU class."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_ARGS] = tuple(args)
+        return super().parse_args(ctx, args)
 
 
 def _group_names() -> tuple[str, ...]:
@@ -56,12 +67,25 @@ def _batches(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
     return tuple(dict.fromkeys(values))
 
 
+def _isa_classes(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[IsaClass, ...]:
+    from ..benchmarks.isa_classes import IsaClassError, parse_isa_classes
+
+    if value is None:
+        return ()
+    try:
+        return parse_isa_classes(value)
+    except IsaClassError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def command_line(ctx: click.Context) -> str:
     """The options given (those that differ from their defaults), as a shell line that reproduces the run."""
     parts = ["ugatit-deploy", ctx.info_name or "bench"]
     for param in ctx.command.params:
         source = ctx.get_parameter_source(param.name)
         if not isinstance(param, click.Option) or source is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        if param.name not in ctx.params:  # a limit (expose_value=False): it guards inputs, it does not change runs
             continue
         raw = ctx.params[param.name]
         values = raw if isinstance(raw, tuple) and param.multiple else (raw,)
@@ -97,10 +121,23 @@ _HELP = f"""Benchmark every backend against the PyTorch FP32 reference: parity a
       ugatit-deploy bench                                   # the built-in model, every backend
       ugatit-deploy bench --ckpt run.pt --size 256 --batch 1,8 --threads 2 --out bench/
       ugatit-deploy bench --onnx m_fp32.onnx --onnx m_int8.onnx --backends cpu --gate fp32:maxabs=1e-4,int8:psnr=30
+      ugatit-deploy bench --backends torch-cpu,openvino-cpu --isa native,avx2   # as on an AVX2-only CPU too
     """
 
+_ISA_HELP = (
+    "Run the whole bench once per CPU class, each in its own process, and compare: e.g. native,avx2 measures "
+    "this CPU as it is and as an AVX2-only CPU would run. A class is native (no cap) or a oneDNN ISA level (sse41, "
+    "avx, avx2, avx2_vnni, avx512_core, avx512_core_vnni, avx512_core_bf16, ... up to what this CPU has); the "
+    "child gets ONEDNN_MAX_CPU_ISA (read once at start, hence one process per class), which caps oneDNN inside "
+    "PyTorch and OpenVINO, and below AVX-512 also ATEN_CPU_CAPABILITY and MKL_ENABLE_INSTRUCTIONS, so torch eager "
+    'is each class\'s baseline. ONNX Runtime, MNN and ncnn ignore the caps (marked "not capped"). Writes '
+    "OUT/isa-<class>/ (each a complete bench) and OUT/classes.md / classes.json: per mode and class, ms/img and "
+    "the speed-up over that class's torch eager; a mode a class cannot run (BF16 under avx2) says why. Exit 1 when "
+    "a class failed (the others still run)."
+)
 
-@click.command("bench", help=_HELP)
+
+@click.command("bench", help=_HELP, cls=_BenchCommand)
 @checkpoint_options("The reference checkpoint (official or ugatit-deploy).")
 @click.option(
     "--onnx",
@@ -159,16 +196,22 @@ _HELP = f"""Benchmark every backend against the PyTorch FP32 reference: parity a
     help="Folder for results.json, results.csv, report.md, latency.png, grid.png.",
 )
 @gate_option("Fail (exit 3) when a listed precision misses its gate:")
+@click.option("--isa", "isa_classes", default=None, callback=_isa_classes, metavar="CLASSES", help=_ISA_HELP)
 @limit_options()
 def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...], engines: tuple[Path, ...],
                   backends: tuple[str, ...], images: Path | None, batches: tuple[int, ...], size: int | None,
                   keep_fp: KeepFp, calib: Path | None, calib_images: int, warmup: int, iters: int, rounds: int,
-                  threads: int | None, out: Path, gates: dict[str, Gate]) -> None:  # fmt: skip
+                  threads: int | None, out: Path, gates: dict[str, Gate],
+                  isa_classes: tuple[IsaClass, ...]) -> None:  # fmt: skip
     """The bench command (its help is ``_HELP``)."""
     from ..benchmarks.report import format_table
     from ..benchmarks.suite import BenchSettings, run_bench, write_outputs
 
     checkpoint = resolve_checkpoint(ckpt)
+    if isa_classes:
+        context = click.get_current_context()
+        _bench_classes(isa_classes, context.meta[_ARGS], out, command_line(context))
+        return
     settings = BenchSettings(checkpoint=checkpoint, direction=direction, onnx=onnx_files, engines=engines,
                              backends=backends, images=images, batches=batches, size=size, warmup=warmup,
                              iters=iters, rounds=rounds, threads=threads, out=out, gates=gates,
@@ -183,3 +226,18 @@ def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...
     if gates and failed:
         click.echo(f"Error: gate failed: {', '.join(failed)}", err=True)
         raise SystemExit(EXIT_GATE_FAILED)
+
+
+def _bench_classes(classes: Sequence[IsaClass], args: Sequence[str], out: Path, command: str) -> None:
+    """--isa: the bench once per CPU class (child processes), then classes.md / classes.json."""
+    from ..benchmarks.isa_classes import format_classes, run_classes, write_classes
+
+    record = run_classes(classes, args, out, command, log=click.echo)
+    files = write_classes(record, out)
+    click.echo("")
+    click.echo(format_classes(record))
+    click.echo(f"wrote {', '.join(str(p) for p in files)} (each class's own results in {out}/isa-<class>/)")
+    if failed := [result.name for result in record.classes if result.failed]:
+        click.echo(f"Error: no results for class {', '.join(failed)}", err=True)
+    if code := record.exit_code():
+        raise SystemExit(code)

@@ -23,8 +23,12 @@ if TYPE_CHECKING:
 
 def fastest_passing(records: Sequence[BenchRecord], cases: Mapping[str, Case]) -> Case | None:
     """The case (backend, model file, runner options) of the fastest batch-1 record (ms per image, p50)
-    that passed its parity gate; ``cases`` maps runner labels to the cases measured under them."""
-    passing = [r for r in records if r.status == OK and r.batch == 1 and r.latency is not None and r.label in cases]
+    that passed its parity gate; ``cases`` maps runner labels to the cases measured under them. A backend
+    whose registry entry says why it is ``not_chosen`` (MNN: its speed is not stable) is never picked."""
+    from ..backends import BACKENDS
+
+    passing = [r for r in records if r.status == OK and r.batch == 1 and r.latency is not None and r.label in cases
+               and not (r.backend in BACKENDS and BACKENDS[r.backend].not_chosen)]  # fmt: skip
     best = min(passing, key=lambda r: r.latency.ms_per_image.p50 if r.latency else math.inf, default=None)
     return cases[best.label] if best is not None else None
 

@@ -110,6 +110,8 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
         from ..inference.fast_path import cpu_fast_path
 
         fast = cpu_fast_path(path, direction, threads, log=click.echo)
+        timed = f" ({fast.ms_per_image:.1f} ms/img here)" if fast.ms_per_image else ""
+        click.echo(f"fast path: {fast.mode}{timed}, the fastest OpenVINO CPU mode that passes")
         for line in fast.skipped:
             click.echo(f"fast path: not {line}", err=True)
         path, options = fast.onnx, fast.options

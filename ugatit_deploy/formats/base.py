@@ -60,6 +60,9 @@ class ArtifactFormat(ABC):
     quantizes_itself: ClassVar[bool] = False  # INT8 from the FP32 graph + calibration images, not Q/DQ
     float_rgb_out: ClassVar[bool] = True  # INT8 keeps the RGB-out conv in float (``export.int8.float_layers``)
     image_output_only: ClassVar[bool] = False  # cannot carry cam_logit / heatmap outputs
+    # Its CPU runtime computes 3x3 convolutions as Winograd transforms: fewer multiplications than the direct
+    # count, so the bench's effective GFLOP/s can pass the measured matmul peak (``Floor.with_peak``).
+    winograd: ClassVar[bool] = False
     triton: ClassVar[tuple[str, str] | None] = None  # (platform, default file name) in a Triton repository
 
     def recognises(self, path: str | os.PathLike[str]) -> bool:

@@ -33,6 +33,7 @@ class MnnFormat(ArtifactFormat):
     refusal = ("MNN's low-precision mode computes what its fp32 does on x86, and MNN 3.6.1's INT8 quantizer "
                "crashes on the generator")  # fmt: skip
     gates = MappingProxyType({"fp32": WINOGRAD_FP32_GATE})
+    winograd = True
 
     def unavailable_reason(self) -> str | None:
         ok, reason = availability_of(mnn)

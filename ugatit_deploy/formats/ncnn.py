@@ -39,6 +39,7 @@ class NcnnFormat(ArtifactFormat):
     refusal = ("ncnn's fp16 only changes storage on x86 (measured no faster); its CPU INT8 is int8-cpu (int8 is "
                "TensorRT's Q/DQ form)")  # fmt: skip
     quantizes_itself = True
+    winograd = True  # fp32 and int8: ncnn's x86 Convolution has Winograd 3x3 kernels for both
     # ncnn's float kernel for a 3-channel output runs at ~18 GFLOP/s (60-74 ms of a 280 ms run of the 256 px
     # light generator, benchmarks/studies/ncnn_layer_profile.py) and its int8 kernel makes the whole model ~50 ms
     # faster, for 0.2-0.7 dB (ncnn rounds that layer more finely than the Q/DQ graph: 47-49 dB alone, measured).

@@ -1,34 +1,70 @@
-"""The CPU fast path: the quickest CPU mode of a checkpoint whose images pass ``FAST_PATH_GATE``.
+"""The CPU fast path: the OpenVINO mode of a checkpoint that measures fastest here and whose images pass
+``FAST_PATH_GATE``.
 
-Order of preference (fastest first, as measured in docs/benchmarks.md): the x86 INT8 graph
-(``int8-cpu``, with the fewest sensitive layers in float that pass the gate), then BF16 where the CPU
-has it natively, then FP32. Exports are cached per checkpoint, so only the first call pays for them.
+Candidates: the x86 INT8 graph (``int8-cpu``, with the fewest sensitive layers in float that pass the gate)
+with its float layers in BF16, the same graph in FP32, the FP32 graph in BF16, and FP32. A mode this CPU class
+cannot run (BF16 without AVX512_BF16, or under ``ONEDNN_MAX_CPU_ISA=AVX2``) is skipped with the reason. Each
+candidate that runs is checked against PyTorch FP32 on the reference images and timed at batch 1 in
+interleaved rounds; the fastest that passes is taken. Exports and the choice are cached per checkpoint, CPU
+class and thread count, so only the first call pays for them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..checkpoint import checkpoint_sha256
+from ..core.cpu_caps import bf16_unavailable_reason, onednn_cap, read_cpu_flags
 from ..core.errors import UgatitDeployError
-from ..core.fileio import cache_root, file_sha256
+from ..core.fileio import atomic_output, cache_root, file_sha256
 from ..core.metadata import MetadataError
 from ..export.int8_options import Int8Options, KeepFp
 from ..formats import read_record
 from ..formats.onnx import ONNX
 
+TIMING_ROUNDS = 5  # timed batch-1 runs per candidate, interleaved (after one untimed warm-up run each)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One OpenVINO CPU mode: the ONNX precision it runs and the inference precision hint."""
+
+    mode: str
+    precision: str  # the file: "int8-cpu" or "fp32"
+    bf16: bool  # OpenVINO's inference precision hint bf16 (float layers / the whole graph in BF16)
+
+
+CANDIDATES = (
+    Candidate("int8-cpu+bf16", "int8-cpu", True),
+    Candidate("int8-cpu", "int8-cpu", False),
+    Candidate("bf16", "fp32", True),
+    Candidate("fp32", "fp32", False),
+)
+
 
 @dataclass(frozen=True)
 class FastPath:
-    """The ONNX file and backend options of the chosen mode, and why the faster ones were not taken."""
+    """The ONNX file and backend options of the chosen mode, and why the other modes were not taken."""
 
     onnx: Path
     options: dict[str, Any]
-    mode: str  # "int8-cpu" | "bf16" | "fp32"
+    mode: str  # a Candidate.mode
     skipped: tuple[str, ...] = ()
+    ms_per_image: float | None = None  # measured here at batch 1 (median)
+
+
+def cpu_class() -> str:
+    """A short key for what oneDNN may use here: the CPU's flags and the ONEDNN_MAX_CPU_ISA cap."""
+    flags = hashlib.sha256(" ".join(sorted(read_cpu_flags())).encode()).hexdigest()[:8]
+    return f"{flags}-{(onednn_cap() or 'native').lower()}"
 
 
 def _exported(checkpoint: Path, direction: str, precision: str, folder: Path, log: Callable[[str], None],
@@ -51,41 +87,120 @@ def _cached(path: Path, checkpoint: Path) -> bool:
     return record.source.sha256 == checkpoint_sha256(checkpoint) and record.sha256 == file_sha256(path)
 
 
-def _bf16_passes(onnx_file: Path, checkpoint: Path, direction: str, threads: int | None) -> str | None:
-    """None when OpenVINO BF16 runs here and its images pass the gate, else why not."""
+def _reference(checkpoint: Path, direction: str) -> tuple[np.ndarray, np.ndarray]:
+    """The reference images and PyTorch FP32's translations of them."""
     import torch
 
-    from ..backends import create_backend
     from ..checkpoint import open_generator
-    from ..core.gates import FAST_PATH_GATE
-    from ..core.parity import image_parity
     from ..core.reference_images import reference_batch
 
-    runner = create_backend("openvino-cpu", onnx_file, threads=threads, inference_precision="bf16")
-    if not (status := runner.availability()).ok:
-        return status.reason
     info, generator = open_generator(checkpoint, direction)
     images = reference_batch(info.config_for(direction).img_size)
     with torch.inference_mode():
-        reference = generator(images)[0].numpy()
-    with runner:
-        failures = FAST_PATH_GATE.failures(image_parity(reference, runner.run(images.numpy())))
-    return "; ".join(failures) or None
+        return images.numpy(), generator(images)[0].numpy()
+
+
+def _runners(files: dict[str, Path], threads: int | None, skipped: list[str]) -> dict[str, Any]:
+    """A loaded runner per candidate that can run here (the others go to ``skipped`` with the reason)."""
+    from ..backends import BackendError, create_backend
+
+    runners = {}
+    for candidate in CANDIDATES:
+        if candidate.precision not in files:
+            continue
+        if candidate.bf16 and (reason := bf16_unavailable_reason()):
+            skipped.append(f"{candidate.mode}: {reason}")
+            continue
+        hint = {"inference_precision": "bf16"} if candidate.bf16 else {}
+        try:
+            runner = create_backend("openvino-cpu", files[candidate.precision], threads=threads, **hint)
+            if not (status := runner.availability()).ok:
+                skipped.append(f"{candidate.mode}: {status.reason}")
+                continue
+            runner.load()
+        except (BackendError, UgatitDeployError, RuntimeError) as exc:
+            skipped.append(f"{candidate.mode}: {str(exc).splitlines()[0]}")
+            continue
+        runners[candidate.mode] = runner
+    return runners
+
+
+def _passing(runners: dict[str, Any], images: np.ndarray, reference: np.ndarray, skipped: list[str]) -> list[str]:
+    """The candidates whose images pass ``FAST_PATH_GATE`` against PyTorch FP32."""
+    from ..core.gates import FAST_PATH_GATE
+    from ..core.parity import image_parity
+
+    passing = []
+    for mode, runner in runners.items():
+        failures = FAST_PATH_GATE.failures(image_parity(reference, runner.run(images)))
+        if failures:
+            skipped.append(f"{mode}: {'; '.join(failures)}")
+        else:
+            passing.append(mode)
+    return passing
+
+
+def time_modes(runners: dict[str, Any], image: np.ndarray, rounds: int = TIMING_ROUNDS) -> dict[str, float]:
+    """Median ms of one batch-1 run per runner, measured in interleaved rounds (after a warm-up run each)."""
+    samples: dict[str, list[float]] = {mode: [] for mode in runners}
+    for runner in runners.values():
+        runner.run(image)
+    for _ in range(rounds):
+        for mode, runner in runners.items():
+            start = time.perf_counter()
+            runner.run(image)
+            samples[mode].append((time.perf_counter() - start) * 1000)
+    return {mode: float(np.median(values)) for mode, values in samples.items()}
+
+
+def _choose(files: dict[str, Path], checkpoint: Path, direction: str, threads: int | None,
+            skipped: list[str]) -> FastPath:  # fmt: skip
+    images, reference = _reference(checkpoint, direction)
+    runners = _runners(files, threads, skipped)
+    try:
+        passing = _passing(runners, images, reference, skipped)
+        times = time_modes({mode: runners[mode] for mode in passing}, images[:1]) if passing else {}
+    finally:
+        for runner in runners.values():
+            runner.close()
+    if not times:
+        raise UgatitDeployError(f"no OpenVINO CPU mode of {checkpoint.name} runs here: {'; '.join(skipped)}")
+    mode = min(times, key=times.__getitem__)
+    candidate = next(c for c in CANDIDATES if c.mode == mode)
+    skipped += [f"{other}: {times[other]:.1f} ms, slower than {mode} ({times[mode]:.1f} ms)"
+                for other in times if other != mode]  # fmt: skip
+    options: dict[str, Any] = {"threads": threads, **({"inference_precision": "bf16"} if candidate.bf16 else {})}
+    return FastPath(files[candidate.precision], options, mode, tuple(skipped), times[mode])
+
+
+def _load_choice(path: Path, checkpoint: Path) -> FastPath | None:
+    try:
+        saved = json.loads(path.read_text())
+        choice = FastPath(Path(saved["onnx"]), saved["options"], saved["mode"], tuple(saved["skipped"]),
+                          saved["ms_per_image"])  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return choice if _cached(choice.onnx, checkpoint) else None
 
 
 def cpu_fast_path(checkpoint: Path, direction: str = "a2b", threads: int | None = None,
                   log: Callable[[str], None] = print) -> FastPath:  # fmt: skip
-    """Export (or reuse) and choose the fastest passing CPU mode of ``checkpoint`` for OpenVINO."""
+    """Export (or reuse) and choose the fastest passing OpenVINO CPU mode of ``checkpoint`` on this CPU class."""
     folder = cache_root() / "fast-path" / f"{checkpoint_sha256(checkpoint)[:16]}-{direction}"
-    skipped = []
+    choice_file = folder / f"choice-{cpu_class()}-threads{threads or 0}.json"
+    if (saved := _load_choice(choice_file, checkpoint)) is not None:
+        return saved
+    skipped: list[str] = []
+    files: dict[str, Path] = {}
     try:
-        path = _exported(checkpoint, direction, "int8-cpu", folder, log, Int8Options(keep_fp=KeepFp(auto=True)))
-        return FastPath(path, {"threads": threads}, "int8-cpu")
+        int8 = Int8Options(keep_fp=KeepFp(auto=True))
+        files["int8-cpu"] = _exported(checkpoint, direction, "int8-cpu", folder, log, int8)
     except UgatitDeployError as exc:
-        skipped.append(f"int8-cpu: {exc}")
-    fp32 = _exported(checkpoint, direction, "fp32", folder, log)
-    reason = _bf16_passes(fp32, checkpoint, direction, threads)
-    if reason is None:
-        return FastPath(fp32, {"threads": threads, "inference_precision": "bf16"}, "bf16", tuple(skipped))
-    skipped.append(f"bf16: {reason}")
-    return FastPath(fp32, {"threads": threads}, "fp32", tuple(skipped))
+        skipped += [f"{c.mode}: {exc}" for c in CANDIDATES if c.precision == "int8-cpu"]
+    files["fp32"] = _exported(checkpoint, direction, "fp32", folder, log)
+    log("fast path: timing the OpenVINO CPU modes that pass on this CPU")
+    choice = _choose(files, checkpoint, direction, threads, skipped)
+    record = {**asdict(choice), "onnx": str(choice.onnx), "skipped": list(choice.skipped)}
+    with atomic_output(choice_file) as handle:
+        handle.write(json.dumps(record, indent=2).encode())
+    return choice

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from support.bench_results import INT8_REASON, UNAVAILABLE_REASON, make_results
 
+from ugatit_deploy.benchmarks.records import Floor
 from ugatit_deploy.benchmarks.report import (
     write_csv,
 )
@@ -23,6 +24,7 @@ def test_csv_parses_back_with_statuses_and_numbers(tmp_path):
     assert float(ort["max_abs"]) == 2e-6 and float(ort["psnr_db"]) == 120.3 and float(ort["size_mb"]) == 0.71
     assert float(ort["ms_per_image_p50"]) == 5.1 and float(ort["ms_per_image_p99"]) == 6.0
     assert float(ort["pct_of_peak"]) == 21.6 and float(ort["speedup_vs_torch_eager"]) == 1.4
+    assert ort["peak_key"] == "cpu-fp32" and ort["floor_note"] == ""
     assert int(int8["batch"]) == 8 and float(int8["ms_per_batch_p50"]) == 20.0 and int8["reason"] == INT8_REASON
     assert float(torch_row["psnr_db"]) == math.inf
     assert trt["reason"] == UNAVAILABLE_REASON
@@ -77,5 +79,16 @@ def test_csv_has_the_flat_columns(tmp_path):
         "peak_rss_mb",
         "gpu_peak_mb",
         "pct_of_peak",
+        "peak_key",
+        "floor_note",
         "speedup_vs_torch_eager",
     ]
+
+
+def test_csv_names_each_rows_peak_and_the_note_of_a_rate_above_it(tmp_path):
+    results = make_results()
+    results.records[0].floor = Floor.of(10**9, 250.0, "cpu-fp32", 186.0, winograd=True)
+    with open(write_csv(results, tmp_path / "bench.csv"), newline="", encoding="utf-8") as handle:
+        ort = next(csv.DictReader(handle))
+    assert ort["pct_of_peak"] == "" and ort["peak_key"] == "cpu-fp32"
+    assert ort["floor_note"] == results.records[0].floor.note and ort["floor_note"].startswith("Winograd: ")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from support.bench_results import INT8_REASON, UNAVAILABLE_REASON, make_results
 
+from ugatit_deploy.benchmarks.records import Floor
 from ugatit_deploy.benchmarks.report import (
     write_markdown,
 )
@@ -16,7 +19,7 @@ def test_markdown_contains_the_table_rows_and_image_links(tmp_path):
     assert "| backend | precision | batch | status |" in report
     assert (
         "| onnxruntime-cpu | fp32 | 1 | ok | 0.71 | 120.3 | 1.0000 | 2.0e-06 | - | 5.10 | 6.00 | 196 | 40.1 | 21.6 "
-        "| 1.40x |" in report
+        "| cpu-fp32 | 1.40x |" in report
     )
     assert f"| tensorrt | fp16 | 1 | unavailable: {UNAVAILABLE_REASON} | - |" in report
     assert f"| onnxruntime-cpu | int8 | 8 | failed-parity: {INT8_REASON} |" in report
@@ -37,3 +40,16 @@ def test_markdown_links_images_relative_to_the_report_folder(tmp_path):
         make_results(), tmp_path / "out" / "report.md", chart=tmp_path / "out" / "charts" / "latency.png", grid=None
     ).read_text(encoding="utf-8")
     assert "](charts/latency.png)" in report and str(tmp_path) not in report
+
+
+def test_markdown_lists_each_peak_with_its_kernel_and_the_notes_of_rates_above_it(tmp_path):
+    results = make_results()
+    kernels = {"cpu-fp32": "OpenVINO 2026.4.1 MatMul 2048^3 f32 (brgemm_avx512_f32), 2 threads"}
+    results.floor = replace(results.floor, peak_kernels=kernels)
+    results.records[0].floor = Floor.of(10**9, 250.0, "cpu-fp32", 186.0)
+    report = write_markdown(results, tmp_path / "report.md").read_text(encoding="utf-8")
+    assert f"- **measured peak cpu-fp32**: 186.0 GFLOP/s, {kernels['cpu-fp32']}" in report
+    assert "- **measured peak cuda-fp16**: not measured" in report
+    assert "| 250 | - | cpu-fp32* | 1.40x |" in report
+    assert ("- onnxruntime-cpu fp32 batch 1: above the measured cpu-fp32 peak (250.0 > 186.0 GFLOP/s): the peak "
+            "measurement is low") in report  # fmt: skip

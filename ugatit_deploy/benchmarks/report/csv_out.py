@@ -39,6 +39,8 @@ def csv_columns(records: Sequence[BenchRecord]) -> list[str]:
         "peak_rss_mb",
         "gpu_peak_mb",
         "pct_of_peak",
+        "peak_key",
+        "floor_note",
         "speedup_vs_torch_eager",
     ]
 
@@ -66,6 +68,8 @@ def _csv_row(record: BenchRecord, columns: Sequence[str]) -> dict[str, Any]:
         flat["gpu_peak_mb"] = record.memory.gpu_peak_mb
     if record.floor is not None:
         flat["pct_of_peak"] = record.floor.pct_of_peak
+        flat["peak_key"] = record.floor.peak_key
+        flat["floor_note"] = record.floor.note
     flat["speedup_vs_torch_eager"] = record.speedup_vs_torch_eager
     return {column: "" if flat.get(column) is None else flat[column] for column in columns}
 

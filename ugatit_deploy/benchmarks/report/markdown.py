@@ -10,7 +10,18 @@ from typing import Any
 
 from ...core.fileio import atomic_output
 from ..records import BenchRecord, BenchResults
-from .table import MISSING, TABLE_COLUMNS, TEXT_COLUMNS, number, quality_by_set_rows, row_cells, task_note
+from .table import (
+    MISSING,
+    NOTE_MARK,
+    TABLE_COLUMNS,
+    TEXT_COLUMNS,
+    floor_notes,
+    number,
+    peak_lines,
+    quality_by_set_rows,
+    row_cells,
+    task_note,
+)
 
 _HOW_TO_READ = (
     "Every backend runs the same input images and is compared with the PyTorch FP32 "
@@ -18,9 +29,12 @@ _HOW_TO_READ = (
     "identical outputs, and one uint8 step is 2/255, so max abs below 1/255 changes no 8-bit pixel. "
     "Latency is per image (a batch's time divided by its size); p99 shows the tail. "
     "eff GFLOP/s is the effective rate: the FLOPs a direct convolution of the model needs per image, times "
-    "images per second; % of peak is that rate over the peak matmul FLOP/s measured on this machine for that "
-    "device and precision. A runtime that computes 3x3 convolutions as Winograd transforms (MNN) does fewer "
-    "multiplications than the direct count, and INT8 runs faster units, so either can pass 100 %. Speed-up is "
+    "images per second; % peak is that rate over the matmul peak measured on this machine for the row's device "
+    "and precision, named in the peak column (on the CPU: FP32 and FP16 rows against cpu-fp32, BF16 against "
+    "cpu-bf16, every INT8 mode against cpu-int8; the Settings section lists each peak and its kernel). No row "
+    f"reads over 100 %: where the rate passes its peak, the peak column is marked {NOTE_MARK} and a note under "
+    "the table says why, Winograd runtimes (MNN, ncnn: their transforms do fewer multiplications than the "
+    "direct count) or a peak measured low on a busy machine. Speed-up is "
     "relative to torch eager FP32 on the CPU at the same batch size (above 1 is faster). `failed-parity` rows "
     "exceeded their precision's gate: their timings are shown but they are not a valid deployment option."
 )
@@ -88,8 +102,9 @@ def _context(results: BenchResults) -> list[str]:
     )
     if floor.flops_per_image is not None:
         lines.append(f"- **FLOPs per image**: {floor.flops_per_image:.3g}")
-    for key, peak in floor.peaks_gflops.items():
-        lines.append(f"- **measured peak {key}**: {MISSING if peak is None else f'{peak:g} GFLOP/s'}")
+    for line in peak_lines(results):
+        key, _, text = line.partition(": ")
+        lines.append(f"- **measured peak {key}**: {text}")
     lines += ["", "## Parity gates", ""]
     if results.gates:
         for precision, checks in results.gates.items():
@@ -137,6 +152,8 @@ def write_markdown(
         lines += _md_table(TABLE_COLUMNS, rows, numeric)
         if note := task_note(records):
             lines += ["", note]
+        if notes := floor_notes(records):
+            lines += ["", f"% peak not shown ({NOTE_MARK} in the peak column):", "", *(f"- {n}" for n in notes)]
     else:
         lines.append("No records.")
     lines += _md_quality_by_set(records, results.inputs.sets or {})

@@ -26,10 +26,12 @@ TABLE_COLUMNS = (
     "img/s",
     "eff GFLOP/s",
     "% peak",
+    "peak",
     "vs eager",
 )
 # Left-aligned text columns; every other column is numeric and right-aligned.
-TEXT_COLUMNS = {"backend", "precision", "status"}
+TEXT_COLUMNS = {"backend", "precision", "status", "peak"}
+NOTE_MARK = "*"  # after a record's peak key where its floor has a note (listed under the table)
 
 
 # --------------------------------------------------------------------------------------------- values
@@ -103,7 +105,7 @@ def row_cells(record: BenchRecord, max_reason: int | None) -> list[str]:
     parity, latency = record.parity, record.latency
     return [
         record.backend or MISSING,
-        " ".join(filter(None, (record.precision or MISSING, record.variant))),
+        mode_text(record),
         fmt_int(record.batch),
         status_text(record, max_reason),
         fmt_fixed(record.size_mb, 2),
@@ -116,8 +118,45 @@ def row_cells(record: BenchRecord, max_reason: int | None) -> list[str]:
         fmt_rate(latency.images_per_s if latency else None),
         fmt_rate(record.floor.gflops_achieved if record.floor else None),
         fmt_fixed(record.floor.pct_of_peak if record.floor else None, 1),
+        peak_cell(record),
         fmt_speedup(record.speedup_vs_torch_eager),
     ]
+
+
+def mode_text(record: BenchRecord) -> str:
+    """The precision column: the runner's label without the backend's name (precision, variant, hints), so
+    that modes of one backend and precision (latency / throughput hint, BF16 float layers) stay apart."""
+    label = str(record.label or "")
+    if record.backend and label.startswith(f"{record.backend} "):
+        return label[len(record.backend) + 1 :]
+    return " ".join(filter(None, (record.precision or MISSING, record.variant)))
+
+
+def peak_cell(record: BenchRecord) -> str:
+    """The key of the peak the record's % is of (``cpu-int8``), marked where a note replaces the %."""
+    floor = record.floor
+    if floor is None:
+        return MISSING
+    return floor.peak_key + (NOTE_MARK if floor.note else "")
+
+
+def peak_lines(results: BenchResults) -> list[str]:
+    """One line per measured peak: ``cpu-fp32: 228.1 GFLOP/s, <kernel>``, or why it was not measured."""
+    kernels = results.floor.peak_kernels or {}
+    lines = []
+    for key, peak in results.floor.peaks_gflops.items():
+        kernel = kernels.get(key)
+        if peak is None:
+            lines.append(f"{key}: {kernel or 'not measured'}")
+        else:
+            lines.append(f"{key}: {peak:.1f} GFLOP/s" + (f", {kernel}" if kernel else ""))
+    return lines
+
+
+def floor_notes(records: Sequence[BenchRecord]) -> list[str]:
+    """``<label> batch <n>: <note>`` of each record whose rate passes its peak (its % is not shown)."""
+    return [f"{record.label} batch {record.batch}: {record.floor.note}" for record in records
+            if record.floor is not None and record.floor.note]  # fmt: skip
 
 
 def model_summary(results: BenchResults) -> str:
@@ -226,11 +265,14 @@ def format_table(results: BenchResults) -> str:
         ]
         return "  ".join(padded).rstrip()
 
-    header = [f"model: {model_summary(results)}", f"machine: {machine_summary(results)}", ""]
+    header = [f"model: {model_summary(results)}", f"machine: {machine_summary(results)}"]
+    header += [f"peak {line}" for line in peak_lines(results)] + [""]
     body = [line(TABLE_COLUMNS), "  ".join("-" * width for width in widths)]
     body += [line(row) for row in rows] if rows else ["(no records)"]
     if note := task_note(records):
         body += ["", note]
+    if notes := floor_notes(records):
+        body += ["", f"% peak not shown ({NOTE_MARK}):", *(f"  {line}" for line in notes)]
     sets = results.inputs.sets or {}
     if len(sets) > 1 and (quality := quality_by_set_rows(records, sets)):
         body += ["", f"PSNR dB / SSIM per input set ({', '.join(sets)}):"]

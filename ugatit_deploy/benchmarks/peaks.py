@@ -1,0 +1,224 @@
+"""This CPU's peak GFLOP/s per precision (``cpu-fp32``, ``cpu-bf16``, ``cpu-int8``), measured with OpenVINO
+matmuls: its CPU plugin runs them on oneDNN's JIT kernels (brgemm AVX-512 / AVX2, VNNI for INT8; MLAS for an
+FP32 FullyConnected), chosen by the CPU's ISA, not its vendor, so they reach the peak on AMD and Intel alike
+and one library measures all three precisions.
+
+Every measurement is checked against the compiled model's runtime graph: a peak counts only when the
+MatMul ran in its own precision (bf16, u8/i8), and its ``Peak.kernel`` names what ran. Without OpenVINO,
+torch's FP32 matmul measures ``cpu-fp32`` and there is no BF16 or INT8 peak.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..backends.openvino_runner import compile_cpu, shared_core
+from ..core.cpu_caps import bf16_unavailable_reason
+from ..core.errors import UnavailableError
+from ..core.optional import openvino
+
+CPU_FP32, CPU_BF16, CPU_INT8 = "cpu-fp32", "cpu-bf16", "cpu-int8"
+# n of the n x n x n matmuls tried; the best rate of any counts. Short runs find the peak on a shared CPU (measured
+# on the 2-vCPU EPYC under load: 512^3 reached 173 GFLOP/s FP32 where 1024^3 and 2048^3 stayed below 45).
+SIZES = (512, 1024)
+MIN_REPEATS, MAX_REPEATS = 3, 200  # timed runs per size after one warm-up: at least 3, ...
+SIZE_BUDGET_S = 0.3  # ... then more until this much time is spent
+_HINTS = {CPU_FP32: "f32", CPU_BF16: "bf16", CPU_INT8: "f32"}  # int8: FakeQuantize selects the int8 path
+_RUNTIME = {CPU_FP32: ("f32",), CPU_BF16: ("bf16",), CPU_INT8: ("u8", "i8")}  # the MatMul's runtime precision
+_NAMES = {CPU_FP32: "f32", CPU_BF16: "bf16", CPU_INT8: "int8 u8 x i8"}
+
+
+@dataclass(frozen=True)
+class Peak:
+    """One measured peak: GFLOP/s (None: not measured here) and the kernel that measured it, or why not."""
+
+    gflops: float | None
+    kernel: str
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One compiled matmul: its best time and what the runtime graph says ran."""
+
+    gflops: float
+    layer: str  # the runtime graph's node: MatMul (two inputs) or FullyConnected (constant weights)
+    precision: str  # its runtime precision
+    primitive: str  # e.g. brgemm_avx512_I8
+    threads: int
+
+
+def _matmul_model(ov: ModuleType, n: int, int8: bool, constant: bool) -> Any:
+    """An n x n x n MatMul of an input and a second input or ``constant`` weights (which OpenVINO runs as a
+    FullyConnected layer); for INT8 both pass a FakeQuantize (u8 activations, i8 weights), the pattern its
+    low-precision transformations turn into an int8 MatMul."""
+    ops = ov.opset13
+    a = ops.parameter([n, n], ov.Type.f32, name="a")
+    weights = np.random.default_rng(0).uniform(-1.0, 1.0, (n, n)).astype(np.float32)
+    b = ops.constant(weights) if constant else ops.parameter([n, n], ov.Type.f32, name="b")
+    x, y = a, b
+    if int8:
+
+        def limit(value: float) -> Any:
+            return ops.constant(np.float32(value))
+
+        x = ops.fake_quantize(a, limit(0.0), limit(2.55), limit(0.0), limit(2.55), 256)
+        y = ops.fake_quantize(b, limit(-1.27), limit(1.27), limit(-1.27), limit(1.27), 255)
+    inputs = [a] if constant else [a, b]
+    return ov.Model([ops.matmul(x, y, False, False)], inputs, f"matmul_{n}")
+
+
+def _matmul_node(compiled: Any) -> tuple[str, str, str]:
+    """Layer type, runtime precision and primitive of the compiled model's MatMul (or FullyConnected) node."""
+    for op in compiled.get_runtime_model().get_ops():
+        info = op.get_rt_info()
+        layer, precision, primitive = (str(info[key].astype(str)) for key in ("layerType", "runtimePrecision",
+                                                                               "primitiveType"))  # fmt: skip
+        if layer in ("MatMul", "FullyConnected"):
+            return layer, precision, primitive
+    return "none", "none", "no MatMul in the runtime graph"
+
+
+def _best_seconds(request: Any) -> float:
+    """Best time after a warm-up: MIN_REPEATS runs, then more until SIZE_BUDGET_S is spent (MAX_REPEATS)."""
+    request.infer()
+    best, spent = float("inf"), 0.0
+    for index in range(MAX_REPEATS):
+        if index >= MIN_REPEATS and spent > SIZE_BUDGET_S:
+            break
+        start = time.perf_counter()
+        request.infer()
+        took = time.perf_counter() - start
+        best, spent = min(best, took), spent + took
+    return best
+
+
+def _time_matmul(ov: ModuleType, key: str, n: int, constant: bool, threads: int | None) -> _Run:
+    """One size and form of one precision: compiled with the OpenVINO runner's CPU properties and timed."""
+    model = _matmul_model(ov, n, key == CPU_INT8, constant)
+    compiled = compile_cpu(shared_core(ov), model, threads, _HINTS[key])
+    request = compiled.create_infer_request()
+    rng = np.random.default_rng(1)
+    request.set_input_tensor(0, ov.Tensor(rng.uniform(0.0, 2.5, (n, n)).astype(np.float32)))
+    if not constant:
+        request.set_input_tensor(1, ov.Tensor(rng.uniform(-1.0, 1.0, (n, n)).astype(np.float32)))
+    gflops = 2 * n**3 / _best_seconds(request) / 1e9
+    layer, precision, primitive = _matmul_node(compiled)
+    return _Run(gflops, layer, precision, primitive, int(compiled.get_property("INFERENCE_NUM_THREADS")))
+
+
+def openvino_peak(ov: ModuleType, key: str, threads: int | None, sizes: tuple[int, ...] = SIZES) -> Peak:
+    """The best rate of one precision's matmul on OpenVINO over ``sizes`` and both forms (two inputs,
+    constant weights); None with the reason where a MatMul did not run in that precision."""
+    best: tuple[int, _Run] | None = None
+    for n in sizes:
+        for constant in (False, True):
+            run = _time_matmul(ov, key, n, constant, threads)
+            if run.precision not in _RUNTIME[key]:
+                return Peak(None, f"not measured: OpenVINO ran the {_NAMES[key]} {run.layer} in {run.precision} "
+                                  f"({run.primitive})")  # fmt: skip
+            if best is None or run.gflops > best[1].gflops:
+                best = (n, run)
+    if best is None:
+        return Peak(None, "not measured: no matmul size given")
+    n, run = best
+    version = ov.__version__.split("-")[0]
+    return Peak(run.gflops, f"OpenVINO {version} {run.layer} {n}^3 {_NAMES[key]} ({run.primitive}), "
+                            f"{run.threads} threads")  # fmt: skip
+
+
+def _last_line(exc: BaseException) -> str:
+    """OpenVINO's errors open with the source files they passed through; the last line says what failed."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
+
+
+def torch_fp32_peak(threads: int | None, why: str) -> Peak:
+    """The fallback FP32 peak, torch's 2048^3 matmul as before the OpenVINO peaks; ``why`` says why OpenVINO
+    did not measure it."""
+    with torch_threads(threads):
+        gflops = matmul_peak_gflops("cpu")
+        count = torch.get_num_threads()
+    return Peak(gflops, f"torch {torch.__version__} mm 2048^3 fp32, {count} threads ({why})")
+
+
+def matmul_peak_gflops(device: str = "cpu", dtype: torch.dtype = torch.float32, n: int | None = None,
+                       repeats: int = 5) -> float:  # fmt: skip
+    """Best-of-``repeats`` GFLOP/s of an n x n x n matmul in torch, with the current thread count.
+
+    TF32 is disabled for float32 on CUDA (the fp32 backends run without it).
+    """
+    n = n or (2048 if device == "cpu" else 8192)
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    previous = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        best = float("inf")
+        for index in range(repeats + 1):
+            if device != "cpu":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+            torch.mm(a, b)
+            if device != "cpu":
+                torch.cuda.synchronize()
+            if index:  # the first run is a warm-up
+                best = min(best, time.perf_counter() - start)
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = previous
+    return 2 * n**3 / best / 1e9
+
+
+@contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """torch's intra-op thread count set to ``count`` inside the block, the previous count restored after
+    (nothing changes when ``count`` is None)."""
+    if not count:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def measure_cpu_peaks(threads: int | None = None, sizes: tuple[int, ...] = SIZES,
+                      environ: Mapping[str, str] | None = None) -> dict[str, Peak]:  # fmt: skip
+    """``cpu-fp32``, ``cpu-bf16`` and ``cpu-int8`` with ``threads`` inference threads (OpenVINO's default
+    where None, as its runners). BF16 only where it runs (``ONEDNN_MAX_CPU_ISA`` in ``environ`` honoured)."""
+    try:
+        ov = openvino()
+    except UnavailableError as exc:
+        missing = Peak(None, f"not measured: {exc}")
+        return {CPU_FP32: torch_fp32_peak(threads, "OpenVINO is not installed"), CPU_BF16: missing, CPU_INT8: missing}
+    peaks: dict[str, Peak] = {}
+    for key in (CPU_FP32, CPU_BF16, CPU_INT8):
+        if key == CPU_BF16 and (reason := bf16_unavailable_reason(environ=environ)):
+            peaks[key] = Peak(None, f"not measured: {reason}")
+            continue
+        try:
+            peaks[key] = openvino_peak(ov, key, threads, sizes)
+        except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError and its own types
+            peaks[key] = Peak(None, f"not measured: OpenVINO failed: {_last_line(exc)}")
+    if (fp32 := peaks[CPU_FP32]).gflops is None:
+        peaks[CPU_FP32] = torch_fp32_peak(threads, f"OpenVINO's f32 matmul was {fp32.kernel}")
+    return peaks
+
+
+def gflops_by_key(peaks: Mapping[str, Peak]) -> dict[str, float | None]:
+    """GFLOP/s by peak key (what records and ``Floor`` read)."""
+    return {key: peak.gflops for key, peak in peaks.items()}
+
+
+def describe(key: str, peak: Peak) -> str:
+    """``cpu-int8: 812.3 GFLOP/s (OpenVINO ... MatMul 2048^3 ...)``, or the key and why it was not measured."""
+    return f"{key}: {peak.kernel}" if peak.gflops is None else f"{key}: {peak.gflops:.1f} GFLOP/s ({peak.kernel})"

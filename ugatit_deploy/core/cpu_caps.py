@@ -1,0 +1,76 @@
+"""What this CPU can compute in, as oneDNN (inside PyTorch and OpenVINO) will use it: the CPU's flags and the
+``ONEDNN_MAX_CPU_ISA`` cap, which lets one machine stand in for an older CPU class (``ONEDNN_MAX_CPU_ISA=AVX2``).
+
+One place for the question "does BF16 / VNNI run here?", asked by the OpenVINO runner (a BF16 mode under the
+AVX2 cap must say so in words, not fail inside OpenVINO), the benchmarks and the CPU fast path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+CAP_VARIABLE = "ONEDNN_MAX_CPU_ISA"
+
+# oneDNN's ISA levels, lowest first (its docs, "CPU Dispatcher Control"); a cap allows its level and those below.
+ONEDNN_ISA_ORDER = (
+    "SSE41",
+    "AVX",
+    "AVX2",
+    "AVX2_VNNI",
+    "AVX2_VNNI_2",
+    "AVX512_CORE",
+    "AVX512_CORE_VNNI",
+    "AVX512_CORE_BF16",
+    "AVX10_1_512",
+    "AVX512_CORE_FP16",
+    "AVX10_1_512_AMX",
+    "AVX512_CORE_AMX",
+    "AVX10_1_512_AMX_FP16",
+    "AVX512_CORE_AMX_FP16",
+)
+NO_CAP = ("", "ALL", "DEFAULT")
+BF16_LEVEL = "AVX512_CORE_BF16"  # the first level with BF16 dot products (AMX levels are above it)
+BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo flags of native BF16 compute
+
+
+def read_cpu_flags(cpuinfo: str | None = None) -> frozenset[str]:
+    """The first ``flags`` line of /proc/cpuinfo (or of ``cpuinfo``); empty where there is none."""
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo") as handle:
+                cpuinfo = handle.read()
+        except OSError:
+            return frozenset()
+    for row in cpuinfo.splitlines():
+        key, _, value = row.partition(":")
+        if key.strip() == "flags":
+            return frozenset(value.split())
+    return frozenset()
+
+
+def onednn_cap(environ: Mapping[str, str] | None = None) -> str | None:
+    """The ``ONEDNN_MAX_CPU_ISA`` cap in force (upper case), or None when oneDNN may use the whole CPU."""
+    value = (os.environ if environ is None else environ).get(CAP_VARIABLE, "").strip().upper()
+    return None if value in NO_CAP else value
+
+
+def cap_allows(level: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the cap (if any) lets oneDNN use ISA ``level``; an unknown cap value is taken as no cap, as
+    oneDNN ignores values it does not know."""
+    cap = onednn_cap(environ)
+    if cap is None or cap not in ONEDNN_ISA_ORDER:
+        return True
+    return ONEDNN_ISA_ORDER.index(level) <= ONEDNN_ISA_ORDER.index(cap)
+
+
+def bf16_unavailable_reason(
+    flags: frozenset[str] | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """None when oneDNN can compute in BF16 here, else why not in words (no BF16 instructions, or a cap)."""
+    flags = read_cpu_flags() if flags is None else flags
+    if not any(flag in flags for flag in BF16_FLAGS):
+        return "this CPU has no native BF16 instructions (AVX512_BF16 or AMX_BF16)"
+    if not cap_allows(BF16_LEVEL, environ):
+        return f"{CAP_VARIABLE}={onednn_cap(environ)} caps oneDNN below {BF16_LEVEL}: no BF16 kernels in this class"
+    return None
