@@ -37,17 +37,19 @@ def _infer_openvino(inputs, out):
     return CliRunner().invoke(main, args)
 
 
-def test_infer_with_openvino_takes_the_int8_fast_path_once_and_meets_its_gate(inputs, tmp_path, monkeypatch):
+def test_infer_with_openvino_takes_the_fastest_passing_mode_once_and_meets_its_gate(inputs, tmp_path, monkeypatch):
     monkeypatch.setenv("UGATIT_DEPLOY_CACHE", str(tmp_path / "cache"))
     first = _infer_openvino(inputs, tmp_path / "a")
     assert first.exit_code == 0, first.output
-    assert "openvino-cpu int8-cpu keep-fp" in first.output and "wrote 4 files" in first.output
+    assert "the fastest OpenVINO CPU mode that passes" in first.output and "wrote 4 files" in first.output
     (exported,) = (tmp_path / "cache").rglob("*_int8-cpu.onnx")
-    stamp = exported.stat().st_mtime_ns
+    (choice,) = (tmp_path / "cache").rglob("choice-*.json")
+    stamps = exported.stat().st_mtime_ns, choice.stat().st_mtime_ns
 
     second = _infer_openvino(inputs, tmp_path / "b")
     assert second.exit_code == 0, second.output
-    assert "exporting" not in second.output and exported.stat().st_mtime_ns == stamp  # cached
+    assert "exporting" not in second.output and "timing" not in second.output  # exports and choice are cached
+    assert (exported.stat().st_mtime_ns, choice.stat().st_mtime_ns) == stamps
 
     sources = sorted(inputs.iterdir())
     with torch.no_grad():
