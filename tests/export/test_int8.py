@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import onnx
 import onnx.numpy_helper
@@ -114,10 +116,13 @@ def test_strided_minmax_calibration_gives_the_same_ranges(monkeypatch):
     from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
 
     model = export_graph(load_generator(shapes_model_path()), GraphOptions())
+    from ugatit_deploy.export.int8_options import QuantRecipe
+
     batches = int8.calibration_set(None, 8, {}, "a2b", 64).batches
-    whole = int8.quantize(model, batches, "int8")
+    minmax = QuantRecipe("minmax")
+    whole = int8.quantize(model, batches, "int8", recipe=minmax)
     monkeypatch.setattr(int8, "CALIBRATION_MEMORY_BYTES", 1)  # one image per stride
-    strided = int8.quantize(model, batches, "int8")
+    strided = int8.quantize(model, batches, "int8", recipe=minmax)
 
     def scales(m):
         return {
@@ -135,3 +140,94 @@ def test_a_photo_model_calibrates_on_photo_crops_and_the_circles_model_on_circle
     assert photo.source == "crops of the bundled photos (8 calibration, 8 held-out)"
     assert circles.source == "synthetic demo images (8 calibration, 8 held-out)"
     assert len(photo.batches) == 8 and photo.holdout.shape == (8, 3, 64, 64)
+
+
+def test_the_recipe_defaults_are_the_measured_best_and_parse_from_flags():
+    from ugatit_deploy.export.int8_options import DEFAULT_PERCENTILE, Int8Options, QuantRecipe
+
+    assert Int8Options().recipe == QuantRecipe("percentile", 99.999, True, True, "float")  # the study's choice
+    assert QuantRecipe.parse() == QuantRecipe()
+    assert QuantRecipe.parse(" MinMax ", None, False, False, "int8") == QuantRecipe(
+        "minmax", DEFAULT_PERCENTILE, per_channel=False, bias_correction=False, conv_outputs="int8"
+    )
+    assert QuantRecipe.parse("percentile", "99.9").percentile == 99.9
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    ({"method": "kl"}, "--calib-method: expected minmax, percentile, entropy, got 'kl'"),
+    ({"method": "minmax", "percentile": 99.9}, "--calib-percentile applies to --calib-method percentile, not minmax"),
+    ({"method": "percentile", "percentile": "high"}, "--calib-percentile: expected a number, got 'high'"),
+    ({"method": "percentile", "percentile": 100.5}, r"--calib-percentile must be in \(50, 100\], got 100.5"),
+    ({"conv_outputs": "uint8"}, "--conv-outputs: expected float or int8, got 'uint8'"),
+])  # fmt: skip
+def test_a_bad_recipe_flag_is_a_one_line_error(flags, message):
+    from ugatit_deploy.export.int8_options import QuantRecipe
+
+    with pytest.raises(ExportError, match=f"^{message}$"):
+        QuantRecipe.parse(**flags)
+
+
+def test_a_conflicting_recipe_flag_is_a_usage_error_before_anything_runs(tmp_path):
+    from click.testing import CliRunner
+
+    from ugatit_deploy.cli import main
+
+    args = ["export", "--precision", "int8-cpu", "--calib-method", "entropy", "--calib-percentile", "99.9"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--calib-percentile applies to --calib-method percentile, not entropy" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_calibration_cache_key_differs_by_range_method_and_not_by_weight_options(tmp_path):
+    from ugatit_deploy import load_generator
+    from ugatit_deploy.export import int8
+    from ugatit_deploy.export.int8_options import QuantRecipe
+    from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+
+    model = export_graph(load_generator(shapes_model_path()), GraphOptions())
+    batches = int8.calibration_set(None, 4, {}, "a2b", 64).batches
+    for recipe in (QuantRecipe("minmax"), QuantRecipe("percentile", 99.9), QuantRecipe("percentile", 99.9, False)):
+        int8.quantize(model, batches, "int8-cpu", tmp_path, recipe=replace(recipe, bias_correction=False))
+    keys = {int8.calibration_key(model, batches, ranges) for ranges in ("minmax", "percentile-99.9")}
+    assert sorted(p.name for p in tmp_path.glob("calibration_*.json")) == sorted(
+        f"calibration_{key}_int8-cpu.json" for key in keys
+    )
+
+
+def test_the_sidecar_records_the_calibration_choices(int8_files):
+    from ugatit_deploy.export.int8_options import QuantRecipe
+
+    calibration = read_sidecar(int8_files["int8-cpu"]).quantization.calibration
+    assert calibration.endswith(f"; {QuantRecipe().describe()}")
+    assert "activation ranges" in calibration and "bias correction" in calibration
+
+
+def test_the_calibration_cache_key_ignores_the_graph_metadata_torch_writes_in_set_order():
+    from ugatit_deploy.export.int8 import calibration_key
+
+    model = onnx.helper.make_model(onnx.helper.make_graph([], "g", [], []))
+    other = onnx.ModelProto()
+    other.CopyFrom(model)
+    onnx.helper.set_metadata_props(model.graph, {"range_constraints": "{s18: VR[2, 2048], s23: VR[2, 2048]}"})
+    onnx.helper.set_metadata_props(other.graph, {"range_constraints": "{s23: VR[2, 2048], s18: VR[2, 2048]}"})
+    batches = [np.zeros((1, 3, 4, 4), np.float32)]
+    assert calibration_key(model, batches, "minmax") == calibration_key(other, batches, "minmax")
+
+
+@pytest.mark.parametrize(("outputs", "quantized_after_conv"), [("float", False), ("int8", True)])
+def test_conv_outputs_float_quantizes_only_what_enters_each_convolution(outputs, quantized_after_conv):
+    from ugatit_deploy import load_generator
+    from ugatit_deploy.export import int8
+    from ugatit_deploy.export.int8_options import QuantRecipe
+    from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+
+    model = export_graph(load_generator(shapes_model_path()), GraphOptions())
+    batches = int8.calibration_set(None, 2, {}, "a2b", 64).batches
+    quantized = int8.quantize(model, batches, "int8-cpu", recipe=QuantRecipe("minmax", conv_outputs=outputs))
+    consumers = {i: n.op_type for n in quantized.graph.node for i in n.input}
+    producers = {o: n for n in quantized.graph.node for o in n.output}
+    convs = [n for n in quantized.graph.node if n.op_type == "Conv" and n.input[0] in producers
+             and producers[n.input[0]].op_type == "DequantizeLinear"]  # fmt: skip
+    assert len(convs) == 19
+    assert {consumers[c.output[0]] == "QuantizeLinear" for c in convs} == {quantized_after_conv}

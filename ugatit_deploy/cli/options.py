@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,18 @@ from ..core.errors import UgatitDeployError
 from ..core.gates import Gate, GateError
 from ..core.limits import LimitError, apply_limits, limit_specs, parse_limit
 from ..core.precisions import PRECISIONS, parse_gates
-from ..export.int8_options import DEFAULT_CALIB_IMAGES, Int8Options, KeepFp
+from ..export.int8_options import (
+    CALIB_METHODS,
+    CONV_OUTPUTS,
+    DEFAULT_BIAS_CORRECTION,
+    DEFAULT_CALIB_IMAGES,
+    DEFAULT_CONV_OUTPUTS,
+    DEFAULT_METHOD,
+    DEFAULT_PERCENTILE,
+    Int8Options,
+    KeepFp,
+    QuantRecipe,
+)
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -83,10 +95,53 @@ def keep_fp_option(help_text: str) -> Decorator:
     return click.option("--keep-fp", default=None, callback=_parse_keep_fp, metavar="auto|N|LAYERS", help=help_text)
 
 
-def int8_options(calib: Path | None, calib_images: int, keep_fp: KeepFp) -> Int8Options:
+def recipe_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--calib-method``, ``--calib-percentile``, ``--per-channel/--per-tensor``, ``--bias-correction`` and
+    ``--conv-outputs``, handed to the command as one ``recipe: QuantRecipe`` (a usage error, exit 2, when they
+    conflict)."""
+    bias = "on" if DEFAULT_BIAS_CORRECTION else "off"
+    flags = [
+        click.option("--calib-method", type=click.Choice(CALIB_METHODS), default=None,
+                     help=f"INT8 only: how each activation's range is chosen from the calibration images. minmax: "
+                     "the whole range seen; percentile: clip the rarest values (see --calib-percentile); entropy: "
+                     "the clipping that keeps the most information (KL divergence, TensorRT's way; minutes to "
+                     f"compute). Default: {DEFAULT_METHOD}, the best measured on the trained model and the official "
+                     "light generator (benchmarks/results/int8_calibration_*.md)."),
+        click.option("--calib-percentile", type=float, default=None, metavar="P",
+                     help=f"With --calib-method percentile: keep P % of the values in range (default "
+                     f"{DEFAULT_PERCENTILE:g}; 100 is minmax)."),
+        click.option("--per-channel/--per-tensor", default=True, show_default=True,
+                     help="INT8 weights: one scale per output channel, or one per convolution."),
+        click.option("--bias-correction/--no-bias-correction", default=None,
+                     help="INT8 only: add to each quantized convolution's bias the mean error quantizing left in "
+                     f"each output channel on the calibration images, layer by layer. Default: {bias}."),
+        click.option("--conv-outputs", type=click.Choice(CONV_OUTPUTS), default=None,
+                     help="INT8 only: float quantizes what enters each convolution and leaves its output float "
+                     "(OpenVINO runs it as fast as int8); int8 also quantizes the output, one scale for all "
+                     "channels right before the instance norm, which costs trained weights most of their quality "
+                     "but is the form ONNX Runtime needs to fuse its int8 kernel (else it runs at FP32 speed). "
+                     f"Default: {DEFAULT_CONV_OUTPUTS}."),
+    ]  # fmt: skip
+
+    @functools.wraps(command)
+    def with_recipe(*args: Any, calib_method: str | None, calib_percentile: float | None, per_channel: bool,
+                    bias_correction: bool | None, conv_outputs: str | None, **kwargs: Any) -> Any:  # fmt: skip
+        try:
+            recipe = QuantRecipe.parse(calib_method, calib_percentile, per_channel, bias_correction, conv_outputs)
+        except UgatitDeployError as exc:
+            raise click.UsageError(str(exc)) from None
+        return command(*args, recipe=recipe, **kwargs)
+
+    for flag in reversed(flags):
+        with_recipe = flag(with_recipe)
+    return with_recipe
+
+
+def int8_options(calib: Path | None, calib_images: int, keep_fp: KeepFp,
+                 recipe: QuantRecipe | None = None) -> Int8Options:  # fmt: skip
     """The INT8 flags as one value (a usage error, exit 2, when they do not make sense)."""
     try:
-        return Int8Options(calib, calib_images, keep_fp)
+        return Int8Options(calib, calib_images, keep_fp, recipe or QuantRecipe())
     except UgatitDeployError as exc:
         raise click.UsageError(str(exc)) from None
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from ..core.precisions import INT8_PRECISIONS, PRECISIONS
-from ..export.int8_options import KeepFp
-from .options import calibration_options, checkpoint_options, int8_options, resolve_checkpoint
+from ..export.int8_options import KeepFp, QuantRecipe
+from .options import calibration_options, checkpoint_options, int8_options, recipe_options, resolve_checkpoint
 
 
 @click.command("sensitivity")
@@ -23,6 +23,7 @@ from .options import calibration_options, checkpoint_options, int8_options, reso
     help="; ".join(f"{p.name}: {p.summary}" for p in PRECISIONS if p.int8) + ".",
 )
 @calibration_options("calibration (and the held-out images)")
+@recipe_options
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -31,7 +32,7 @@ from .options import calibration_options, checkpoint_options, int8_options, reso
     help="Folder for sensitivity.json, sensitivity.md and sensitivity.png.",
 )
 def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: Path | None, calib_images: int,
-                        out: Path) -> None:  # fmt: skip
+                        recipe: QuantRecipe, out: Path) -> None:  # fmt: skip
     """Quantize each convolution alone and rank them by the image quality they cost.
 
     Every quantizable convolution is quantized on its own (all other layers float, ranges from one
@@ -56,7 +57,7 @@ def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: 
     from ..export.sensitivity import format_sensitivity, sensitivity_of_generator, write_sensitivity
 
     checkpoint = resolve_checkpoint(ckpt)
-    int8 = int8_options(calib, calib_images, KeepFp())
+    int8 = int8_options(calib, calib_images, KeepFp(), recipe)
     info, generator = open_generator(checkpoint, direction)
     for note in info.notes:
         click.echo(f"note: {note}")
@@ -66,11 +67,11 @@ def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: 
     click.echo(f"calibration: {calibration.source}")
     results = sensitivity_of_generator(
         generator, model, calibration, variant, photo_variants(size),
-        progress=lambda layers: tqdm(layers, desc="quantizing one layer at a time", unit="layer"),
+        progress=lambda layers: tqdm(layers, desc="quantizing one layer at a time", unit="layer"), recipe=int8.recipe,
     )  # fmt: skip
     argv = ["ugatit-deploy", "sensitivity", "--variant", variant, "--out", str(out)]
     context = {"checkpoint": checkpoint.name, "direction": direction, "variant": variant, "size": size,
-               "calibration": calibration.source, "float_layers": float_layers(model),
+               "calibration": f"{calibration.source}; {int8.recipe.describe()}", "float_layers": float_layers(model),
                "command": shlex.join(argv + (["--ckpt", str(ckpt)] if ckpt else []))}  # fmt: skip
     files = write_sensitivity(results, out, context)
     click.echo("\n" + format_sensitivity(results))

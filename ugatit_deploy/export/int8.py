@@ -1,17 +1,18 @@
 """INT8 ONNX: static QuantizeLinear/DequantizeLinear (QDQ) graphs calibrated on real images.
 
-Two variants, both with per-channel symmetric int8 weights and only convolutions quantized (the
-normalizations, the rho mix and the tiny MLP stay float; so do the convolutions in ``FLOAT_LAYERS``,
-and any named in ``keep_fp``, e.g. the worst layers of a sensitivity run, ``export.sensitivity``):
+Two variants, both quantizing only convolutions (the normalizations, the rho mix and the tiny MLP stay float;
+so do the convolutions in ``float_layers``, and any named in ``keep_fp``, e.g. the worst layers of a
+sensitivity run, ``export.sensitivity``):
 
 - ``int8``     TensorRT-style: int8 activations with symmetric scales, every zero point 0 (TensorRT
                refuses anything else). What a strongly typed TensorRT 11 engine is built from.
-- ``int8-cpu`` ONNX Runtime on x86: uint8 activations with asymmetric ranges, which ORT's VNNI kernels
-               run fastest.
+- ``int8-cpu`` x86: uint8 activations with asymmetric ranges, which OpenVINO's and ONNX Runtime's VNNI
+               kernels run fastest.
 
-Calibration runs the FP32 graph on the calibration images (MinMax ranges for ``int8``, 99.99th
-percentile for ``int8-cpu``); the ranges are cached in a JSON file keyed by the model and the image
-set, so re-exports skip it.
+How is a ``QuantRecipe`` (``int8_options``): the activation-range method (min-max, percentile, entropy),
+per-channel or per-tensor symmetric int8 weights, float or quantized convolution outputs, and bias correction
+(``export.bias_correction``). Calibration runs the FP32 graph on the calibration images; the ranges are
+cached in a JSON file keyed by the graph, the image set and the range method, so re-exports skip it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -36,7 +38,7 @@ from ..core.onnx_contract import INPUT_NAME, conv_layers
 from ..core.optional import onnxruntime
 from ..core.precisions import INT8_PRECISIONS
 from ..core.reference_images import demo_images, photo_crops, trained_on_photos
-from .int8_options import KeepFp
+from .int8_options import KeepFp, QuantRecipe
 
 
 class CalibrationError(UgatitDeployError):
@@ -146,11 +148,50 @@ def calibration_stride(model: onnx.ModelProto, batches: list[np.ndarray]) -> int
     return max(d for d in range(1, fitting + 1) if count % d == 0)
 
 
-def calibration_key(model: onnx.ModelProto, batches: list[np.ndarray]) -> str:
-    digest = hashlib.sha256(model.SerializeToString())
+def calibration_key(model: onnx.ModelProto, batches: list[np.ndarray], ranges: str = "") -> str:
+    """The calibration cache's key: the graph, the images and what decides the ranges (``QuantRecipe.ranges``).
+    The graph's metadata is left out: torch.onnx writes its shape constraints there in set order, which
+    changes from process to process (hash randomization), and the ranges do not depend on it."""
+    graph = onnx.ModelProto()
+    graph.CopyFrom(model)
+    del graph.metadata_props[:], graph.graph.metadata_props[:]
+    digest = hashlib.sha256(graph.SerializeToString())
     for batch in batches:
         digest.update(batch.tobytes())
+    digest.update(ranges.encode())
     return digest.hexdigest()[:16]
+
+
+def _calibrator(source: Path, workdir: Path, recipe: QuantRecipe) -> Any:
+    """ORT's calibrator for the recipe's method, configured here: ``quantize_static`` passes no histogram
+    sizes on, and entropy with its default 128 bins has one candidate threshold, i.e. is MinMax."""
+    from onnxruntime.quantization.calibrate import CalibrationMethod, create_calibrator
+
+    method, options = {
+        "minmax": (CalibrationMethod.MinMax, {}),
+        # the 2048-bin histogram of |x| (ORT's default for percentile); the range is clipped to the values seen
+        "percentile": (CalibrationMethod.Percentile, {"percentile": recipe.percentile, "symmetric": True}),
+        # candidate windows quantized into 256 bins: the 8 bits of the activations
+        "entropy": (CalibrationMethod.Entropy, {"num_bins": 2048, "num_quantized_bins": 256}),
+    }[recipe.method]
+    augmented = workdir / "augmented.onnx"
+    return create_calibrator(source, ["Conv"], augmented, calibrate_method=method, extra_options=options)
+
+
+def _calibrate(source: Path, batches: list[np.ndarray], recipe: QuantRecipe, cache: Path) -> None:
+    """Activation ranges of the FP32 graph at ``source`` on the images, written to ``cache`` (ORT's format)."""
+    from onnxruntime.quantization.calibrate import save_tensors_data
+
+    model = onnx.load(source, load_external_data=False)
+    stride = calibration_stride(model, batches) or len(batches)
+    with tempfile.TemporaryDirectory(prefix="ugatit-calib-") as tmp:
+        calibrator = _calibrator(source, Path(tmp), recipe)
+        reader = _Reader(batches)
+        for start in range(0, len(batches), stride):
+            reader.set_range(start, start + stride)
+            calibrator.collect_data(reader)
+        ranges = calibrator.compute_data()
+    save_tensors_data(ranges, cache)
 
 
 @contextlib.contextmanager
@@ -186,38 +227,54 @@ def quantize(
     variant: str,
     cache_dir: Path | None = None,
     keep_fp: Sequence[str] = (),
+    recipe: QuantRecipe = QuantRecipe(),  # noqa: B008 - frozen dataclass, never mutated
 ) -> onnx.ModelProto:
-    """QDQ-quantize the convolutions of an FP32 function-mode graph (see module doc for variants);
-    the layers in ``keep_fp`` (module paths, see ``conv_layers``) stay float too."""
+    """QDQ-quantize the convolutions of an FP32 function-mode graph (see module doc for variants) as
+    ``recipe`` says; the layers in ``keep_fp`` (module paths, see ``conv_layers``) stay float too. The
+    activation ranges are cached in ``cache_dir`` (when given) by graph, images, variant and ranges method."""
     onnxruntime()  # a clear message when it is missing
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     if variant not in INT8_PRECISIONS:
         raise UgatitDeployError(f"unknown INT8 variant {variant!r}")
     tensorrt_style = variant == "int8"
-    options = dict(
+    method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
+              "entropy": CalibrationMethod.Entropy}[recipe.method]  # fmt: skip
+    options: dict[str, Any] = dict(
         quant_format=QuantFormat.QDQ,
         op_types_to_quantize=["Conv"],
-        per_channel=True,
+        per_channel=recipe.per_channel,
         activation_type=QuantType.QInt8 if tensorrt_style else QuantType.QUInt8,
         weight_type=QuantType.QInt8,
         nodes_to_exclude=_excluded_nodes(model, keep_fp),
-        # Asymmetric uint8 ranges spread over rare outliers with MinMax (measured on the demo model:
-        # 20.7 dB MinMax vs 34.3 dB at the 99.99th percentile); symmetric int8 is best with MinMax.
-        calibrate_method=CalibrationMethod.MinMax if tensorrt_style else CalibrationMethod.Percentile,
-        extra_options={"ActivationSymmetric": tensorrt_style, "WeightSymmetric": True, "CalibPercentile": 99.99},
+        calibrate_method=method,
+        extra_options={
+            "ActivationSymmetric": tensorrt_style,
+            "WeightSymmetric": True,
+            "OpTypesToExcludeOutputQuantization": ["Conv"] if recipe.conv_outputs == "float" else [],
+        },
     )
-    if stride := calibration_stride(model, batches):
-        options["extra_options"]["CalibStridedMinMax"] = stride  # any calibrator, despite the name
-    cache = None
-    if cache_dir is not None and "calibration_cache_path" in inspect.signature(quantize_static).parameters:
-        cache = cache_dir / f"calibration_{calibration_key(model, batches)}_{variant}.json"
-        options["calibration_cache_path"] = cache
+    cached = "calibration_cache_path" in inspect.signature(quantize_static).parameters
     with tempfile.TemporaryDirectory(prefix="ugatit-int8-") as tmp:
         source, target = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
         onnx.save(model, source)
+        reader: _Reader | None = _Reader(batches)
         # The calibrators print progress lines, and ORT logs advice about pre-processing on the root logger.
         with contextlib.redirect_stdout(io.StringIO()), _quiet_root_logger():
-            quantize_static(source, target, _Reader(batches), **options)
+            if cached:  # ranges computed here (entropy's histogram sizes), then read by quantize_static
+                folder = cache_dir if cache_dir is not None else Path(tmp)
+                cache = folder / f"calibration_{calibration_key(model, batches, recipe.ranges)}_{variant}.json"
+                if not cache.is_file():
+                    _calibrate(source, batches, recipe, cache)
+                options["calibration_cache_path"], reader = cache, None
+            else:  # an older ORT calibrates itself (entropy with its default bins)
+                options["extra_options"]["CalibPercentile"] = recipe.percentile
+                if stride := calibration_stride(model, batches):
+                    options["extra_options"]["CalibStridedMinMax"] = stride  # any calibrator, despite the name
+            quantize_static(source, target, reader, **options)
         quantized = onnx.load(target)
+    if recipe.bias_correction:
+        from .bias_correction import correct_biases
+
+        quantized = correct_biases(model, quantized, batches, quantized=not tensorrt_style)
     return quantized

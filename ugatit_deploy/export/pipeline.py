@@ -144,7 +144,8 @@ def _layers_to_keep(job: _Export, variant: str) -> list[str]:
     if keep_fp.names or not keep_fp:
         return list(keep_fp.names)
     assert job.calibration is not None
-    key = (hashlib.sha256(job.base.SerializeToString()).hexdigest(), variant, job.calibration.source, repr(keep_fp))
+    key = (hashlib.sha256(job.base.SerializeToString()).hexdigest(), variant, job.calibration.source,
+           repr((keep_fp, job.int8.recipe)))  # fmt: skip
     if key not in _CHOSEN:
         _CHOSEN[key] = _rank_and_choose(job, variant)
     else:
@@ -160,10 +161,11 @@ def _rank_and_choose(job: _Export, variant: str) -> list[str]:
     assert job.calibration is not None
     photos = photo_variants(int(job.calibration.holdout.shape[-1]))
     job.log(f"  {variant}: quantizing each layer alone to rank the layers by sensitivity")
-    results = sensitivity_of_generator(job.generator, job.base, job.calibration, variant, photos)
+    recipe = job.int8.recipe
+    results = sensitivity_of_generator(job.generator, job.base, job.calibration, variant, photos, recipe=recipe)
     if keep_fp.auto:
         worst = fewest_float_layers(job.generator, job.base, job.calibration, variant, photos, results,
-                                    AUTO_KEEP_FP_GATE)  # fmt: skip
+                                    AUTO_KEEP_FP_GATE, recipe)  # fmt: skip
     else:
         worst = worst_layers(results, keep_fp.count)
     by_layer = {r.layer: r for r in results}
@@ -181,11 +183,14 @@ def _graph(job: _Export, precision: str, folder: Path) -> tuple[onnx.ModelProto,
     assert job.calibration is not None
     kept = _layers_to_keep(job, precision)
     floating = list(dict.fromkeys([*float_layers(job.base, job.fmt.float_rgb_out), *kept]))
-    quantization = Quantization(precision, tuple(floating), tuple(kept), job.calibration.source)
-    job.log(f"  calibrating {precision} on {job.calibration.source}")
-    if job.fmt.quantizes_itself:
-        return job.base, quantization
-    return quantize(job.base, job.calibration.batches, precision, folder, kept), quantization
+    recipe = job.int8.recipe
+    if job.fmt.quantizes_itself:  # the format's own calibration: only the images are ours
+        return job.base, Quantization(precision, tuple(floating), tuple(kept), job.calibration.source)
+    # the calibration choices go into the record's free-text calibration field, beside the images
+    calibration = f"{job.calibration.source}; {recipe.describe()}"
+    job.log(f"  calibrating {precision} on {job.calibration.source}: {recipe.describe()}")
+    quantization = Quantization(precision, tuple(floating), tuple(kept), calibration)
+    return quantize(job.base, job.calibration.batches, precision, folder, kept, recipe), quantization
 
 
 def _check_finite_on_extremes(model: onnx.ModelProto, size: int) -> dict[str, int]:

@@ -24,6 +24,7 @@ from ..core.gates import Gate
 from ..core.onnx_contract import conv_layers
 from ..core.parity import image_parity
 from .int8 import CalibrationSet, float_layers, quantize
+from .int8_options import QuantRecipe
 from .validate import ort_session
 
 
@@ -72,15 +73,17 @@ def layer_sensitivity(
     image_sets: dict[str, tuple[np.ndarray, np.ndarray]],
     macs: dict[str, float],
     progress: Callable[[Iterable[str]], Iterable[str]] = lambda layers: layers,
+    recipe: QuantRecipe = QuantRecipe(),  # noqa: B008 - frozen dataclass, never mutated
 ) -> list[LayerSensitivity]:
-    """Quantize each quantizable layer alone; ``image_sets`` maps a name to (inputs, FP32 reference
-    outputs). Returns the layers worst first (lowest PSNR)."""
+    """Quantize each quantizable layer alone (as ``recipe`` says); ``image_sets`` maps a name to (inputs,
+    FP32 reference outputs). Returns the layers worst first (lowest PSNR)."""
     layers = quantizable_layers(model)
     results = []
     with tempfile.TemporaryDirectory(prefix="ugatit-sensitivity-") as cache:
         for layer in progress(layers):
             others = [name for name in layers if name != layer]
-            session = ort_session(quantize(model, calibration.batches, variant, Path(cache), keep_fp=others))
+            quantized = quantize(model, calibration.batches, variant, Path(cache), others, recipe)
+            session = ort_session(quantized)
             per_set = {}
             for set_name, (inputs, reference) in image_sets.items():
                 parity = image_parity(reference, session.run(["output"], {"input": inputs})[0])
@@ -165,6 +168,7 @@ def sensitivity_of_generator(
     variant: str,
     photos: torch.Tensor,
     progress: Callable[[Iterable[str]], Iterable[str]] = lambda layers: layers,
+    recipe: QuantRecipe = QuantRecipe(),  # noqa: B008 - frozen dataclass, never mutated
 ) -> list[LayerSensitivity]:
     """``layer_sensitivity`` on the calibration domain's held-out images and on natural photos, both
     against the PyTorch generator (FP32) itself."""
@@ -173,7 +177,8 @@ def sensitivity_of_generator(
         for name, images in (("held-out", calibration.holdout), ("photos", photos)):
             image_sets[name] = (images.numpy(), generator(images)[0].numpy())
     size = int(calibration.holdout.shape[-1])
-    return layer_sensitivity(model, calibration, variant, image_sets, layer_macs(generator, size), progress)
+    macs = layer_macs(generator, size)
+    return layer_sensitivity(model, calibration, variant, image_sets, macs, progress, recipe)
 
 
 def fewest_float_layers(
@@ -184,6 +189,7 @@ def fewest_float_layers(
     photos: torch.Tensor,
     results: list[LayerSensitivity],
     gate: Gate,
+    recipe: QuantRecipe = QuantRecipe(),  # noqa: B008 - frozen dataclass, never mutated
 ) -> list[str]:
     """The shortest prefix of the worst layers that, kept in float, makes the INT8 images pass ``gate``
     on the held-out images and on ``photos``; ExportError when even all of them do not. (Ordering by
@@ -195,7 +201,8 @@ def fewest_float_layers(
     ranked = worst_layers(results, len(results))
     with tempfile.TemporaryDirectory(prefix="ugatit-keepfp-") as cache:
         for count in range(len(ranked) + 1):
-            session = ort_session(quantize(model, calibration.batches, variant, Path(cache), keep_fp=ranked[:count]))
+            quantized = quantize(model, calibration.batches, variant, Path(cache), ranked[:count], recipe)
+            session = ort_session(quantized)
             outputs = [(reference, session.run(["output"], {"input": inputs})[0]) for inputs, reference in sets]
             if not any(gate.failures(image_parity(reference, output)) for reference, output in outputs):
                 return ranked[:count]

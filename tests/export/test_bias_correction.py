@@ -1,0 +1,72 @@
+"""Bias correction of QDQ graphs (``export.bias_correction``) on a tiny random-weight generator."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from onnx import numpy_helper
+from support.models import SMALL, make_generator
+
+from ugatit_deploy.export.bias_correction import correct_biases, mean_errors, quantized_convs
+from ugatit_deploy.export.int8 import calibration_set, quantize
+from ugatit_deploy.export.int8_options import QuantRecipe
+from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+from ugatit_deploy.export.validate import ort_session
+
+pytestmark = pytest.mark.slow  # calibration, then one pass per quantized convolution
+
+
+@pytest.fixture(scope="module")
+def graphs():
+    """The FP32 graph of a tiny generator, its calibration images, and its int8-cpu graph without and with
+    bias correction."""
+    fp32 = export_graph(make_generator(SMALL, seed=3), GraphOptions())
+    batches = calibration_set(None, 8, {}, "a2b", SMALL.img_size).batches
+    plain = quantize(fp32, batches, "int8-cpu", recipe=QuantRecipe("minmax", bias_correction=False))
+    return fp32, batches, plain, correct_biases(fp32, plain, batches)
+
+
+def _worst(errors: dict[str, np.ndarray]) -> float:
+    return max(float(np.abs(e).max()) for e in errors.values())
+
+
+def test_the_correction_takes_the_per_channel_mean_error_to_about_zero_on_the_calibration_images(graphs):
+    fp32, batches, plain, corrected = graphs
+    before, after = _worst(mean_errors(fp32, plain, batches)), _worst(mean_errors(fp32, corrected, batches))
+    assert before > 1e-3  # quantizing shifts the means
+    assert after < before / 20
+
+
+def test_every_quantized_conv_gets_an_int32_bias_scaled_by_input_times_weight_scale(graphs):
+    """The form ORT fuses into one int8 convolution (and OpenVINO folds): the bias stays quantized."""
+    _, _, plain, corrected = graphs
+    producers = {out: node for node in corrected.graph.node for out in node.output}
+    weights = {t.name: numpy_helper.to_array(t) for t in corrected.graph.initializer}
+    convs = quantized_convs(corrected)
+    assert len(convs) == len(quantized_convs(plain)) > 0
+    for conv in convs:
+        dequantize = producers[conv.input[2]]
+        assert dequantize.op_type == "DequantizeLinear" and weights[dequantize.input[0]].dtype == np.int32
+        x_scale = weights[producers[conv.input[0]].input[1]]
+        w_scale = weights[producers[conv.input[1]].input[1]]
+        np.testing.assert_array_equal(weights[dequantize.input[1]], (x_scale * w_scale).astype(np.float32))
+
+
+def test_the_corrected_graph_is_valid_and_runs_fused_on_onnx_runtime(graphs):
+    fp32, batches, _, corrected = graphs
+    onnx.checker.check_model(corrected, full_check=True)
+    out = ort_session(corrected).run(["output"], {"input": batches[0]})[0]
+    reference = ort_session(fp32).run(["output"], {"input": batches[0]})[0]
+    assert np.isfinite(out).all() and np.abs(out - reference).mean() < 0.05
+
+
+def test_a_tensorrt_style_graph_gets_float_biases_tensorrt_can_read(graphs):
+    """TensorRT dequantizes no int32 tensors: its graphs get the correction as a float bias."""
+    fp32, batches, _, _ = graphs
+    plain = quantize(fp32, batches, "int8", recipe=QuantRecipe("minmax", bias_correction=False))
+    corrected = correct_biases(fp32, plain, batches, quantized=False)
+    initializers = {t.name: t for t in corrected.graph.initializer}
+    convs = quantized_convs(corrected)
+    assert convs and all(initializers[c.input[2]].data_type == onnx.TensorProto.FLOAT for c in convs)
+    assert onnx.TensorProto.INT32 not in {t.data_type for t in corrected.graph.initializer}
