@@ -102,7 +102,7 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
 
 
 STUDIES = ("winograd_graph", "ncnn_layer_profile", "cpp_end_to_end", "serve_bench", "export_graph_report",
-           "train_throughput", "face_detection", "real_inputs", "int8_calibration")  # fmt: skip
+           "train_throughput", "face_detection", "real_inputs", "int8_calibration", "mnn_interference")  # fmt: skip
 SCRIPTS = ["training/train.py", "training/train_cartoon.py", "training/make_shapes.py", "export/export.py",
            "export/build_engine.py", "export/sensitivity.py", "benchmarks/bench.py",
            "benchmarks/official_checkpoint.py",

@@ -35,7 +35,7 @@ def test_the_peaks_measured_here_are_positive_and_int8_is_at_least_fp32():
     fp32, int8 = measured[CPU_FP32], measured[CPU_INT8]
     assert fp32.gflops is not None and fp32.gflops > 0 and int8.gflops is not None
     assert int8.gflops >= fp32.gflops
-    assert re.match(r"OpenVINO \S+ (MatMul|FullyConnected) (512|1024)\^3 f32 \(", fp32.kernel)
+    assert re.match(r"OpenVINO \S+ (MatMul|FullyConnected|Convolution 1x1) (512|1024)\^3 f32 \(", fp32.kernel)
     assert " f32 (" in fp32.kernel and fp32.kernel.endswith(", 2 threads")
     assert " int8 u8 x i8 (" in int8.kernel and "I8" in int8.kernel  # the runtime graph's int8 primitive
     if bf16_unavailable_reason() is None:
@@ -68,10 +68,16 @@ def test_under_the_avx2_cap_every_kernel_is_avx2_class_and_bf16_is_absent():
 def test_a_matmul_that_did_not_run_in_int8_gives_no_int8_peak(monkeypatch):
     pytest.importorskip("openvino")
     float_model = peaks._matmul_model
-    monkeypatch.setattr(peaks, "_matmul_model", lambda ov, n, int8, constant: float_model(ov, n, False, constant))
+    monkeypatch.setattr(peaks, "_matmul_model", lambda ov, n, int8, form: float_model(ov, n, False, form))
     measured = measure_cpu_peaks(threads=1, sizes=(128,))
     assert measured[CPU_INT8].gflops is None
     assert measured[CPU_INT8].kernel.startswith("not measured: OpenVINO ran the int8 u8 x i8 MatMul in f32 (")
+
+
+@pytest.mark.parametrize("n", [128, 512, 1024, 96])
+def test_the_1x1_convolution_does_as_many_multiply_adds_as_the_matmuls(n):
+    height, width = peaks._conv_shape(n)
+    assert height * width == n and height <= width
 
 
 def test_without_openvino_torch_measures_fp32_and_there_is_no_bf16_or_int8_peak(monkeypatch):

@@ -30,8 +30,14 @@ def test_the_score_is_taken_on_the_photo_set_only(images):
     assert task.score(outputs).psnr_db == task.score(images).input_psnr_db
 
 
+def test_an_images_folder_is_scored_whole(images):
+    """--images: the user's photos, one set; the score is taken on every image of it."""
+    task = TaskInputs.of(images[:4], {"images": [0, 4]})
+    assert task is not None and task.score(images[:4]).images == 4
+
+
 def test_inputs_without_a_photo_set_are_not_scored(images):
-    assert TaskInputs.of(images, {"images": [0, 8]}) is None
+    assert TaskInputs.of(images, {"demo": [0, 8]}) is None
 
 
 def test_a_record_writes_its_task_score_and_reads_it_back(images):

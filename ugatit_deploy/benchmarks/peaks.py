@@ -55,14 +55,32 @@ class _Run:
     threads: int
 
 
-def _matmul_model(ov: ModuleType, n: int, int8: bool, constant: bool) -> Any:
-    """An n x n x n MatMul of an input and a second input or ``constant`` weights (which OpenVINO runs as a
-    FullyConnected layer); for INT8 both pass a FakeQuantize (u8 activations, i8 weights), the pattern its
-    low-precision transformations turn into an int8 MatMul."""
+# The forms each precision is timed in; the best counts. oneDNN picks a different kernel for each, and none
+# is best everywhere: under ONEDNN_MAX_CPU_ISA=AVX2 an int8 FullyConnected ran jit_gemm_I8 at 156 GFLOP/s
+# while the model's int8 convolutions reached 189, which the 1x1 convolution's kernel measures.
+FORMS = ("matmul", "fully-connected", "conv1x1")
+
+
+def _conv_shape(n: int) -> tuple[int, int]:
+    """H x W of a 1x1 convolution with n pixels (so that it does n x n x n multiply-adds, as the matmuls)."""
+    height = int(n**0.5)
+    while n % height:
+        height -= 1
+    return height, n // height
+
+
+def _matmul_model(ov: ModuleType, n: int, int8: bool, form: str) -> Any:
+    """n x n x n multiply-adds in one ``form``: a MatMul of two inputs, a MatMul with constant weights (which
+    OpenVINO runs as a FullyConnected layer) or a 1x1 Convolution of n channels over n pixels. For INT8 both
+    operands pass a FakeQuantize (u8 activations, i8 weights), the pattern its low-precision transformations
+    turn into an int8 kernel."""
     ops = ov.opset13
-    a = ops.parameter([n, n], ov.Type.f32, name="a")
+    shape = [1, n, *_conv_shape(n)] if form == "conv1x1" else [n, n]
+    a = ops.parameter(shape, ov.Type.f32, name="a")
     weights = np.random.default_rng(0).uniform(-1.0, 1.0, (n, n)).astype(np.float32)
-    b = ops.constant(weights) if constant else ops.parameter([n, n], ov.Type.f32, name="b")
+    if form == "conv1x1":
+        weights = weights.reshape(n, n, 1, 1)
+    b = ops.parameter([n, n], ov.Type.f32, name="b") if form == "matmul" else ops.constant(weights)
     x, y = a, b
     if int8:
 
@@ -71,17 +89,21 @@ def _matmul_model(ov: ModuleType, n: int, int8: bool, constant: bool) -> Any:
 
         x = ops.fake_quantize(a, limit(0.0), limit(2.55), limit(0.0), limit(2.55), 256)
         y = ops.fake_quantize(b, limit(-1.27), limit(1.27), limit(-1.27), limit(1.27), 255)
-    inputs = [a] if constant else [a, b]
-    return ov.Model([ops.matmul(x, y, False, False)], inputs, f"matmul_{n}")
+    if form == "conv1x1":
+        out = ops.convolution(x, y, [1, 1], [0, 0], [0, 0], [1, 1])
+    else:
+        out = ops.matmul(x, y, False, False)
+    return ov.Model([out], [a, b] if form == "matmul" else [a], f"{form}_{n}")
 
 
 def _matmul_node(compiled: Any) -> tuple[str, str, str]:
-    """Layer type, runtime precision and primitive of the compiled model's MatMul (or FullyConnected) node."""
+    """Layer type, runtime precision and primitive of the compiled model's MatMul, FullyConnected or
+    Convolution node."""
     for op in compiled.get_runtime_model().get_ops():
         info = op.get_rt_info()
         layer, precision, primitive = (str(info[key].astype(str)) for key in ("layerType", "runtimePrecision",
                                                                                "primitiveType"))  # fmt: skip
-        if layer in ("MatMul", "FullyConnected"):
+        if layer in ("MatMul", "FullyConnected", "Convolution"):
             return layer, precision, primitive
     return "none", "none", "no MatMul in the runtime graph"
 
@@ -100,14 +122,15 @@ def _best_seconds(request: Any) -> float:
     return best
 
 
-def _time_matmul(ov: ModuleType, key: str, n: int, constant: bool, threads: int | None) -> _Run:
+def _time_matmul(ov: ModuleType, key: str, n: int, form: str, threads: int | None) -> _Run:
     """One size and form of one precision: compiled with the OpenVINO runner's CPU properties and timed."""
-    model = _matmul_model(ov, n, key == CPU_INT8, constant)
+    model = _matmul_model(ov, n, key == CPU_INT8, form)
     compiled = compile_cpu(shared_core(ov), model, threads, _HINTS[key])
     request = compiled.create_infer_request()
     rng = np.random.default_rng(1)
-    request.set_input_tensor(0, ov.Tensor(rng.uniform(0.0, 2.5, (n, n)).astype(np.float32)))
-    if not constant:
+    shape = tuple(int(d) for d in model.input(0).get_shape())
+    request.set_input_tensor(0, ov.Tensor(rng.uniform(0.0, 2.5, shape).astype(np.float32)))
+    if form == "matmul":
         request.set_input_tensor(1, ov.Tensor(rng.uniform(-1.0, 1.0, (n, n)).astype(np.float32)))
     gflops = 2 * n**3 / _best_seconds(request) / 1e9
     layer, precision, primitive = _matmul_node(compiled)
@@ -115,12 +138,12 @@ def _time_matmul(ov: ModuleType, key: str, n: int, constant: bool, threads: int 
 
 
 def openvino_peak(ov: ModuleType, key: str, threads: int | None, sizes: tuple[int, ...] = SIZES) -> Peak:
-    """The best rate of one precision's matmul on OpenVINO over ``sizes`` and both forms (two inputs,
-    constant weights); None with the reason where a MatMul did not run in that precision."""
+    """The best rate of one precision on OpenVINO over ``sizes`` and ``FORMS``; None with the reason where a
+    form did not run in that precision."""
     best: tuple[int, _Run] | None = None
     for n in sizes:
-        for constant in (False, True):
-            run = _time_matmul(ov, key, n, constant, threads)
+        for form in FORMS:
+            run = _time_matmul(ov, key, n, form, threads)
             if run.precision not in _RUNTIME[key]:
                 return Peak(None, f"not measured: OpenVINO ran the {_NAMES[key]} {run.layer} in {run.precision} "
                                   f"({run.primitive})")  # fmt: skip
@@ -130,7 +153,8 @@ def openvino_peak(ov: ModuleType, key: str, threads: int | None, sizes: tuple[in
         return Peak(None, "not measured: no matmul size given")
     n, run = best
     version = ov.__version__.split("-")[0]
-    return Peak(run.gflops, f"OpenVINO {version} {run.layer} {n}^3 {_NAMES[key]} ({run.primitive}), "
+    layer = f"{run.layer} 1x1" if run.layer == "Convolution" else run.layer
+    return Peak(run.gflops, f"OpenVINO {version} {layer} {n}^3 {_NAMES[key]} ({run.primitive}), "
                             f"{run.threads} threads")  # fmt: skip
 
 

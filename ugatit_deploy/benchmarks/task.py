@@ -1,5 +1,6 @@
 """The task score in a bench: for a model trained to reproduce ``cartoonize``, how close each backend's
-images of the bundled photos are to the photos' cartoons (``training.task_score``), beside parity.
+images of the bundled photos (or of the ``--images`` folder) are to the photos' cartoons
+(``training.task_score``), beside parity.
 
 A model says it was trained on that task in its checkpoint metadata (``core.reference_images.trained_on_photos``);
 for any other model the score would mean nothing and is not measured.
@@ -15,7 +16,9 @@ import numpy as np
 from ..core.parity import to_uint8
 from ..training.task_score import TaskScore, cartoons_of, task_score
 
-TASK_SET = "photos"  # the input set the score is taken on (natural photos the model never trained on)
+# The input sets the score is taken on: the bundled photos (never trained on), or the user's --images folder
+# (``suite.image_sets``); never the demo circles.
+TASK_SETS = ("photos", "images")
 # How far a mode's task PSNR may fall below PyTorch FP32's before the mode fails its gate (the lossy gate's
 # task clause: a precision the main job may choose keeps the task score within 1 dB of FP32).
 TASK_TOLERANCE_DB = 1.0
@@ -36,9 +39,10 @@ class TaskInputs:
            reference: np.ndarray | None = None) -> TaskInputs | None:  # fmt: skip
         """From the bench's N x 3 x H x W inputs in [-1, 1] (and the FP32 reference outputs, whose score the
         others are held to); None when there is no photo set."""
-        if TASK_SET not in sets:
+        name = next((name for name in TASK_SETS if name in sets), None)
+        if name is None:
             return None
-        start, stop = sets[TASK_SET]
+        start, stop = sets[name]
         photos = to_uint8(images[start:stop]).transpose(0, 2, 3, 1).copy()
         task = cls(photos, cartoons_of(photos), start, stop)
         if reference is None:
