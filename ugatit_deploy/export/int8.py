@@ -162,18 +162,26 @@ def calibration_key(model: onnx.ModelProto, batches: list[np.ndarray], ranges: s
     return digest.hexdigest()[:16]
 
 
-def _calibrator(source: Path, workdir: Path, recipe: QuantRecipe) -> Any:
-    """ORT's calibrator for the recipe's method, configured here: ``quantize_static`` passes no histogram
-    sizes on, and entropy with its default 128 bins has one candidate threshold, i.e. is MinMax."""
-    from onnxruntime.quantization.calibrate import CalibrationMethod, create_calibrator
+def _method(recipe: QuantRecipe) -> tuple[Any, dict[str, Any]]:
+    """ORT's calibration method for the recipe and the options its calibrator takes: ``quantize_static``
+    passes no histogram sizes on, and entropy with its default 128 bins has one candidate threshold, i.e. is
+    MinMax."""
+    from onnxruntime.quantization.calibrate import CalibrationMethod
 
-    method, options = {
+    return {
         "minmax": (CalibrationMethod.MinMax, {}),
         # the 2048-bin histogram of |x| (ORT's default for percentile); the range is clipped to the values seen
         "percentile": (CalibrationMethod.Percentile, {"percentile": recipe.percentile, "symmetric": True}),
         # candidate windows quantized into 256 bins: the 8 bits of the activations
         "entropy": (CalibrationMethod.Entropy, {"num_bins": 2048, "num_quantized_bins": 256}),
     }[recipe.method]
+
+
+def _calibrator(source: Path, workdir: Path, recipe: QuantRecipe) -> Any:
+    """ORT's calibrator for the recipe's method, configured as ``_method`` says."""
+    from onnxruntime.quantization.calibrate import create_calibrator
+
+    method, options = _method(recipe)
     augmented = workdir / "augmented.onnx"
     return create_calibrator(source, ["Conv"], augmented, calibrate_method=method, extra_options=options)
 
@@ -233,13 +241,12 @@ def quantize(
     ``recipe`` says; the layers in ``keep_fp`` (module paths, see ``conv_layers``) stay float too. The
     activation ranges are cached in ``cache_dir`` (when given) by graph, images, variant and ranges method."""
     onnxruntime()  # a clear message when it is missing
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
     if variant not in INT8_PRECISIONS:
         raise UgatitDeployError(f"unknown INT8 variant {variant!r}")
     tensorrt_style = variant == "int8"
-    method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
-              "entropy": CalibrationMethod.Entropy}[recipe.method]  # fmt: skip
+    method, _ = _method(recipe)
     options: dict[str, Any] = dict(
         quant_format=QuantFormat.QDQ,
         op_types_to_quantize=["Conv"],

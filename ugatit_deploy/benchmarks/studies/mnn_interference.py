@@ -25,7 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ...backends.base import artifact_record
 from ...core.optional import onnxruntime
+from ...formats.mnn import MNN
 from ...formats.mnn_runtime import MnnModule
 from ..machine import machine_record
 
@@ -108,7 +110,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run every scenario ``--rounds`` times; print one line each; write the JSON record."""
     args = parse_args(argv)
-    size = int(json.loads(Path(f"{args.mnn}.json").read_text())["model"]["img_size"])
+    size = artifact_record(args.mnn, MNN).model.img_size
     image = np.random.default_rng(0).uniform(-1, 1, (1, 3, size, size)).astype(np.float32)
     others = {name: ort_runner(args.onnx, spinning, image)
               for name, spinning in (("ort-spinning", True), ("ort-no-spinning", False))}  # fmt: skip
