@@ -85,6 +85,11 @@ def test_mnn_and_ncnn_are_the_winograd_runtimes():
     assert not runs_winograd("no-such-backend")
 
 
+def test_the_winograd_graph_form_counts_as_winograd_on_any_backend():
+    assert runs_winograd("onnxruntime-cpu", "fp32-winograd") and runs_winograd("openvino-cpu", "fp32-winograd")
+    assert not runs_winograd("openvino-cpu", "fp32")
+
+
 def test_peaks_measured_again_apply_each_records_own_peak_and_the_winograd_rule():
     def floored(backend: str, precision: str, key: str, gflops: float) -> BenchRecord:
         floor = Floor(gflops_achieved=gflops, peak_gflops=None, peak_key=key, pct_of_peak=None)

@@ -24,6 +24,7 @@ def test_a_full_model_has_no_flops_at_another_size():
 
 def test_each_backend_is_compared_with_the_peak_of_its_device_and_precision():
     assert peak_key("cuda", "fp32") == "cuda-fp32"
+    assert peak_key("cuda", "fp32-winograd") == "cuda-fp32"
     assert peak_key("cuda", "fp16") == "cuda-fp16"
     assert peak_key("cuda", "int8") == "cuda-fp16"
 
@@ -31,6 +32,7 @@ def test_each_backend_is_compared_with_the_peak_of_its_device_and_precision():
 def test_each_cpu_precision_is_compared_with_the_peak_of_its_own_precision():
     assert {precision: peak_key("cpu", precision) for precision in PRECISION_NAMES} == {
         "fp32": "cpu-fp32",
+        "fp32-winograd": "cpu-fp32",
         "fp16": "cpu-fp32",
         "int8": "cpu-int8",
         "int8-cpu": "cpu-int8",

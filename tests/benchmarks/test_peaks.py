@@ -74,6 +74,15 @@ def test_a_matmul_that_did_not_run_in_int8_gives_no_int8_peak(monkeypatch):
     assert measured[CPU_INT8].kernel.startswith("not measured: OpenVINO ran the int8 u8 x i8 MatMul in f32 (")
 
 
+def test_a_form_that_did_not_run_in_int8_is_skipped_and_the_others_give_the_peak(monkeypatch):
+    pytest.importorskip("openvino")
+    model = peaks._matmul_model  # the plain MatMul runs in float; the FullyConnected and 1x1 conv in int8
+    monkeypatch.setattr(peaks, "_matmul_model", lambda ov, n, int8, form: model(ov, n, int8 and form != "matmul", form))
+    measured = measure_cpu_peaks(threads=1, sizes=(128,))
+    assert measured[CPU_INT8].gflops is not None and measured[CPU_INT8].gflops > 0
+    assert "I8" in measured[CPU_INT8].kernel and "MatMul" not in measured[CPU_INT8].kernel
+
+
 @pytest.mark.parametrize("n", [128, 512, 1024, 96])
 def test_the_1x1_convolution_does_as_many_multiply_adds_as_the_matmuls(n):
     height, width = peaks._conv_shape(n)

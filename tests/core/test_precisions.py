@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from ugatit_deploy.core.gates import Gate, GateError
-from ugatit_deploy.core.precisions import BY_NAME, EXPORT_PRECISIONS, PRECISION_NAMES, gates_with, parse_gates
+from ugatit_deploy.core.gates import WINOGRAD_FP32_GATE, Gate, GateError
+from ugatit_deploy.core.precisions import (
+    BY_NAME,
+    EXPORT_PRECISIONS,
+    LOSSY_PRECISIONS,
+    PRECISION_NAMES,
+    TENSORRT_PRECISIONS,
+    gates_with,
+    parse_gates,
+)
 
 
 def test_gate_spec_parses_into_thresholds_per_precision():
@@ -20,7 +28,7 @@ def test_gate_spec_parses_into_thresholds_per_precision():
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("fp64:psnr=30", "PRECISION one of fp32, fp16, int8, int8-cpu"),
+        ("fp64:psnr=30", "PRECISION one of fp32, fp32-winograd, fp16, int8, int8-cpu"),
         ("fp32:snr=30", "unknown metric 'snr'"),
         ("int8:psnr=high", "'high' is not a number"),
         ("int8", "expected PRECISION:METRIC=VALUE"),
@@ -35,8 +43,13 @@ def test_bad_gate_specs_are_refused(spec, message):
 def test_lossy_defaults_are_image_terms_and_fp16_has_no_max_abs_bound():
     assert BY_NAME["fp16"].gate == Gate(min_psnr_db=50.0, min_ssim=0.999)
     assert BY_NAME["fp32"].gate == Gate(max_abs=1e-3, max_aux_error=1e-3)
-    assert all(BY_NAME[p].gate.max_abs is None for p in PRECISION_NAMES if p != "fp32")
-    assert EXPORT_PRECISIONS == ("fp32", "fp16", "int8", "int8-cpu")
+    assert all(BY_NAME[p].gate.max_abs is None for p in PRECISION_NAMES if p not in ("fp32", "fp32-winograd"))
+    assert EXPORT_PRECISIONS == ("fp32", "fp32-winograd", "fp16", "int8", "int8-cpu")
+
+
+def test_the_winograd_form_is_judged_fp32_grade_and_is_no_lossy_precision():
+    assert BY_NAME["fp32-winograd"].gate == WINOGRAD_FP32_GATE == Gate(min_psnr_db=60.0, min_ssim=0.999)
+    assert "fp32-winograd" not in LOSSY_PRECISIONS and "fp32-winograd" not in TENSORRT_PRECISIONS
 
 
 def test_a_gate_moves_only_the_metrics_it_names():

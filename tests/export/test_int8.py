@@ -159,6 +159,8 @@ def test_the_recipe_defaults_are_the_measured_best_and_parse_from_flags():
     ({"method": "percentile", "percentile": "high"}, "--calib-percentile: expected a number, got 'high'"),
     ({"method": "percentile", "percentile": 100.5}, r"--calib-percentile must be in \(50, 100\], got 100.5"),
     ({"conv_outputs": "uint8"}, "--conv-outputs: expected float or int8, got 'uint8'"),
+    ({"weight_bits": 4}, "--weight-bits: expected 8 or 7, got 4"),
+    ({"weight_bits": True}, "--weight-bits: expected 8 or 7, got True"),
 ])  # fmt: skip
 def test_a_bad_recipe_flag_is_a_one_line_error(flags, message):
     from ugatit_deploy.export.int8_options import QuantRecipe
@@ -199,8 +201,31 @@ def test_the_sidecar_records_the_calibration_choices(int8_files):
     from ugatit_deploy.export.int8_options import QuantRecipe
 
     calibration = read_sidecar(int8_files["int8-cpu"]).quantization.calibration
-    assert calibration.endswith(f"; {QuantRecipe().describe()}")
-    assert "activation ranges" in calibration and "bias correction" in calibration
+    assert calibration.endswith(f"; {QuantRecipe().for_variant('int8-cpu').describe()}")
+    assert "activation ranges" in calibration and "bias correction" in calibration and "7-bit weights" in calibration
+
+
+def _weight_levels(path) -> int:
+    """The largest |quantized weight| of a QDQ file."""
+    model = onnx.load(path)
+    producers = {o: n for n in model.graph.node for o in n.output}
+    weights = [producers[n.input[1]] for n in model.graph.node if n.op_type == "Conv" and n.input[1] in producers]
+    return max(int(np.abs(_initializer(model, dq.input[0]).astype(np.int32)).max()) for dq in weights)
+
+
+def test_the_x86_graph_keeps_7_bit_weights_and_tensorrts_graph_8(int8_files):
+    assert _weight_levels(int8_files["int8-cpu"]) == 64  # [-64, 64] (ONNX Runtime's reduce_range, symmetric)
+    assert _weight_levels(int8_files["int8"]) == 127
+
+
+def test_weight_bits_default_per_variant_and_keep_an_explicit_choice():
+    from ugatit_deploy.export.int8_options import QuantRecipe
+
+    assert QuantRecipe().for_variant("int8-cpu").weight_bits == 7
+    assert QuantRecipe().for_variant("int8").weight_bits == 8
+    assert QuantRecipe(weight_bits=8).for_variant("int8-cpu").weight_bits == 8
+    assert QuantRecipe.parse(weight_bits=7).describe().endswith("per-channel 7-bit weights, float conv outputs, "
+                                                                 "bias correction on")  # fmt: skip
 
 
 def test_the_calibration_cache_key_ignores_the_graph_metadata_torch_writes_in_set_order():

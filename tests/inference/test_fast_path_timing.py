@@ -41,3 +41,26 @@ def test_a_damaged_choice_file_is_measured_again(tmp_path):
     damaged = tmp_path / "choice.json"
     damaged.write_text('{"onnx": ')
     assert fast_path._load_choice(damaged, tmp_path / "model.pt") is None
+
+
+def _as_int8_export(demo_onnx, tmp_path, calibration: str):
+    """The demo FP32 export copied with a sidecar that says it is an int8-cpu file quantized as ``calibration``."""
+    import json
+    import shutil
+
+    path = tmp_path / demo_onnx.name
+    shutil.copy(demo_onnx, path)
+    record = json.loads(demo_onnx.with_name(demo_onnx.name + ".json").read_text())
+    record["quantization"] = {"variant": "int8-cpu", "float_layers": [], "keep_fp": [], "calibration": calibration}
+    path.with_name(path.name + ".json").write_text(json.dumps(record))
+    return path
+
+
+def test_a_cached_int8_file_of_another_recipe_is_exported_again(demo_onnx, tmp_path):
+    from ugatit_deploy.assets import shapes_model_path
+
+    now = fast_path._recipe("int8-cpu")
+    assert "7-bit weights" in now and fast_path._recipe("fp32") == ""
+    stale = _as_int8_export(demo_onnx, tmp_path, "calib; " + now.replace("7-bit weights", "int8 weights"))
+    assert not fast_path._cached(stale, shapes_model_path(), now)
+    assert fast_path._cached(_as_int8_export(demo_onnx, tmp_path, f"calib; {now}"), shapes_model_path(), now)

@@ -145,9 +145,12 @@ class Backend(ABC):
     @property
     def light(self) -> bool:
         """Whether the model is a light generator, which takes any H, W (multiples of 4) (after ``load``):
-        the artifact's recorded model config."""
+        the artifact's recorded model config, in a file whose height and width are not fixed (an
+        ``fp32-winograd`` file's are)."""
         record = getattr(self, "record", None)
-        return record.model.light if isinstance(record, ArtifactRecord) else False
+        if not isinstance(record, ArtifactRecord):
+            return False
+        return record.model.light and not all(isinstance(dim, int) for dim in record.io.input.shape[2:])
 
     @property
     def resize_method(self) -> str:

@@ -11,6 +11,7 @@ import numpy as np
 from ..backends import BACKENDS
 from ..core.gates import Gate
 from ..core.parity import ImageParity, image_parity
+from ..core.precisions import WINOGRAD_PRECISIONS
 from ..formats import FORMATS
 from .peaks import Peak
 from .records import BenchRecord, GateResult, Parity, SetQuality
@@ -74,12 +75,12 @@ def best_peaks(first: Mapping[str, Peak], again: Mapping[str, Peak]) -> dict[str
     return best
 
 
-def runs_winograd(backend: str) -> bool:
+def runs_winograd(backend: str, precision: str = "") -> bool:
     """Whether ``backend`` runs a format whose CPU runtime computes 3x3 convolutions as Winograd transforms
-    (MNN, ncnn): its effective rate may pass the matmul peak."""
+    (MNN, ncnn), or a file whose graph does (``fp32-winograd``): its effective rate may pass the matmul peak."""
     spec = BACKENDS.get(backend)
     fmt = FORMATS.get(spec.runs) if spec is not None else None
-    return fmt is not None and fmt.winograd
+    return (fmt is not None and fmt.winograd) or precision in WINOGRAD_PRECISIONS
 
 
 def apply_peaks(records: Sequence[BenchRecord], peaks: Mapping[str, float | None]) -> None:
@@ -88,4 +89,4 @@ def apply_peaks(records: Sequence[BenchRecord], peaks: Mapping[str, float | None
     for record in records:
         if record.floor is not None:
             peak = peaks.get(record.floor.peak_key)
-            record.floor = record.floor.with_peak(peak, winograd=runs_winograd(record.backend))
+            record.floor = record.floor.with_peak(peak, winograd=runs_winograd(record.backend, record.precision))

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import torch
 
-from ..core.precisions import INT8_PRECISIONS
+from ..core.precisions import FP32_PRECISIONS, INT8_PRECISIONS
 from ..model import GeneratorConfig
 from ..model.cost import count_macs
 from .peaks import CPU_BF16, CPU_FP32, CPU_INT8, Peak, matmul_peak_gflops, measure_cpu_peaks
@@ -47,4 +47,4 @@ def peak_key(device: str, precision: str) -> str:
         if precision == "bf16":
             return CPU_BF16
         return CPU_INT8 if precision in INT8_PRECISIONS else CPU_FP32
-    return "cuda-fp32" if precision == "fp32" else "cuda-fp16"
+    return "cuda-fp32" if precision in FP32_PRECISIONS else "cuda-fp16"

@@ -62,6 +62,31 @@ def cpu_isa(cpuinfo: str | None = None, environ: Mapping[str, str] | None = None
     return f"{isa} (ONEDNN_MAX_CPU_ISA={cap})" if cap else isa
 
 
+# Environment variables that change how the runtimes' threads wait and spread, recorded with every bench: each
+# moves the timings. OMP_WAIT_POLICY=PASSIVE in particular makes torch eager's OpenMP workers sleep between its
+# many small parallel regions: measured 1.41-1.56x slower on the built-in model (116.7 -> 164.3 ms and 122.8 ->
+# 191.4 ms p50, 2 threads, the AVX-512 EPYC, 2026-12-02), so every "vs eager" ratio reads that much higher.
+THREAD_ENV = ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OMP_PROC_BIND", "KMP_BLOCKTIME", "KMP_AFFINITY", "GOMP_SPINCOUNT",
+              "MKL_NUM_THREADS", "ONEDNN_MAX_CPU_ISA")  # fmt: skip
+
+
+def thread_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The ``THREAD_ENV`` variables that are set, with their values."""
+    environ = os.environ if environ is None else environ
+    return {name: environ[name] for name in THREAD_ENV if name in environ}
+
+
+def baseline_warning(environ: Mapping[str, str] | None = None) -> str | None:
+    """A line for the bench log where the environment slows the torch eager baseline, else None."""
+    policy = thread_env(environ).get("OMP_WAIT_POLICY", "").upper()
+    if policy != "PASSIVE":
+        return None
+    return (
+        "note: OMP_WAIT_POLICY=PASSIVE slows torch eager, the baseline (measured 1.4-1.6x on the built-in "
+        "model): every speed-up over it reads that much higher; unset it to compare with torch's default"
+    )
+
+
 def _version(package: str) -> str | None:
     try:
         return metadata.version(package)
@@ -84,4 +109,5 @@ def machine_record() -> dict:
         "onnxruntime": _version("onnxruntime") or _version("onnxruntime-gpu"),
         "tensorrt": _version("tensorrt"),
         "ugatit_deploy": _version("ugatit-deploy"),
+        "thread_env": thread_env(),
     }

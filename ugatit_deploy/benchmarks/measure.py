@@ -133,7 +133,8 @@ def measure_batch(case: Case, runner: Backend, batch: int,
     gpu = runner.device_memory_bytes()
     memory = Memory(peak_rss_mb(), gpu / 2**20 if gpu is not None else None)
     key = peak_key(case.device, precision)
-    floor = Floor.of(context.flops, latency.images_per_s, key, context.peaks.get(key), runs_winograd(case.backend))
+    winograd = runs_winograd(case.backend, precision)
+    floor = Floor.of(context.flops, latency.images_per_s, key, context.peaks.get(key), winograd)
     task = context.task.score(outputs) if context.task is not None else None
     if task is not None and context.task is not None and (shortfall := context.task.shortfall(task)):
         gate = replace(gate, passed=False, failures=[*gate.failures, shortfall])
@@ -200,8 +201,9 @@ def time_again(measured: Sequence[Measured], context: MeasureContext, log: Calla
                     continue
                 more = measure_latency(runner, tile(context.images, record.batch), context.warmup, context.iters)
                 record.latency = summarize(record.latency.samples_ms + more.samples_ms, record.batch)
+                winograd = runs_winograd(record.backend, record.precision)
                 record.floor = Floor.of(context.flops, record.latency.images_per_s, record.floor.peak_key,
-                                        record.floor.peak_gflops, runs_winograd(record.backend))  # fmt: skip
+                                        record.floor.peak_gflops, winograd)  # fmt: skip
         except RUN_ERRORS as exc:
             log(f"  {runner.info.label}: this round failed ({_first_line(exc)}); earlier rounds kept")
         finally:

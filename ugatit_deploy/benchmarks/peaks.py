@@ -1,11 +1,13 @@
 """This CPU's peak GFLOP/s per precision (``cpu-fp32``, ``cpu-bf16``, ``cpu-int8``), measured with OpenVINO
-matmuls: its CPU plugin runs them on oneDNN's JIT kernels (brgemm AVX-512 / AVX2, VNNI for INT8; MLAS for an
-FP32 FullyConnected), chosen by the CPU's ISA, not its vendor, so they reach the peak on AMD and Intel alike
-and one library measures all three precisions.
+in three forms (``FORMS``): a MatMul, a FullyConnected layer and a 1x1 Convolution. Its CPU plugin runs them on
+oneDNN's JIT kernels (brgemm AVX-512 / AVX2, VNNI for INT8; MLAS for an FP32 FullyConnected), chosen by the
+CPU's ISA, not its vendor, so they reach the peak on AMD and Intel alike and one library measures all three
+precisions; the fastest form counts (under the AVX2 cap the int8 1x1 Convolution beat the int8 matmuls).
 
-Every measurement is checked against the compiled model's runtime graph: a peak counts only when the
-MatMul ran in its own precision (bf16, u8/i8), and its ``Peak.kernel`` names what ran. Without OpenVINO,
-torch's FP32 matmul measures ``cpu-fp32`` and there is no BF16 or INT8 peak.
+Every measurement is checked against the compiled model's runtime graph: a form counts only when it ran in
+its own precision (bf16, u8/i8), and ``Peak.kernel`` names what ran; a precision none of whose forms ran in
+it has no peak, with the reason. Without OpenVINO, torch's FP32 matmul measures ``cpu-fp32`` and there is no
+BF16 or INT8 peak.
 """
 
 from __future__ import annotations
@@ -138,19 +140,19 @@ def _time_matmul(ov: ModuleType, key: str, n: int, form: str, threads: int | Non
 
 
 def openvino_peak(ov: ModuleType, key: str, threads: int | None, sizes: tuple[int, ...] = SIZES) -> Peak:
-    """The best rate of one precision on OpenVINO over ``sizes`` and ``FORMS``; None with the reason where a
-    form did not run in that precision."""
+    """The best rate of one precision on OpenVINO over ``sizes`` and ``FORMS`` that ran in that precision (a
+    form that did not is skipped); None with the reason where none did."""
     best: tuple[int, _Run] | None = None
+    refused: list[str] = []
     for n in sizes:
         for form in FORMS:
             run = _time_matmul(ov, key, n, form, threads)
             if run.precision not in _RUNTIME[key]:
-                return Peak(None, f"not measured: OpenVINO ran the {_NAMES[key]} {run.layer} in {run.precision} "
-                                  f"({run.primitive})")  # fmt: skip
-            if best is None or run.gflops > best[1].gflops:
+                refused.append(f"OpenVINO ran the {_NAMES[key]} {run.layer} in {run.precision} ({run.primitive})")
+            elif best is None or run.gflops > best[1].gflops:
                 best = (n, run)
     if best is None:
-        return Peak(None, "not measured: no matmul size given")
+        return Peak(None, f"not measured: {refused[0]}" if refused else "not measured: no matmul size given")
     n, run = best
     version = ov.__version__.split("-")[0]
     layer = f"{run.layer} 1x1" if run.layer == "Convolution" else run.layer

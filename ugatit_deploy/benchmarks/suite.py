@@ -27,7 +27,7 @@ from ..core.precisions import gates_with
 from ..core.reference_images import reference_batch, trained_on_photos
 from .compare import add_speedups, apply_peaks, best_peaks
 from .floor import measure_peaks, model_flops
-from .machine import machine_record
+from .machine import baseline_warning, machine_record
 from .measure import MeasureContext, Measured, measure_case, time_again
 from .peaks import describe, gflops_by_key
 from .plan import Case, plan_cases
@@ -106,6 +106,8 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
     gates = gates_with(settings.gates)
     flops = model_flops(config, size)
     threads = settings.threads or torch.get_num_threads()
+    if warning := baseline_warning():
+        log(warning)
     log(f"measuring the matmul peaks ({threads} threads)")
     peaks = measure_peaks(settings.threads)
     for key, peak in peaks.items():

@@ -116,7 +116,12 @@ def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tup
     ranges, per-channel weights), its output stays float, and each bias is corrected for the mean error
     quantizing leaves: the choice that kept the trained model and the official light generator above
     PSNR 35 dB / SSIM 0.98 on held-out photos (benchmarks/results/int8_calibration_*.md). ONNX Runtime
-    runs such a graph at FP32 speed; --conv-outputs int8 gives the form its int8 kernels fuse.
+    runs such a graph at FP32 speed; --conv-outputs int8 gives the form its int8 kernels fuse. int8-cpu
+    keeps its weights in 7 bits, so that CPUs without VNNI (AVX2) cannot saturate their 16-bit sums.
+
+    fp32-winograd is the FP32 graph with its 3x3 convolutions as Winograd F(4x4, 3x3) transforms in plain
+    ONNX ops: 4x fewer multiply-adds in them on ONNX Runtime and OpenVINO, within fp32's gate, for the
+    export's image size only.
 
     \b
     Examples:

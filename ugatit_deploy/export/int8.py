@@ -10,7 +10,8 @@ sensitivity run, ``export.sensitivity``):
                kernels run fastest.
 
 How is a ``QuantRecipe`` (``int8_options``): the activation-range method (min-max, percentile, entropy),
-per-channel or per-tensor symmetric int8 weights, float or quantized convolution outputs, and bias correction
+per-channel or per-tensor symmetric weights (7 bits in ``int8-cpu``: no saturation on CPUs without VNNI, 8 in
+``int8``), float or quantized convolution outputs, and bias correction
 (``export.bias_correction``). Calibration runs the FP32 graph on the calibration images; the ranges are
 cached in a JSON file keyed by the graph, the image set and the range method, so re-exports skip it.
 """
@@ -246,11 +247,13 @@ def quantize(
     if variant not in INT8_PRECISIONS:
         raise UgatitDeployError(f"unknown INT8 variant {variant!r}")
     tensorrt_style = variant == "int8"
+    recipe = recipe.for_variant(variant)
     method, _ = _method(recipe)
     options: dict[str, Any] = dict(
         quant_format=QuantFormat.QDQ,
         op_types_to_quantize=["Conv"],
         per_channel=recipe.per_channel,
+        reduce_range=recipe.weight_bits == 7,  # weights only: activations take their range from extra_options
         activation_type=QuantType.QInt8 if tensorrt_style else QuantType.QUInt8,
         weight_type=QuantType.QInt8,
         nodes_to_exclude=_excluded_nodes(model, keep_fp),

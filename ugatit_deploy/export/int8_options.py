@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .onnx_graph import ExportError
@@ -14,6 +14,12 @@ from .onnx_graph import ExportError
 DEFAULT_CALIB_IMAGES = 64
 CALIB_METHODS = ("minmax", "percentile", "entropy")
 CONV_OUTPUTS = ("float", "int8")
+WEIGHT_BITS = (8, 7)
+# Per variant: the x86 graph keeps its weights in 7 bits so that it runs right on every x86 CPU class. Measured
+# on the official light generator under ONEDNN_MAX_CPU_ISA=AVX2 (no VNNI kernels), 24 held-out photos:
+# 8-bit weights 36.1 dB / SSIM 0.970 (fails), 7-bit 41.5 dB / 0.987 (benchmarks/results/
+# int8_weight_bits_light256.md). TensorRT's int8 kernels sum in 32 bits: its graph keeps 8.
+DEFAULT_WEIGHT_BITS = {"int8-cpu": 7, "int8": 8}
 # The defaults: what benchmarks/studies/int8_calibration.py measured best (benchmarks/results/
 # int8_calibration_{trained,light256}.md, 24 held-out photos, OpenVINO CPU): the one combination that meets
 # PSNR >= 35 dB / SSIM >= 0.98 on every image with both the trained built-in model (45.5 dB / 0.995, task
@@ -91,6 +97,10 @@ class QuantRecipe:
     its output float, as TensorRT's Q/DQ placement guide does; ``int8`` also quantizes the output, one scale for
     all channels, right before the instance norm that rescales each channel (ONNX Runtime fuses only that
     form into its int8 kernel; OpenVINO runs both as int8 convolutions).
+    ``weight_bits``: 8, or 7 (weights in [-64, 64]); None: the variant's (``DEFAULT_WEIGHT_BITS``, see
+    ``for_variant``). CPUs without VNNI (AVX2, AVX-512 before VNNI) multiply u8 x s8 pairs into 16-bit sums
+    (``vpmaddubsw``) that saturate with full-range weights; 7-bit weights cannot (ONNX Runtime's
+    ``reduce_range``, NNCF's ``overflow_fix``).
     Only ``method`` and ``percentile`` change the activation ranges (and the calibration cache key)."""
 
     method: str = DEFAULT_METHOD
@@ -98,12 +108,15 @@ class QuantRecipe:
     per_channel: bool = True
     bias_correction: bool = DEFAULT_BIAS_CORRECTION
     conv_outputs: str = DEFAULT_CONV_OUTPUTS
+    weight_bits: int | None = None
 
     def __post_init__(self) -> None:
         if self.method not in CALIB_METHODS:
             raise ExportError(f"--calib-method: expected {', '.join(CALIB_METHODS)}, got {self.method!r}")
         if self.conv_outputs not in CONV_OUTPUTS:
             raise ExportError(f"--conv-outputs: expected {' or '.join(CONV_OUTPUTS)}, got {self.conv_outputs!r}")
+        if self.weight_bits is not None and (isinstance(self.weight_bits, bool) or self.weight_bits not in WEIGHT_BITS):
+            raise ExportError(f"--weight-bits: expected 8 or 7, got {self.weight_bits!r}")
         if isinstance(self.percentile, bool) or not isinstance(self.percentile, int | float):
             raise ExportError(f"--calib-percentile: expected a number, got {self.percentile!r}")
         if not 50 < self.percentile <= 100:
@@ -111,7 +124,8 @@ class QuantRecipe:
 
     @classmethod
     def parse(cls, method: str | None = None, percentile: float | str | None = None, per_channel: bool = True,
-              bias_correction: bool | None = None, conv_outputs: str | None = None) -> QuantRecipe:  # fmt: skip
+              bias_correction: bool | None = None, conv_outputs: str | None = None,
+              weight_bits: int | None = None) -> QuantRecipe:  # fmt: skip
         """From flags: None takes the default; a percentile is refused with any method but percentile."""
         method = DEFAULT_METHOD if method is None else str(method).strip().lower()
         if percentile is not None and method != "percentile":
@@ -122,7 +136,11 @@ class QuantRecipe:
             raise ExportError(f"--calib-percentile: expected a number, got {percentile!r}") from None
         bias = DEFAULT_BIAS_CORRECTION if bias_correction is None else bool(bias_correction)
         outputs = DEFAULT_CONV_OUTPUTS if conv_outputs is None else str(conv_outputs).strip().lower()
-        return cls(method, value, bool(per_channel), bias, outputs)
+        return cls(method, value, bool(per_channel), bias, outputs, weight_bits)
+
+    def for_variant(self, variant: str) -> QuantRecipe:
+        """This recipe with the weight bits of ``variant`` filled in where none were asked for."""
+        return self if self.weight_bits is not None else replace(self, weight_bits=DEFAULT_WEIGHT_BITS[variant])
 
     @property
     def ranges(self) -> str:
@@ -134,7 +152,8 @@ class QuantRecipe:
         ranges = f"{self.percentile:g}th percentile" if self.method == "percentile" else self.method
         weights = "per-channel" if self.per_channel else "per-tensor"
         bias = "on" if self.bias_correction else "off"
-        return (f"activation ranges {ranges}, {weights} int8 weights, {self.conv_outputs} conv outputs, "
+        bits = {None: "int8", 8: "int8", 7: "7-bit"}[self.weight_bits]
+        return (f"activation ranges {ranges}, {weights} {bits} weights, {self.conv_outputs} conv outputs, "
                 f"bias correction {bias}")  # fmt: skip
 
 

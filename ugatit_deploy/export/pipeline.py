@@ -32,7 +32,7 @@ from ..core.metadata import (
     preprocessing_for,
 )
 from ..core.onnx_contract import conv_layers, dim_names, inline_norms
-from ..core.precisions import EXPORT_PRECISIONS, INT8_PRECISIONS, gates_with
+from ..core.precisions import EXPORT_PRECISIONS, INT8_PRECISIONS, WINOGRAD_PRECISIONS, gates_with
 from ..core.reference_images import photo_variants, reference_batch
 from ..formats import ArtifactFormat, WriteJob, get_format
 from .fp16 import convert_to_fp16
@@ -40,6 +40,7 @@ from .int8 import CalibrationSet, calibration_set, float_layers, quantize
 from .int8_options import Int8Options, KeepFp
 from .onnx_graph import ExportError, GraphOptions, export_graph
 from .validate import check_graph, extreme_inputs, ort_session, validate_against_torch
+from .winograd import winograd_form
 
 PRECISIONS = EXPORT_PRECISIONS
 
@@ -119,17 +120,22 @@ def export_checkpoint(
         f"n_blocks {config.n_blocks}, {config.img_size} px{variant}")  # fmt: skip
     base = export_graph(generator, replace(options, adailn="function"))
     int8.keep_fp.check_names(conv_layers(base).values())
-    dims = dim_names(config.light, options.dynamic_batch, config.img_size)
     template = ArtifactRecord(
         kind=target.kind, precision="fp32", normalization=f"adailn-{options.adailn}", direction=direction,
         model=ModelSpec.from_dict(config.to_dict()), preprocessing=preprocessing_for(config.variant),
-        io=IoSpec(TensorSpec("input", tuple(dims["input"]), "float32", (-1.0, 1.0)),
-                  tuple(TensorSpec(n, tuple(dims[n]), "float32") for n in options.output_names)),
+        io=_io(options, config.light, config.img_size),
         source=SourceCheckpoint(ckpt.name, checkpoint_sha256(ckpt), info.format), opset=options.opset,
     )  # fmt: skip
     job = _Export(target, generator, base, options, int8, dict(gates or {}), template,
                   reference_batch(config.img_size), calibration, log)  # fmt: skip
     return [_export_one(job, precision, path) for precision, path in paths.items()]
+
+
+def _io(options: GraphOptions, dynamic_size: bool, size: int) -> IoSpec:
+    """The graph's inputs and outputs as the record states them (a light generator's size is dynamic)."""
+    dims = dim_names(dynamic_size, options.dynamic_batch, size)
+    return IoSpec(TensorSpec("input", tuple(dims["input"]), "float32", (-1.0, 1.0)),
+                  tuple(TensorSpec(n, tuple(dims[n]), "float32") for n in options.output_names))  # fmt: skip
 
 
 # The layers a sensitivity run chose, by (graph, variant, calibration, --keep-fp): one process exporting the
@@ -180,10 +186,14 @@ def _graph(job: _Export, precision: str, folder: Path) -> tuple[onnx.ModelProto,
         return job.base, None
     if precision == "fp16":
         return convert_to_fp16(job.base), None
+    if precision in WINOGRAD_PRECISIONS:
+        model, rewritten = winograd_form(job.base, job.template.model.img_size)
+        job.log(f"  {precision}: {len(rewritten)} 3x3 convolutions in Winograd F(4x4, 3x3) form")
+        return model, None
     assert job.calibration is not None
     kept = _layers_to_keep(job, precision)
     floating = list(dict.fromkeys([*float_layers(job.base, job.fmt.float_rgb_out), *kept]))
-    recipe = job.int8.recipe
+    recipe = job.int8.recipe.for_variant(precision)
     if job.fmt.quantizes_itself:  # the format's own calibration: only the images are ours
         return job.base, Quantization(precision, tuple(floating), tuple(kept), job.calibration.source)
     # the calibration choices go into the record's free-text calibration field, beside the images
@@ -214,8 +224,10 @@ def _export_one(job: _Export, precision: str, path: Path) -> Path:
         images, extra = job.calibration.holdout, {"photos": job.references[:4]}
     else:
         images, extra = job.references, None
+    fixed_size = precision in WINOGRAD_PRECISIONS  # its tile grid fixes the height and width
     validate = partial(validate_against_torch, model, job.generator, precision, dynamic_batch=job.options.dynamic_batch,
-                       output_names=job.options.output_names, images=images, report_only=extra)  # fmt: skip
+                       output_names=job.options.output_names, images=images, report_only=extra,
+                       other_size=not fixed_size)  # fmt: skip
     defaults = gates_with(job.gates)
     report: ValidationReport = validate(gate=defaults[precision])
     size = job.template.model.img_size
@@ -227,6 +239,8 @@ def _export_one(job: _Export, precision: str, path: Path) -> Path:
         return validate(gate=runtime_gate, session=session)
 
     record = replace(job.template, precision=precision, validation=report, quantization=quantization)
+    if fixed_size:
+        record = replace(record, io=_io(job.options, False, size))
     batches = job.calibration.batches if job.calibration is not None and quantization is not None else ()
     written = job.fmt.write(WriteJob(model, path, record, report, validate_converted, size, batches, job.log))
     job.log(f"  {precision:<8} {path}  max abs {written.worst_max_abs:.2e}, PSNR {written.worst_psnr_db:.1f} dB")

@@ -81,9 +81,11 @@ def validate_against_torch(
     images: torch.Tensor,
     report_only: dict[str, torch.Tensor] | None = None,
     session: Any = None,
+    other_size: bool = True,
 ) -> ValidationReport:
     """Run the graph on ONNX Runtime CPU and compare with the PyTorch FP32 generator on ``images``
-    (N x 3 x S x S, N >= 4) in batches of 1, 3 and the rest, plus another size for light models.
+    (N x 3 x S x S, N >= 4) in batches of 1, 3 and the rest, plus another size for light models (unless
+    ``other_size`` is False: a graph of fixed size).
 
     Raises ExportError when ``gate`` fails: what was measured, the thresholds, and the ``--gate`` value
     that would accept these figures. Returns the report; ``report_only`` image sets are measured and
@@ -92,7 +94,7 @@ def validate_against_torch(
     """
     session = session if session is not None else ort_session(model)
     cases = {label: _compare(session, generator, batch, output_names)
-             for label, batch in _cases(images, dynamic_batch, generator.light)}  # fmt: skip
+             for label, batch in _cases(images, dynamic_batch, generator.light and other_size)}  # fmt: skip
     failures = [failure for label, parity in cases.items() for failure in gate.failures(parity, label)]
     measured = {label: _compare(session, generator, batch if dynamic_batch else batch[:1], output_names)
                 for label, batch in (report_only or {}).items()}  # fmt: skip

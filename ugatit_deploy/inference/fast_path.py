@@ -2,7 +2,8 @@
 ``FAST_PATH_GATE``.
 
 Candidates: the x86 INT8 graph (``int8-cpu``, with the fewest sensitive layers in float that pass the gate)
-with its float layers in BF16, the same graph in FP32, the FP32 graph in BF16, and FP32. A mode this CPU class
+with its float layers in BF16, the same graph in FP32, the FP32 graph in BF16, FP32, and FP32 with the 3x3
+convolutions in Winograd graph form (``fp32-winograd``: fewer multiply-adds, same images). A mode this CPU class
 cannot run (BF16 without AVX512_BF16, or under ``ONEDNN_MAX_CPU_ISA=AVX2``) is skipped with the reason. Each
 candidate that runs is checked against PyTorch FP32 on the reference images and timed at batch 1 in
 interleaved rounds; the fastest that passes is taken. Exports and the choice are cached per checkpoint, CPU
@@ -26,10 +27,12 @@ from ..core.cpu_caps import bf16_unavailable_reason, onednn_cap, read_cpu_flags
 from ..core.errors import UgatitDeployError
 from ..core.fileio import atomic_output, cache_root, file_sha256
 from ..core.metadata import MetadataError
+from ..core.precisions import INT8_PRECISIONS
 from ..export.int8_options import Int8Options, KeepFp
 from ..formats import read_record
 from ..formats.onnx import ONNX
 
+FAST_PATH_INT8 = Int8Options(keep_fp=KeepFp(auto=True))  # the fewest float layers that pass the gate
 TIMING_ROUNDS = 5  # timed batch-1 runs per candidate, interleaved (after one untimed warm-up run each)
 
 
@@ -38,7 +41,7 @@ class Candidate:
     """One OpenVINO CPU mode: the ONNX precision it runs and the inference precision hint."""
 
     mode: str
-    precision: str  # the file: "int8-cpu" or "fp32"
+    precision: str  # the file: "int8-cpu", "fp32" or "fp32-winograd"
     bf16: bool  # OpenVINO's inference precision hint bf16 (float layers / the whole graph in BF16)
 
 
@@ -47,6 +50,7 @@ CANDIDATES = (
     Candidate("int8-cpu", "int8-cpu", False),
     Candidate("bf16", "fp32", True),
     Candidate("fp32", "fp32", False),
+    Candidate("fp32-winograd", "fp32-winograd", False),
 )
 
 
@@ -72,19 +76,26 @@ def _exported(checkpoint: Path, direction: str, precision: str, folder: Path, lo
     from ..export import export_checkpoint
 
     path = ONNX.artifact_path(folder, checkpoint, direction, precision)
-    if _cached(path, checkpoint):
+    if _cached(path, checkpoint, _recipe(precision, int8)):
         return path
     (path,) = export_checkpoint(checkpoint, direction, folder, (precision,), int8=int8, log=log)
     return path
 
 
-def _cached(path: Path, checkpoint: Path) -> bool:
-    """Whether ``path`` is an intact export of this very checkpoint (its record says so)."""
+def _recipe(precision: str, int8: Int8Options = FAST_PATH_INT8) -> str:
+    """What an INT8 file of the fast path must have been quantized with (``QuantRecipe.describe``), else ""."""
+    return int8.recipe.for_variant(precision).describe() if precision in INT8_PRECISIONS else ""
+
+
+def _cached(path: Path, checkpoint: Path, recipe: str = "") -> bool:
+    """Whether ``path`` is an intact export of this very checkpoint (its record says so) and, for an INT8
+    file, of this ``recipe`` (``QuantRecipe.describe``: a release that changes the recipe exports again)."""
     try:
         record = read_record(path, ONNX)
     except MetadataError:
         return False
-    return record.source.sha256 == checkpoint_sha256(checkpoint) and record.sha256 == file_sha256(path)
+    same_recipe = not recipe or (record.quantization is not None and record.quantization.calibration.endswith(recipe))
+    return record.source.sha256 == checkpoint_sha256(checkpoint) and record.sha256 == file_sha256(path) and same_recipe
 
 
 def _reference(checkpoint: Path, direction: str) -> tuple[np.ndarray, np.ndarray]:
@@ -178,9 +189,10 @@ def _load_choice(path: Path, checkpoint: Path) -> FastPath | None:
         saved = json.loads(path.read_text())
         choice = FastPath(Path(saved["onnx"]), saved["options"], saved["mode"], tuple(saved["skipped"]),
                           saved["ms_per_image"])  # fmt: skip
-    except (OSError, ValueError, KeyError, TypeError):
+        precision = next(c.precision for c in CANDIDATES if c.mode == choice.mode)
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
         return None
-    return choice if _cached(choice.onnx, checkpoint) else None
+    return choice if _cached(choice.onnx, checkpoint, _recipe(precision)) else None
 
 
 def cpu_fast_path(checkpoint: Path, direction: str = "a2b", threads: int | None = None,
@@ -193,11 +205,14 @@ def cpu_fast_path(checkpoint: Path, direction: str = "a2b", threads: int | None 
     skipped: list[str] = []
     files: dict[str, Path] = {}
     try:
-        int8 = Int8Options(keep_fp=KeepFp(auto=True))
-        files["int8-cpu"] = _exported(checkpoint, direction, "int8-cpu", folder, log, int8)
+        files["int8-cpu"] = _exported(checkpoint, direction, "int8-cpu", folder, log, FAST_PATH_INT8)
     except UgatitDeployError as exc:
         skipped += [f"{c.mode}: {exc}" for c in CANDIDATES if c.precision == "int8-cpu"]
     files["fp32"] = _exported(checkpoint, direction, "fp32", folder, log)
+    try:
+        files["fp32-winograd"] = _exported(checkpoint, direction, "fp32-winograd", folder, log)
+    except UgatitDeployError as exc:  # e.g. a size the Winograd tiles do not divide
+        skipped.append(f"fp32-winograd: {exc}")
     log("fast path: timing the OpenVINO CPU modes that pass on this CPU")
     choice = _choose(files, checkpoint, direction, threads, skipped)
     record = {**asdict(choice), "onnx": str(choice.onnx), "skipped": list(choice.skipped)}

@@ -23,8 +23,15 @@ def test_combinations_cross_each_range_method_with_weights_and_bias_correction()
     assert {r.ranges for r in recipes} == {"minmax", "percentile-99.9", "percentile-99.99"}
 
 
+def test_weight_bits_cross_the_rest_and_name_their_rows():
+    recipes = study.combinations(["minmax"], [], bias=(True,), per_channel=(True,), outputs=("float",),
+                                 weight_bits=(8, 7))  # fmt: skip
+    assert [study.recipe_name(r) for r in recipes] == ["minmax per-channel float-out +bc 8-bit weights",
+                                                       "minmax per-channel float-out +bc 7-bit weights"]  # fmt: skip
+
+
 def _result(name: str, passes: bool, ssim: float, psnr: float, every: bool = True) -> study.ComboResult:
-    return study.ComboResult(name, "minmax", None, True, False, "float", (), 4, psnr, psnr, ssim, ssim, psnr, ssim,
+    return study.ComboResult(name, "minmax", None, True, False, "float", 7, (), 4, psnr, psnr, ssim, ssim, psnr, ssim,
                              None, None, passes, every, passes, 1.0)  # fmt: skip
 
 
@@ -57,7 +64,7 @@ def test_a_tiny_model_gives_one_record_per_combination_and_a_table(tmp_path, cap
             "fp32_task_psnr_db", "results"} <= set(record)  # fmt: skip
     assert record["eval_images"] == 3 and record["fp32_task_psnr_db"] is None  # not the cartoon model: no task score
     names = [r["name"] for r in record["results"]]
-    assert names == ["minmax per-channel float-out", "minmax per-channel float-out +bc"]
+    assert names == ["minmax per-channel float-out 7-bit weights", "minmax per-channel float-out +bc 7-bit weights"]
     for result in record["results"]:
         assert set(result) == {f.name for f in fields(study.ComboResult)}
         assert result["float_layers"] == 4 and result["psnr_db_worst"] <= result["psnr_db_mean"]

@@ -50,8 +50,10 @@ from ..machine import machine_record
 
 MAX_TASK_DROP_DB = 1.0
 # What each variant was before this study: measured too (unless --no-before), as the row to compare with.
-BEFORE = {"int8-cpu": QuantRecipe("percentile", 99.99, per_channel=True, bias_correction=False, conv_outputs="int8"),
-          "int8": QuantRecipe("minmax", per_channel=True, bias_correction=False, conv_outputs="int8")}  # fmt: skip
+BEFORE = {"int8-cpu": QuantRecipe("percentile", 99.99, per_channel=True, bias_correction=False, conv_outputs="int8",
+                                  weight_bits=8),
+          "int8": QuantRecipe("minmax", per_channel=True, bias_correction=False, conv_outputs="int8",
+                              weight_bits=8)}  # fmt: skip
 Runner = Callable[[np.ndarray], np.ndarray]  # one 1 x 3 x S x S image -> its output
 
 
@@ -65,6 +67,7 @@ class ComboResult:
     per_channel: bool
     bias_correction: bool
     conv_outputs: str
+    weight_bits: int | None
     keep_fp: tuple[str, ...]
     float_layers: int
     psnr_db_mean: float
@@ -82,19 +85,22 @@ class ComboResult:
 
 
 def recipe_name(recipe: QuantRecipe, keep_fp: Sequence[str] | None = None) -> str:
-    """``percentile-99.99 per-channel float-out +bc``, with ``keep-fp auto: N`` for a ``--keep-fp auto`` row."""
+    """``percentile-99.99 per-channel float-out +bc 7-bit weights``, with ``keep-fp auto: N`` for a ``--keep-fp
+    auto`` row (the weight bits where the recipe names them)."""
     parts = [recipe.ranges, "per-channel" if recipe.per_channel else "per-tensor", f"{recipe.conv_outputs}-out"]
     parts += ["+bc"] if recipe.bias_correction else []
+    parts += [f"{recipe.weight_bits}-bit weights"] if recipe.weight_bits else []
     parts += [f"keep-fp auto: {len(keep_fp)}"] if keep_fp is not None else []
     return " ".join(parts)
 
 
 def combinations(methods: Sequence[str], percentiles: Sequence[float], bias: Sequence[bool] = (False, True),
-                 per_channel: Sequence[bool] = (True, False),
-                 outputs: Sequence[str] = CONV_OUTPUTS) -> list[QuantRecipe]:  # fmt: skip
-    """Every method (percentile once per value) x conv outputs x per-channel x bias correction."""
+                 per_channel: Sequence[bool] = (True, False), outputs: Sequence[str] = CONV_OUTPUTS,
+                 weight_bits: Sequence[int | None] = (None,)) -> list[QuantRecipe]:  # fmt: skip
+    """Every method (percentile once per value) x conv outputs x per-channel x bias correction x weight bits."""
     ranges = [(m, p) for m in methods for p in (percentiles if m == "percentile" else [DEFAULT_PERCENTILE])]
-    return [QuantRecipe(m, p, pc, bc, out) for m, p in ranges for out in outputs for pc in per_channel for bc in bias]
+    return [QuantRecipe(m, p, pc, bc, out, bits) for m, p in ranges for out in outputs for pc in per_channel
+            for bc in bias for bits in weight_bits]  # fmt: skip
 
 
 def openvino_runner(model: onnx.ModelProto, size: int, threads: int | None) -> Runner:
@@ -164,7 +170,7 @@ def judge(name: str, recipe: QuantRecipe, kept: Sequence[str], floating: int, ou
     every = all(not FAST_PATH_GATE.failures(p) for p in per_image)
     return ComboResult(
         name, recipe.method, recipe.percentile if recipe.method == "percentile" else None, recipe.per_channel,
-        recipe.bias_correction, recipe.conv_outputs, tuple(kept), floating,
+        recipe.bias_correction, recipe.conv_outputs, recipe.weight_bits, tuple(kept), floating,
         round(float(np.mean([p.psnr_db for p in per_image])), 2), round(min(p.psnr_db for p in per_image), 2),
         round(float(np.mean([p.ssim for p in per_image])), 4), round(min(p.ssim for p in per_image), 4),
         round(whole.psnr_db, 2), round(whole.ssim, 4),
@@ -223,6 +229,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--per-channel", default="on,off", help="on, off or both (on,off)")
     parser.add_argument("--bias-correction", default="off,on", help="off, on or both (off,on)")
     parser.add_argument("--conv-outputs", default=",".join(CONV_OUTPUTS), help="float, int8 or both (float,int8)")
+    parser.add_argument("--weight-bits", default=None,
+                        help="8, 7 or both (8,7); default: the variant's (int8-cpu 7, int8 8)")  # fmt: skip
     parser.add_argument("--keep-fp-auto", action=argparse.BooleanOptionalAction, default=True,
                         help="also --keep-fp auto with the best combination")  # fmt: skip
     parser.add_argument(
@@ -267,7 +275,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     recipes = combinations([m.strip() for m in args.methods.split(",")],
                            [float(p) for p in args.percentiles.split(",")],
                            _flags(args.bias_correction), _flags(args.per_channel),
-                           [v.strip() for v in args.conv_outputs.split(",")])  # fmt: skip
+                           [v.strip() for v in args.conv_outputs.split(",")],
+                           [int(v) for v in args.weight_bits.split(",")] if args.weight_bits else [None])  # fmt: skip
+    recipes = [recipe.for_variant(args.variant) for recipe in recipes]
     before = BEFORE[args.variant]
     recipes += [] if before in recipes or not args.before else [before]
     run = RUNTIMES[args.runtime]

@@ -29,6 +29,7 @@ from onnx import TensorProto, helper, numpy_helper
 from ...backends.onnxruntime_runner import cpu_session
 from ...backends.openvino_runner import compile_cpu, shared_core
 from ...core.optional import onnxruntime, openvino
+from ...export.winograd import TRANSFORMS  # Lavin & Gray's transforms: output tile m -> (B^T, G, A^T)
 from ..latency import summarize, time_interleaved
 from ..machine import machine_record
 
@@ -36,17 +37,6 @@ SCRIPT = "benchmarks/studies/winograd_graph.py"
 BASELINE = "onnxruntime direct Conv"
 WINOGRAD_PRIORITY = "cpu:jit_avx512_winograd"
 
-# Lavin & Gray's transforms: tile output m x m -> (B^T, G, A^T)
-TRANSFORMS = {
-    2: ([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
-        [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]],
-        [[1, 1, 1, 0], [0, 1, -1, -1]]),
-    4: ([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0],
-         [0, 4, 0, -5, 0, 1]],
-        [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6],
-         [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
-        [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]),
-}  # fmt: skip
 
 Run = Callable[[np.ndarray], np.ndarray]
 
