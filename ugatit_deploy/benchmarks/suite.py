@@ -83,6 +83,17 @@ def image_sets(names: Sequence[str], folder: Path | None) -> dict[str, list[int]
     return {name: span for name, span in sets.items() if span[1] > span[0]}
 
 
+def _first_peaks(threads: int | None, log: Callable[[str], None]) -> dict:
+    """This CPU's peaks, logged (after a note where the environment slows the torch eager baseline)."""
+    if warning := baseline_warning():
+        log(warning)
+    log(f"measuring the matmul peaks ({threads or torch.get_num_threads()} threads)")
+    peaks = measure_peaks(threads)
+    for key, peak in peaks.items():
+        log(f"  {describe(key, peak)}")
+    return peaks
+
+
 def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> BenchRun:
     """Measure every case; never raises for a backend problem (it becomes the record's status)."""
     settings.check()
@@ -105,13 +116,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
 
     gates = gates_with(settings.gates)
     flops = model_flops(config, size)
-    threads = settings.threads or torch.get_num_threads()
-    if warning := baseline_warning():
-        log(warning)
-    log(f"measuring the matmul peaks ({threads} threads)")
-    peaks = measure_peaks(settings.threads)
-    for key, peak in peaks.items():
-        log(f"  {describe(key, peak)}")
+    peaks = _first_peaks(settings.threads, log)
     cases = plan_cases(settings, prepare_artifacts(settings, size, log))
     task = TaskInputs.of(images, sets, reference) if scored else None
     context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops,
@@ -136,7 +141,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
     results = BenchResults(
         created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         command=settings.command,
-        machine={**machine_record(), "threads": threads},
+        machine={**machine_record(), "threads": settings.threads or torch.get_num_threads()},
         model=ModelInfo(
             settings.checkpoint.name, checkpoint_sha256(settings.checkpoint), settings.direction, config.to_dict()
         ),
