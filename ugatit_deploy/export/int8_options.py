@@ -17,8 +17,8 @@ CONV_OUTPUTS = ("float", "int8")
 WEIGHT_BITS = (8, 7)
 # Per variant: the x86 graph keeps its weights in 7 bits so that it runs right on every x86 CPU class. Measured
 # on the official light generator under ONEDNN_MAX_CPU_ISA=AVX2 (no VNNI kernels), 24 held-out photos:
-# 8-bit weights 36.1 dB / SSIM 0.970 (fails), 7-bit 41.5 dB / 0.987 (benchmarks/results/
-# int8_weight_bits_light256.md). TensorRT's int8 kernels sum in 32 bits: its graph keeps 8.
+# 8-bit weights 36.1 dB / SSIM 0.970 (fails), 7-bit 41.5 dB / 0.987, as natively (benchmarks/results/
+# int8_weight_bits_*.md). TensorRT's int8 kernels sum in 32 bits: its graph keeps 8.
 DEFAULT_WEIGHT_BITS = {"int8-cpu": 7, "int8": 8}
 # The defaults: what benchmarks/studies/int8_calibration.py measured best (benchmarks/results/
 # int8_calibration_{trained,light256}.md, 24 held-out photos, OpenVINO CPU): the one combination that meets
