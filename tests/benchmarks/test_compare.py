@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ugatit_deploy.backends import BACKENDS, Availability, Backend, BackendInfo
-from ugatit_deploy.benchmarks.compare import add_speedups, apply_peaks, runs_winograd
+from ugatit_deploy.benchmarks.compare import add_speedups, apply_peaks, ignores_cap, runs_winograd
 from ugatit_deploy.benchmarks.latency import summarize
 from ugatit_deploy.benchmarks.measure import MeasureContext, measure_batch
 from ugatit_deploy.benchmarks.plan import Case
@@ -88,6 +88,14 @@ def test_mnn_and_ncnn_are_the_winograd_runtimes():
 def test_the_winograd_graph_form_counts_as_winograd_on_any_backend():
     assert runs_winograd("onnxruntime-cpu", "fp32-winograd") and runs_winograd("openvino-cpu", "fp32-winograd")
     assert not runs_winograd("openvino-cpu", "fp32")
+
+
+def test_only_runtimes_with_their_own_kernels_ignore_a_cap_and_only_under_one():
+    cap = {"ONEDNN_MAX_CPU_ISA": "AVX2"}
+    cpu = [name for name in BACKENDS if ignores_cap(name, cap) and name.endswith("-cpu")]
+    assert cpu == ["onnxruntime-cpu", "mnn-cpu", "ncnn-cpu"]  # torch eager and OpenVINO run oneDNN: capped
+    assert ignores_cap("onnxruntime-cpu", cap) and not ignores_cap("openvino-cpu", cap)
+    assert not ignores_cap("onnxruntime-cpu", {}) and not ignores_cap("no-such-backend", cap)
 
 
 def test_peaks_measured_again_apply_each_records_own_peak_and_the_winograd_rule():

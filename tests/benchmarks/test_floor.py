@@ -33,6 +33,7 @@ def test_each_cpu_precision_is_compared_with_the_peak_of_its_own_precision():
     assert {precision: peak_key("cpu", precision) for precision in PRECISION_NAMES} == {
         "fp32": "cpu-fp32",
         "fp32-winograd": "cpu-fp32",
+        "fp32-int8x3": "cpu-int8",  # three INT8 products per convolution
         "fp16": "cpu-fp32",
         "int8": "cpu-int8",
         "int8-cpu": "cpu-int8",

@@ -35,12 +35,13 @@ def test_the_peaks_measured_here_are_positive_and_int8_is_at_least_fp32():
     fp32, int8 = measured[CPU_FP32], measured[CPU_INT8]
     assert fp32.gflops is not None and fp32.gflops > 0 and int8.gflops is not None
     assert int8.gflops >= fp32.gflops
-    assert re.match(r"OpenVINO \S+ (MatMul|FullyConnected|Convolution 1x1) (512|1024)\^3 f32 \(", fp32.kernel)
+    form = r"(MatMul|FullyConnected|8 chained FullyConnected|Convolution 1x1)"
+    assert re.match(rf"OpenVINO \S+ {form} (512|1024)\^3 f32 \(", fp32.kernel)
     assert " f32 (" in fp32.kernel and fp32.kernel.endswith(", 2 threads")
     assert " int8 u8 x i8 (" in int8.kernel and "I8" in int8.kernel  # the runtime graph's int8 primitive
     if bf16_unavailable_reason() is None:
         bf16 = measured[CPU_BF16]
-        assert bf16.gflops is not None and bf16.gflops > 0 and "(brgemm_avx512_bf16)" in bf16.kernel
+        assert bf16.gflops is not None and bf16.gflops > 0 and re.search(r"\(brgemm_avx512_(amx_)?bf16\)", bf16.kernel)
 
 
 def test_the_bf16_peak_is_not_measured_under_the_avx2_cap():
@@ -62,6 +63,7 @@ def test_under_the_avx2_cap_every_kernel_is_avx2_class_and_bf16_is_absent():
     if bf16_unavailable_reason(environ={}) is None:  # a CPU with BF16: the cap, not the CPU, rules it out
         assert measured[CPU_BF16][0] is None and "caps oneDNN below AVX512_CORE_BF16" in measured[CPU_BF16][1]
     assert "avx512" not in measured[CPU_FP32][1] and "avx512" not in measured[CPU_INT8][1]
+    assert "mlas" not in measured[CPU_FP32][1]  # MLAS ignores the cap: its forms are skipped
     assert measured[CPU_INT8][0] is not None and "I8" in measured[CPU_INT8][1]
 
 
@@ -81,6 +83,20 @@ def test_a_form_that_did_not_run_in_int8_is_skipped_and_the_others_give_the_peak
     measured = measure_cpu_peaks(threads=1, sizes=(128,))
     assert measured[CPU_INT8].gflops is not None and measured[CPU_INT8].gflops > 0
     assert "I8" in measured[CPU_INT8].kernel and "MatMul" not in measured[CPU_INT8].kernel
+
+
+@pytest.mark.parametrize("int8", [False, True])
+def test_the_chain_form_runs_every_layer_in_the_precision_measured(int8):
+    ov = pytest.importorskip("openvino")
+    from ugatit_deploy.backends.openvino_cpu import compile_cpu, shared_core
+
+    model = peaks._matmul_model(ov, 128, int8, "fc-chain")
+    assert [op.get_type_name() for op in model.get_ordered_ops()].count("MatMul") == peaks.CHAIN
+    compiled = compile_cpu(shared_core(ov), model, 1, "f32")
+    layers = [op.get_rt_info() for op in compiled.get_runtime_model().get_ops()]
+    precisions = [str(info["runtimePrecision"].astype(str)) for info in layers
+                  if str(info["layerType"].astype(str)) == "FullyConnected"]  # fmt: skip
+    assert precisions == (["u8"] * peaks.CHAIN if int8 else ["f32"] * peaks.CHAIN)
 
 
 @pytest.mark.parametrize("n", [128, 512, 1024, 96])

@@ -109,6 +109,14 @@ def test_another_rate_above_its_peak_says_the_peak_measurement_is_low():
     assert floor.with_peak(660.0).note is None and floor.with_peak(660.0).pct_of_peak == 50.0
 
 
+def test_a_rate_above_a_capped_peak_from_kernels_that_ignore_the_cap_says_not_capped():
+    floor = Floor.of(10**9, 330.0, "cpu-fp32", 228.0, uncapped=True)
+    assert floor.pct_of_peak is None and floor.peak_gflops == 228.0
+    assert floor.note == ("not capped: its own kernels ignore ONEDNN_MAX_CPU_ISA and use the whole CPU, so its "
+                          "330.0 GFLOP/s passes the capped class's 228.0 GFLOP/s cpu-fp32 peak")  # fmt: skip
+    assert Floor.of(10**9, 114.0, "cpu-fp32", 228.0, uncapped=True).pct_of_peak == 50.0
+
+
 def test_a_floor_and_summary_without_the_newer_keys_still_load():
     old_floor = {"gflops_achieved": 40.1, "peak_gflops": 186.0, "peak_key": "cpu-fp32", "pct_of_peak": 21.6}
     old_summary = {"flops_per_image": 1_200_000_000, "peaks_gflops": {"cpu-fp32": 186.0}}

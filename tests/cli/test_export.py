@@ -51,7 +51,8 @@ def _export(ckpt, out, *args):
 
 
 def test_a_bad_gate_is_a_usage_error_before_anything_runs(tmp_path):
-    with pytest.raises(GateError, match="PRECISION one of fp32, fp32-winograd, fp16, int8, int8-cpu, bf16"):
+    precisions = "fp32, fp32-winograd, fp32-int8x3, fp16, int8, int8-cpu, bf16"
+    with pytest.raises(GateError, match=f"PRECISION one of {precisions}"):
         parse_gates("fp64:psnr=1")
     result = _export("missing.pt", tmp_path, "--gate", "fp16:snr=40")
     assert result.exit_code == 2 and "unknown metric 'snr'" in result.output

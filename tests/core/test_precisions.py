@@ -7,7 +7,12 @@ import pytest
 from ugatit_deploy.core.gates import WINOGRAD_FP32_GATE, Gate, GateError
 from ugatit_deploy.core.precisions import (
     BY_NAME,
+    CALIBRATED_PRECISIONS,
     EXPORT_PRECISIONS,
+    FP32_GRADE_PRECISIONS,
+    FP32_PRECISIONS,
+    INT8_KERNEL_PRECISIONS,
+    INT8_PRECISIONS,
     LOSSY_PRECISIONS,
     PRECISION_NAMES,
     TENSORRT_PRECISIONS,
@@ -28,7 +33,7 @@ def test_gate_spec_parses_into_thresholds_per_precision():
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("fp64:psnr=30", "PRECISION one of fp32, fp32-winograd, fp16, int8, int8-cpu"),
+        ("fp64:psnr=30", "PRECISION one of fp32, fp32-winograd, fp32-int8x3, fp16, int8, int8-cpu"),
         ("fp32:snr=30", "unknown metric 'snr'"),
         ("int8:psnr=high", "'high' is not a number"),
         ("int8", "expected PRECISION:METRIC=VALUE"),
@@ -43,13 +48,20 @@ def test_bad_gate_specs_are_refused(spec, message):
 def test_lossy_defaults_are_image_terms_and_fp16_has_no_max_abs_bound():
     assert BY_NAME["fp16"].gate == Gate(min_psnr_db=50.0, min_ssim=0.999)
     assert BY_NAME["fp32"].gate == Gate(max_abs=1e-3, max_aux_error=1e-3)
-    assert all(BY_NAME[p].gate.max_abs is None for p in PRECISION_NAMES if p not in ("fp32", "fp32-winograd"))
-    assert EXPORT_PRECISIONS == ("fp32", "fp32-winograd", "fp16", "int8", "int8-cpu")
+    assert all(BY_NAME[p].gate.max_abs is None for p in PRECISION_NAMES if p != "fp32")
+    assert EXPORT_PRECISIONS == ("fp32", "fp32-winograd", "fp32-int8x3", "fp16", "int8", "int8-cpu")
 
 
 def test_the_winograd_form_is_judged_fp32_grade_and_is_no_lossy_precision():
     assert BY_NAME["fp32-winograd"].gate == WINOGRAD_FP32_GATE == Gate(min_psnr_db=60.0, min_ssim=0.999)
     assert "fp32-winograd" not in LOSSY_PRECISIONS and "fp32-winograd" not in TENSORRT_PRECISIONS
+
+
+def test_the_int8x3_form_is_fp32_grade_calibrated_and_runs_on_int8_kernels():
+    assert BY_NAME["fp32-int8x3"].gate == WINOGRAD_FP32_GATE and "fp32-int8x3" in FP32_GRADE_PRECISIONS
+    assert "fp32-int8x3" not in LOSSY_PRECISIONS and "fp32-int8x3" not in TENSORRT_PRECISIONS
+    assert "fp32-int8x3" in CALIBRATED_PRECISIONS and "fp32-int8x3" in INT8_KERNEL_PRECISIONS
+    assert "fp32-int8x3" not in INT8_PRECISIONS and "fp32-int8x3" not in FP32_PRECISIONS  # not float32 arithmetic
 
 
 def test_a_gate_moves_only_the_metrics_it_names():

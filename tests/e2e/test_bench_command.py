@@ -65,7 +65,7 @@ def test_bench_writes_every_output_file(cpu_bench):
     for name in ("results.json", "results.csv", "report.md", "latency.png", "grid.png"):
         assert (out / name).stat().st_size > 0, name
     assert sorted(p.name for p in (out / "onnx").glob("*.onnx")) == sorted(
-        f"demo_shapes_a2b_a2b_{p}.onnx" for p in ("fp16", "fp32", "fp32-winograd", "int8", "int8-cpu")
+        f"demo_shapes_a2b_a2b_{p}.onnx" for p in ("fp16", "fp32", "fp32-winograd", "fp32-int8x3", "int8", "int8-cpu")
     )
 
 
@@ -74,12 +74,13 @@ def test_every_cpu_backend_and_precision_passes_its_parity_gate(cpu_bench):
     seen = {(r["label"], r["batch"]): r for r in results["records"]}
     assert len(seen) == len(results["records"])  # every mode has its own label
     modes = Counter((r["backend"], r["precision"]) for r in results["records"] if r["batch"] == 1)
-    files = ("fp32", "fp32-winograd", "fp16", "int8", "int8-cpu")
+    files = ("fp32", "fp32-winograd", "fp32-int8x3", "fp16", "int8", "int8-cpu")
     expected = Counter([("torch-cpu", "fp32"), *[("onnxruntime-cpu", p) for p in files]])
     # OpenVINO: every file with the latency hint; the fp32 and int8-cpu files also with BF16 compute, and with
     # the throughput hint (f32 and BF16); on the fp32 file, BF16 compute is recorded as precision bf16.
     expected += Counter({("openvino-cpu", "fp32"): 2, ("openvino-cpu", "bf16"): 2, ("openvino-cpu", "fp16"): 1,
-                         ("openvino-cpu", "fp32-winograd"): 1, ("openvino-cpu", "int8"): 1,
+                         ("openvino-cpu", "fp32-winograd"): 1, ("openvino-cpu", "fp32-int8x3"): 1,
+                         ("openvino-cpu", "int8"): 1,
                          ("openvino-cpu", "int8-cpu"): 4})  # fmt: skip
     expected += Counter([("mnn-cpu", "fp32"), ("ncnn-cpu", "fp32"), ("ncnn-cpu", "int8-cpu")])  # Winograd runtimes
     assert modes == expected
@@ -96,7 +97,7 @@ def test_every_cpu_backend_and_precision_passes_its_parity_gate(cpu_bench):
         parity = record["parity"]
         assert record["status"] == "ok", (label, batch, record["reason"])
         assert parity["nonfinite"] == 0
-        if backend == "mnn-cpu" or precision == "fp32-winograd":  # Winograd FP32, gated FP32-grade (MNN measured
+        if backend == "mnn-cpu" or precision in ("fp32-winograd", "fp32-int8x3"):  # gated FP32-grade (MNN measured
             assert parity["psnr_db"] >= 60 and parity["ssim"] >= 0.999  # 5.8e-4 max abs, 88 dB)
         elif precision == "fp32":
             assert parity["max_abs"] <= 1e-4

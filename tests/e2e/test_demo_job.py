@@ -20,7 +20,7 @@ def test_demo_writes_the_report_folder(tmp_path):
     assert f"report: {out / 'report.md'}" in result.output
     for name in ("report.md", "results.json", "results.csv", "latency.png", "grid.png"):
         assert (out / name).stat().st_size > 0, name
-    assert len(list((out / "onnx").glob("*.onnx"))) == 5  # fp32, fp32-winograd, fp16, int8, int8-cpu, each validated
+    assert len(list((out / "onnx").glob("*.onnx"))) == 6  # fp32, fp32-winograd, fp32-int8x3, fp16, int8, int8-cpu
     results = json.loads((out / "results.json").read_text())
     assert results["settings"]["batches"] == [1, 8]
     assert {r["backend"] for r in results["records"] if r["status"] == "ok"} >= {"torch-cpu", "onnxruntime-cpu"}

@@ -26,7 +26,7 @@ from ..core.cpu_caps import bf16_unavailable_reason
 from ..core.errors import UnavailableError
 from ..core.limits import Limits
 from ..core.optional import openvino
-from ..core.precisions import INT8_PRECISIONS
+from ..core.precisions import INT8_KERNEL_PRECISIONS, INT8_PRECISIONS
 from ..formats.onnx import ONNX
 from .base import (
     Availability,
@@ -111,7 +111,7 @@ class OpenVinoBackend(Backend):
 
     @property
     def _int8(self) -> bool:
-        return self.record.precision in INT8_PRECISIONS
+        return self.record.precision in INT8_KERNEL_PRECISIONS
 
     def availability(self) -> Availability:
         try:

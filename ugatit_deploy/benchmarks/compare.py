@@ -9,10 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends import BACKENDS
+from ..core.cpu_caps import onednn_cap
 from ..core.gates import Gate
 from ..core.parity import ImageParity, image_parity
 from ..core.precisions import WINOGRAD_PRECISIONS
 from ..formats import FORMATS
+from .isa_classes import CAPPED_FAMILIES
 from .peaks import Peak
 from .records import BenchRecord, GateResult, Parity, SetQuality
 
@@ -83,10 +85,18 @@ def runs_winograd(backend: str, precision: str = "") -> bool:
     return (fmt is not None and fmt.winograd) or precision in WINOGRAD_PRECISIONS
 
 
+def ignores_cap(backend: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``backend`` brings its own kernels (ONNX Runtime, MNN, ncnn) while ONEDNN_MAX_CPU_ISA caps this
+    process: its rate is the whole CPU's, not the capped class's."""
+    spec = BACKENDS.get(backend)
+    return onednn_cap(environ) is not None and spec is not None and spec.family not in CAPPED_FAMILIES
+
+
 def apply_peaks(records: Sequence[BenchRecord], peaks: Mapping[str, float | None]) -> None:
     """Each record's floor against these peaks (GFLOP/s by peak key): its share of its own peak, or a note
     where it passes it (``Floor.with_peak``)."""
     for record in records:
         if record.floor is not None:
             peak = peaks.get(record.floor.peak_key)
-            record.floor = record.floor.with_peak(peak, winograd=runs_winograd(record.backend, record.precision))
+            record.floor = record.floor.with_peak(peak, runs_winograd(record.backend, record.precision),
+                                                  ignores_cap(record.backend))  # fmt: skip

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import torch
 
-from ..core.precisions import FP32_PRECISIONS, INT8_PRECISIONS
+from ..core.precisions import FP32_GRADE_PRECISIONS, INT8_KERNEL_PRECISIONS
 from ..model import GeneratorConfig
 from ..model.cost import count_macs
 from .peaks import CPU_BF16, CPU_FP32, CPU_INT8, Peak, matmul_peak_gflops, measure_cpu_peaks
@@ -41,10 +41,11 @@ def measure_peaks(threads: int | None = None) -> dict[str, Peak]:
 def peak_key(device: str, precision: str) -> str:
     """Which measured peak a backend on ``device`` (a registry device: cpu, cuda) at ``precision`` is
     compared with: on the CPU, BF16 with the BF16 peak, every INT8 precision with the INT8 peak (also where
-    OpenVINO runs an INT8 file's float layers in BF16: its convolutions are INT8), FP32 and FP16 with the
+    OpenVINO runs an INT8 file's float layers in BF16: its convolutions are INT8; and fp32-int8x3, whose
+    three INT8 products per convolution the direct FLOP count undercounts 3x), FP32 and FP16 with the
     FP32 peak (x86 has no FP16 arithmetic; FP16 files compute in FP32)."""
     if device == "cpu":
         if precision == "bf16":
             return CPU_BF16
-        return CPU_INT8 if precision in INT8_PRECISIONS else CPU_FP32
-    return "cuda-fp32" if precision in FP32_PRECISIONS else "cuda-fp16"
+        return CPU_INT8 if precision in INT8_KERNEL_PRECISIONS else CPU_FP32
+    return "cuda-fp32" if precision in FP32_GRADE_PRECISIONS else "cuda-fp16"

@@ -17,7 +17,7 @@ from ..backends import BACKENDS, Backend, BackendError, create_backend
 from ..core.errors import UgatitDeployError
 from ..core.gates import Gate
 from ..formats import FORMATS
-from .compare import judge, parity_of, runs_winograd
+from .compare import ignores_cap, judge, parity_of, runs_winograd
 from .floor import peak_key
 from .latency import measure_latency, peak_rss_mb, reset_peak_rss, summarize
 from .plan import Case
@@ -134,7 +134,8 @@ def measure_batch(case: Case, runner: Backend, batch: int,
     memory = Memory(peak_rss_mb(), gpu / 2**20 if gpu is not None else None)
     key = peak_key(case.device, precision)
     winograd = runs_winograd(case.backend, precision)
-    floor = Floor.of(context.flops, latency.images_per_s, key, context.peaks.get(key), winograd)
+    floor = Floor.of(context.flops, latency.images_per_s, key, context.peaks.get(key), winograd,
+                     ignores_cap(case.backend))  # fmt: skip
     task = context.task.score(outputs) if context.task is not None else None
     if task is not None and context.task is not None and (shortfall := context.task.shortfall(task)):
         gate = replace(gate, passed=False, failures=[*gate.failures, shortfall])
@@ -203,7 +204,7 @@ def time_again(measured: Sequence[Measured], context: MeasureContext, log: Calla
                 record.latency = summarize(record.latency.samples_ms + more.samples_ms, record.batch)
                 winograd = runs_winograd(record.backend, record.precision)
                 record.floor = Floor.of(context.flops, record.latency.images_per_s, record.floor.peak_key,
-                                        record.floor.peak_gflops, winograd)  # fmt: skip
+                                        record.floor.peak_gflops, winograd, ignores_cap(record.backend))  # fmt: skip
         except RUN_ERRORS as exc:
             log(f"  {runner.info.label}: this round failed ({_first_line(exc)}); earlier rounds kept")
         finally:

@@ -1,8 +1,10 @@
 """This CPU's peak GFLOP/s per precision (``cpu-fp32``, ``cpu-bf16``, ``cpu-int8``), measured with OpenVINO
-in three forms (``FORMS``): a MatMul, a FullyConnected layer and a 1x1 Convolution. Its CPU plugin runs them on
-oneDNN's JIT kernels (brgemm AVX-512 / AVX2, VNNI for INT8; MLAS for an FP32 FullyConnected), chosen by the
-CPU's ISA, not its vendor, so they reach the peak on AMD and Intel alike and one library measures all three
-precisions; the fastest form counts (under the AVX2 cap the int8 1x1 Convolution beat the int8 matmuls).
+in four forms (``FORMS``): a MatMul, a FullyConnected layer, a chain of ``CHAIN`` FullyConnected layers and a
+1x1 Convolution. Its CPU plugin runs them on oneDNN's JIT kernels (brgemm AVX-512 / AVX2, VNNI or AMX for INT8
+and BF16; MLAS for an FP32 FullyConnected), chosen by the CPU's ISA, not its vendor, so they reach the peak on
+AMD and Intel alike and one library measures all three precisions; the fastest form counts (under the AVX2 cap
+the int8 1x1 Convolution beat the int8 matmuls; with AMX the chain, whose inner layers read and write the
+kernel's own precision, as a network's do).
 
 Every measurement is checked against the compiled model's runtime graph: a form counts only when it ran in
 its own precision (bf16, u8/i8), and ``Peak.kernel`` names what ran; a precision none of whose forms ran in
@@ -23,7 +25,7 @@ import numpy as np
 import torch
 
 from ..backends.openvino_runner import compile_cpu, shared_core
-from ..core.cpu_caps import bf16_unavailable_reason
+from ..core.cpu_caps import bf16_unavailable_reason, onednn_cap
 from ..core.errors import UnavailableError
 from ..core.optional import openvino
 
@@ -51,7 +53,7 @@ class _Run:
     """One compiled matmul: its best time and what the runtime graph says ran."""
 
     gflops: float
-    layer: str  # the runtime graph's node: MatMul (two inputs) or FullyConnected (constant weights)
+    layer: str  # the runtime graph's node: MatMul (two inputs) or FullyConnected (constant weights), "8 chained ..."
     precision: str  # its runtime precision
     primitive: str  # e.g. brgemm_avx512_I8
     threads: int
@@ -59,8 +61,11 @@ class _Run:
 
 # The forms each precision is timed in; the best counts. oneDNN picks a different kernel for each, and none
 # is best everywhere: under ONEDNN_MAX_CPU_ISA=AVX2 an int8 FullyConnected ran jit_gemm_I8 at 156 GFLOP/s
-# while the model's int8 convolutions reached 189, which the 1x1 convolution's kernel measures.
-FORMS = ("matmul", "fully-connected", "conv1x1")
+# while the model's int8 convolutions reached 189, which the 1x1 convolution's kernel measures. With AMX a single
+# layer spends most of its time converting its f32 input and output (Xeon with AMX, 2 cores, 1024^3: bf16 1697
+# GFLOP/s alone, 2571 in a chain of 8; int8 2622 and 5772) and read below the model's own layers (2025 and 3138).
+FORMS = ("matmul", "fully-connected", "fc-chain", "conv1x1")
+CHAIN = 8  # FullyConnected layers in the "fc-chain" form
 
 
 def _conv_shape(n: int) -> tuple[int, int]:
@@ -71,11 +76,32 @@ def _conv_shape(n: int) -> tuple[int, int]:
     return height, n // height
 
 
+def _limit(ov: ModuleType, value: float) -> Any:
+    return ov.opset13.constant(np.float32(value))
+
+
+def _chain_model(ov: ModuleType, n: int, int8: bool) -> Any:
+    """``CHAIN`` n x n FullyConnected layers in a row (weights scaled by 1/sqrt(n), so that values keep their
+    size); for INT8 a ReLU and a FakeQuantize before each, as in ``_matmul_model``."""
+    ops = ov.opset13
+    a = ops.parameter([n, n], ov.Type.f32, name="a")
+    rng, x = np.random.default_rng(0), a
+    for index in range(CHAIN):
+        w: Any = ops.constant((rng.uniform(-1.0, 1.0, (n, n)) / np.sqrt(n)).astype(np.float32))
+        if int8:
+            x = ops.fake_quantize(ops.relu(x) if index else x, *(_limit(ov, v) for v in (0, 2.55, 0, 2.55)), 256)
+            w = ops.fake_quantize(w, *(_limit(ov, v) for v in (-0.1, 0.1, -0.1, 0.1)), 255)
+        x = ops.matmul(x, w, False, False)
+    return ov.Model([x], [a], f"fc-chain_{n}")
+
+
 def _matmul_model(ov: ModuleType, n: int, int8: bool, form: str) -> Any:
-    """n x n x n multiply-adds in one ``form``: a MatMul of two inputs, a MatMul with constant weights (which
-    OpenVINO runs as a FullyConnected layer) or a 1x1 Convolution of n channels over n pixels. For INT8 both
-    operands pass a FakeQuantize (u8 activations, i8 weights), the pattern its low-precision transformations
-    turn into an int8 kernel."""
+    """n x n x n multiply-adds in one ``form`` (``CHAIN`` times that in ``fc-chain``): a MatMul of two inputs, a
+    MatMul with constant weights (which OpenVINO runs as a FullyConnected layer), ``_chain_model`` or a 1x1
+    Convolution of n channels over n pixels. For INT8 both operands pass a FakeQuantize (u8 activations, i8
+    weights), the pattern its low-precision transformations turn into an int8 kernel."""
+    if form == "fc-chain":
+        return _chain_model(ov, n, int8)
     ops = ov.opset13
     shape = [1, n, *_conv_shape(n)] if form == "conv1x1" else [n, n]
     a = ops.parameter(shape, ov.Type.f32, name="a")
@@ -85,12 +111,8 @@ def _matmul_model(ov: ModuleType, n: int, int8: bool, form: str) -> Any:
     b = ops.parameter([n, n], ov.Type.f32, name="b") if form == "matmul" else ops.constant(weights)
     x, y = a, b
     if int8:
-
-        def limit(value: float) -> Any:
-            return ops.constant(np.float32(value))
-
-        x = ops.fake_quantize(a, limit(0.0), limit(2.55), limit(0.0), limit(2.55), 256)
-        y = ops.fake_quantize(b, limit(-1.27), limit(1.27), limit(-1.27), limit(1.27), 255)
+        x = ops.fake_quantize(a, *(_limit(ov, v) for v in (0, 2.55, 0, 2.55)), 256)
+        y = ops.fake_quantize(b, *(_limit(ov, v) for v in (-1.27, 1.27, -1.27, 1.27)), 255)
     if form == "conv1x1":
         out = ops.convolution(x, y, [1, 1], [0, 0], [0, 0], [1, 1])
     else:
@@ -134,14 +156,17 @@ def _time_matmul(ov: ModuleType, key: str, n: int, form: str, threads: int | Non
     request.set_input_tensor(0, ov.Tensor(rng.uniform(0.0, 2.5, shape).astype(np.float32)))
     if form == "matmul":
         request.set_input_tensor(1, ov.Tensor(rng.uniform(-1.0, 1.0, (n, n)).astype(np.float32)))
-    gflops = 2 * n**3 / _best_seconds(request) / 1e9
+    gflops = 2 * n**3 * (CHAIN if form == "fc-chain" else 1) / _best_seconds(request) / 1e9
     layer, precision, primitive = _matmul_node(compiled)
+    layer = f"{CHAIN} chained {layer}" if form == "fc-chain" else layer
     return _Run(gflops, layer, precision, primitive, int(compiled.get_property("INFERENCE_NUM_THREADS")))
 
 
-def openvino_peak(ov: ModuleType, key: str, threads: int | None, sizes: tuple[int, ...] = SIZES) -> Peak:
+def openvino_peak(ov: ModuleType, key: str, threads: int | None, sizes: tuple[int, ...] = SIZES,
+                  capped: bool = False) -> Peak:  # fmt: skip
     """The best rate of one precision on OpenVINO over ``sizes`` and ``FORMS`` that ran in that precision (a
-    form that did not is skipped); None with the reason where none did."""
+    form that did not is skipped, and under an ONEDNN_MAX_CPU_ISA cap (``capped``) one that ran MLAS, which
+    ignores the cap); None with the reason where none did."""
     best: tuple[int, _Run] | None = None
     refused: list[str] = []
     for n in sizes:
@@ -149,6 +174,9 @@ def openvino_peak(ov: ModuleType, key: str, threads: int | None, sizes: tuple[in
             run = _time_matmul(ov, key, n, form, threads)
             if run.precision not in _RUNTIME[key]:
                 refused.append(f"OpenVINO ran the {_NAMES[key]} {run.layer} in {run.precision} ({run.primitive})")
+            elif capped and "mlas" in run.primitive:
+                refused.append(f"OpenVINO ran the {_NAMES[key]} {run.layer} on MLAS ({run.primitive}), which "
+                               "ignores ONEDNN_MAX_CPU_ISA")  # fmt: skip
             elif best is None or run.gflops > best[1].gflops:
                 best = (n, run)
     if best is None:
@@ -232,7 +260,7 @@ def measure_cpu_peaks(threads: int | None = None, sizes: tuple[int, ...] = SIZES
             peaks[key] = Peak(None, f"not measured: {reason}")
             continue
         try:
-            peaks[key] = openvino_peak(ov, key, threads, sizes)
+            peaks[key] = openvino_peak(ov, key, threads, sizes, capped=onednn_cap(environ) is not None)
         except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError and its own types
             peaks[key] = Peak(None, f"not measured: OpenVINO failed: {_last_line(exc)}")
     if (fp32 := peaks[CPU_FP32]).gflops is None:

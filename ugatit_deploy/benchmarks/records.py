@@ -188,18 +188,23 @@ class Floor(_Flat):
 
     @classmethod
     def of(cls, flops_per_image: int, images_per_s: float, peak_key: str, peak: float | None,
-           winograd: bool = False) -> Floor:  # fmt: skip
-        return cls(flops_per_image * images_per_s / 1e9, None, peak_key, None).with_peak(peak, winograd)
+           winograd: bool = False, uncapped: bool = False) -> Floor:  # fmt: skip
+        return cls(flops_per_image * images_per_s / 1e9, None, peak_key, None).with_peak(peak, winograd, uncapped)
 
-    def with_peak(self, peak: float | None, winograd: bool = False) -> Floor:
+    def with_peak(self, peak: float | None, winograd: bool = False, uncapped: bool = False) -> Floor:
         """This floor against ``peak``; ``winograd``: the runtime computes 3x3 convolutions as Winograd
-        transforms (fewer multiplications than the direct count), the one expected cause of a rate above it."""
+        transforms (fewer multiplications than the direct count), ``uncapped``: its own kernels ignore the
+        ONEDNN_MAX_CPU_ISA cap the peak was measured under; the expected causes of a rate above it."""
         achieved = self.gflops_achieved
         if not peak or achieved <= peak:
             return replace(self, peak_gflops=peak, pct_of_peak=100 * achieved / peak if peak else None, note=None)
         if winograd:
             note = (f"Winograd: effective {achieved:.1f} GFLOP/s counts direct-convolution FLOPs; its transforms "
                     f"do fewer multiplications, so it exceeds the {peak:.1f} GFLOP/s {self.peak_key} peak")  # fmt: skip
+        elif uncapped:
+            note = (f"not capped: its own kernels ignore ONEDNN_MAX_CPU_ISA and use the whole CPU, so its "
+                    f"{achieved:.1f} GFLOP/s passes the capped class's {peak:.1f} GFLOP/s {self.peak_key} "
+                    "peak")  # fmt: skip
         else:
             note = (f"above the measured {self.peak_key} peak ({achieved:.1f} > {peak:.1f} GFLOP/s): the peak "
                     "measurement is low")  # fmt: skip

@@ -45,8 +45,8 @@ from .options import limit_options
     help="auto: the model file's own kind, on CUDA when available, else CPU; a family "
     f"({', '.join(FAMILIES)}): its first available backend; or one backend ({', '.join(BACKENDS)}). "
     "openvino on a checkpoint takes the CPU fast path (the fastest OpenVINO mode whose images reach "
-    "PSNR >= 35 dB and SSIM >= 0.98 against FP32: INT8, else BF16, else FP32; exported once into "
-    "~/.cache/ugatit-deploy).",
+    "PSNR >= 35 dB and SSIM >= 0.98 against FP32, timed here: INT8 with or without BF16, BF16, FP32, "
+    "Winograd FP32 or FP32-grade INT8 products; exported once into ~/.cache/ugatit-deploy).",
 )
 @click.option("--batch", default=1, show_default=True, help="Images per run.")
 @click.option("--keep-size", is_flag=True, help="Resize each output back to its input's size and aspect.")

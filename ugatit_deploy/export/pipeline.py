@@ -32,12 +32,20 @@ from ..core.metadata import (
     preprocessing_for,
 )
 from ..core.onnx_contract import conv_layers, dim_names, inline_norms
-from ..core.precisions import EXPORT_PRECISIONS, INT8_PRECISIONS, WINOGRAD_PRECISIONS, gates_with
+from ..core.precisions import (
+    CALIBRATED_PRECISIONS,
+    EXPORT_PRECISIONS,
+    INT8_PRECISIONS,
+    INT8X3_PRECISIONS,
+    WINOGRAD_PRECISIONS,
+    gates_with,
+)
 from ..core.reference_images import photo_variants, reference_batch
 from ..formats import ArtifactFormat, WriteJob, get_format
 from .fp16 import convert_to_fp16
 from .int8 import CalibrationSet, calibration_set, float_layers, quantize
 from .int8_options import Int8Options, KeepFp
+from .int8x3 import conv_input_ranges, int8x3_form
 from .onnx_graph import ExportError, GraphOptions, export_graph
 from .validate import check_graph, extreme_inputs, ort_session, validate_against_torch
 from .winograd import winograd_form
@@ -111,7 +119,7 @@ def export_checkpoint(
     config = info.config_for(direction)
     paths = artifact_paths(Path(out), ckpt, direction, precisions, target)
     calibration = None
-    if any(p in INT8_PRECISIONS for p in precisions):
+    if any(p in CALIBRATED_PRECISIONS for p in precisions):
         calibration = calibration_set(int8.calib, int8.calib_images, info.metadata, direction, config.img_size)
     for note in info.notes:
         log(f"note: {note}")
@@ -191,6 +199,11 @@ def _graph(job: _Export, precision: str, folder: Path) -> tuple[onnx.ModelProto,
         job.log(f"  {precision}: {len(rewritten)} 3x3 convolutions in Winograd F(4x4, 3x3) form")
         return model, None
     assert job.calibration is not None
+    if precision in INT8X3_PRECISIONS:
+        model, rewritten = int8x3_form(job.base, conv_input_ranges(job.base, job.calibration.batches))
+        job.log(f"  {precision}: {len(rewritten)} convolutions as three INT8 products each, input ranges from "
+                f"{job.calibration.source}")  # fmt: skip
+        return model, None
     kept = _layers_to_keep(job, precision)
     floating = list(dict.fromkeys([*float_layers(job.base, job.fmt.float_rgb_out), *kept]))
     recipe = job.int8.recipe.for_variant(precision)

@@ -23,6 +23,7 @@ from onnx import helper, numpy_helper, shape_inference
 
 from ..core.errors import ExportError
 from ..core.onnx_contract import dim_names
+from .graph_rewrite import replace_nodes
 
 TILES = (2, 4)
 DEFAULT_TILE = 4
@@ -44,7 +45,7 @@ def _attributes(node: onnx.NodeProto) -> dict:
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
-def _eligible(node: onnx.NodeProto, weights: dict[str, np.ndarray], shapes: dict[str, list], m: int) -> bool:
+def _eligible(node: onnx.NodeProto, weights: dict[str, tuple[int, ...]], shapes: dict[str, list], m: int) -> bool:
     """A dense 3x3 stride-1 unpadded Conv with a constant weight, whose static input size m tiles exactly."""
     if node.op_type != "Conv" or node.domain not in ("", "ai.onnx") or node.input[1] not in weights:
         return False
@@ -55,7 +56,7 @@ def _eligible(node: onnx.NodeProto, weights: dict[str, np.ndarray], shapes: dict
              and set(attrs.get("strides", [1])) == {1} and set(attrs.get("dilations", [1])) == {1}
              and not any(attrs.get("pads", [0])) and auto_pad in (b"NOTSET", "NOTSET"))  # fmt: skip
     sized = len(shape) == 4 and all(isinstance(d, int) and d > 2 and (d - 2) % m == 0 for d in shape[2:])
-    return plain and sized and weights[node.input[1]].shape[2:] == (3, 3)
+    return plain and sized and weights[node.input[1]][2:] == (3, 3)
 
 
 def shared_constants(m: int) -> dict[str, np.ndarray]:
@@ -130,7 +131,7 @@ def winograd_form(model: onnx.ModelProto, img_size: int, m: int = DEFAULT_TILE) 
     inferred = shape_inference.infer_shapes(model)
     shapes = {v.name: [d.dim_value if d.HasField("dim_value") else d.dim_param for d in v.type.tensor_type.shape.dim]
               for v in [*inferred.graph.value_info, *inferred.graph.input]}  # fmt: skip
-    weights = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+    weights = {init.name: tuple(init.dims) for init in model.graph.initializer}  # shapes: no tensor is read
     prefix = f"winograd_f{m}"
     nodes, inits, rewritten = [], [], []
     for node in model.graph.node:
@@ -138,7 +139,7 @@ def winograd_form(model: onnx.ModelProto, img_size: int, m: int = DEFAULT_TILE) 
             nodes.append(node)
             continue
         height, width = (d - 2 for d in shapes[node.input[0]][2:])
-        new_nodes, new_inits = _form(node, (*weights[node.input[1]].shape[:2], height, width), m, prefix)
+        new_nodes, new_inits = _form(node, (*weights[node.input[1]][:2], height, width), m, prefix)
         nodes += new_nodes
         inits += new_inits
         rewritten.append(node.name)
@@ -148,10 +149,5 @@ def winograd_form(model: onnx.ModelProto, img_size: int, m: int = DEFAULT_TILE) 
             f"no 3x3 stride-1 convolution of this graph fits Winograd F({m}x{m}, 3x3) at {img_size} px "
             f"(its output height and width must be multiples of {m})"
         )
-    used = {name for node in nodes for name in node.input}
-    kept = [init for init in model.graph.initializer if init.name in used]
-    del model.graph.node[:]
-    model.graph.node.extend(nodes)
-    del model.graph.initializer[:]
-    model.graph.initializer.extend([*kept, *inits])
+    replace_nodes(model, nodes, inits)
     return model, rewritten

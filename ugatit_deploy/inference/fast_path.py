@@ -2,8 +2,9 @@
 ``FAST_PATH_GATE``.
 
 Candidates: the x86 INT8 graph (``int8-cpu``, with the fewest sensitive layers in float that pass the gate)
-with its float layers in BF16, the same graph in FP32, the FP32 graph in BF16, FP32, and FP32 with the 3x3
-convolutions in Winograd graph form (``fp32-winograd``: fewer multiply-adds, same images). A mode this CPU class
+with its float layers in BF16, the same graph in FP32, the FP32 graph in BF16, FP32, FP32 with the 3x3
+convolutions in Winograd graph form (``fp32-winograd``: fewer multiply-adds, same images), and FP32-grade
+convolutions as three INT8 products each (``fp32-int8x3``: fast where INT8 is, AMX). A mode this CPU class
 cannot run (BF16 without AVX512_BF16, or under ``ONEDNN_MAX_CPU_ISA=AVX2``) is skipped with the reason. Each
 candidate that runs is checked against PyTorch FP32 on the reference images and timed at batch 1 in
 interleaved rounds; the fastest that passes is taken. Exports and the choice are cached per checkpoint, CPU
@@ -41,7 +42,7 @@ class Candidate:
     """One OpenVINO CPU mode: the ONNX precision it runs and the inference precision hint."""
 
     mode: str
-    precision: str  # the file: "int8-cpu", "fp32" or "fp32-winograd"
+    precision: str  # the file: "int8-cpu", "fp32", "fp32-winograd" or "fp32-int8x3"
     bf16: bool  # OpenVINO's inference precision hint bf16 (float layers / the whole graph in BF16)
 
 
@@ -51,7 +52,9 @@ CANDIDATES = (
     Candidate("bf16", "fp32", True),
     Candidate("fp32", "fp32", False),
     Candidate("fp32-winograd", "fp32-winograd", False),
+    Candidate("fp32-int8x3", "fp32-int8x3", False),
 )
+OPTIONAL_FILES = ("fp32-winograd", "fp32-int8x3")  # a checkpoint they do not fit is timed without them
 
 
 @dataclass(frozen=True)
@@ -209,10 +212,11 @@ def cpu_fast_path(checkpoint: Path, direction: str = "a2b", threads: int | None 
     except UgatitDeployError as exc:
         skipped += [f"{c.mode}: {exc}" for c in CANDIDATES if c.precision == "int8-cpu"]
     files["fp32"] = _exported(checkpoint, direction, "fp32", folder, log)
-    try:
-        files["fp32-winograd"] = _exported(checkpoint, direction, "fp32-winograd", folder, log)
-    except UgatitDeployError as exc:  # e.g. a size the Winograd tiles do not divide
-        skipped.append(f"fp32-winograd: {exc}")
+    for precision in OPTIONAL_FILES:
+        try:
+            files[precision] = _exported(checkpoint, direction, precision, folder, log)
+        except UgatitDeployError as exc:  # e.g. a size the Winograd tiles do not divide
+            skipped.append(f"{precision}: {exc}")
     log("fast path: timing the OpenVINO CPU modes that pass on this CPU")
     choice = _choose(files, checkpoint, direction, threads, skipped)
     record = {**asdict(choice), "onnx": str(choice.onnx), "skipped": list(choice.skipped)}
