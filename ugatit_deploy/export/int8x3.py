@@ -47,6 +47,8 @@ def conv_input_ranges(model: onnx.ModelProto, batches: Sequence[np.ndarray]) -> 
     """Min and max of every constant-weight convolution's input over ``batches`` (ONNX Runtime, FP32)."""
     from .validate import ort_session
 
+    if not batches:
+        raise ExportError("fp32-int8x3 needs calibration images for its activation ranges")
     inputs = list(dict.fromkeys(node.input[0] for node in _convs(model)))
     probe = onnx.ModelProto.FromString(model.SerializeToString())
     probe.graph.output.extend(helper.make_tensor_value_info(name, TensorProto.FLOAT, None) for name in inputs)
@@ -56,8 +58,6 @@ def conv_input_ranges(model: onnx.ModelProto, batches: Sequence[np.ndarray]) -> 
     for batch in batches:
         for name, value in zip(inputs, session.run(inputs, {feed: batch.astype(np.float32)}), strict=True):
             low[name], high[name] = min(low[name], float(value.min())), max(high[name], float(value.max()))
-    if not batches:
-        raise ExportError("fp32-int8x3 needs calibration images for its activation ranges")
     return {name: Range(low[name], high[name]) for name in inputs}
 
 
