@@ -1,4 +1,4 @@
-"""The layers run one way: core <- model <- checkpoint <- formats <- export / backends / training <- bench /
+"""The layers run one way: core <- model <- checkpoint <- forms <- formats <- export / backends / training <- bench /
 inference / serving <- studies <- cli, and no module imports itself back through others.
 
 Read from the source with ``ast``: every import, lazy ones inside functions included, must point to the
@@ -10,6 +10,7 @@ root holds only the facade. Also: ruff sees ugatit_deploy as first-party; module
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("core", {"__about__", "core", "assets"}),
     ("model", {"model"}),
     ("checkpoint", {"checkpoint"}),
+    ("forms", {"forms"}),  # graph forms and compute hints: what formats, export, backends and the bench read
     ("formats", {"formats"}),  # what export writes and the backends run: both read its entries
     ("export / backends / training", {"export", "backends", "training"}),
     ("bench / inference / serving", {"benchmarks", "inference", "serving"}),
@@ -242,3 +244,41 @@ def test_ruff_sorts_ugatit_deploy_as_first_party(ruff_available, tmp_path):
     third_party = tmp_path / "third.py"
     third_party.write_text("import numpy\nimport ugatit_deploy.export\n\nprint(numpy, ugatit_deploy)\n")
     assert _ruff(*config, str(third_party), cwd=tmp_path).returncode == 1
+
+
+# ------------------------------------------------------------------------------------ graph forms by name
+
+_FORM_NAMES = "fp32|fp32-winograd|fp32-int8x3|fp16|int8|int8-cpu|bf16"
+# A comparison with a form's (or compute hint's) name, a derived list of names, or a kind test by prefix.
+_BY_NAME = re.compile(
+    rf"""(==|!=|\bin)\s*\(?\s*["']({_FORM_NAMES})["']|["']({_FORM_NAMES})["']\s*(==|!=|\bin\b)"""
+    r"""|\.startswith\(["'](int8|fp|bf)|\b[A-Z0-9]+_PRECISIONS\b|core\.precisions"""
+)
+
+
+def _decisions_by_form_name() -> list[str]:
+    """Lines outside ``ugatit_deploy/forms/`` that decide by a form's name. Comparing a declared kernel class
+    (``kernel == "int8"``) reads what a form declares, so lines naming ``kernel`` are allowed."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.is_relative_to(PACKAGE / "forms"):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if _BY_NAME.search(line.split("#")[0]) and "kernel" not in line:
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    return found
+
+
+def test_no_module_outside_the_form_registry_decides_by_a_forms_name():
+    assert _decisions_by_form_name() == []
+
+
+def test_the_form_name_check_catches_a_planted_test(tmp_path):
+    planted = PACKAGE / "backends" / "_planted_form_check.py"
+    planted.write_text('def f(precision):\n    return precision == "int8-cpu" or precision in INT8_PRECISIONS\n')
+    try:
+        found = _decisions_by_form_name()
+    finally:
+        planted.unlink()
+    assert found == ['ugatit_deploy/backends/_planted_form_check.py:2: return precision == "int8-cpu" or precision '
+                     "in INT8_PRECISIONS"]  # fmt: skip

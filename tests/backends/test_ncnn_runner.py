@@ -9,7 +9,7 @@ import pytest
 from support.runtime_helpers import assert_refused_in_one_line, demo_parity, infer_with_a_flipped_byte
 
 from ugatit_deploy.backends import create_backend, open_model
-from ugatit_deploy.core.precisions import BY_NAME
+from ugatit_deploy.forms import FORMS
 
 pytestmark = pytest.mark.slow  # an ncnn export of the demo model
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow  # an ncnn export of the demo model
 @pytest.mark.parametrize(("batch", "size"), [(1, (64, 64)), (2, (64, 64)), (1, (48, 80))])
 def test_ncnn_runs_the_demo_model_within_the_fp32_gate(ncnn_file, batch, size):
     stats, shape, expected_shape = demo_parity("ncnn-cpu", ncnn_file, batch, size)
-    assert shape == expected_shape and BY_NAME["fp32"].gate.failures(stats) == [], stats
+    assert shape == expected_shape and FORMS["fp32"].gate.failures(stats) == [], stats
 
 
 def test_infer_picks_ncnn_for_a_param_file_and_damaged_weights_are_one_line(ncnn_file, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ugatit_deploy.backends import BACKENDS, BackendError, create_backend
+from ugatit_deploy.forms import FORMS
 
 
 def test_unknown_backend_and_missing_files_are_one_line_errors(tmp_path):
@@ -18,11 +19,11 @@ def test_unknown_backend_and_missing_files_are_one_line_errors(tmp_path):
 
 def test_openvino_measures_latency_bf16_compute_and_throughput_of_fp32_and_int8_cpu_files():
     spec = BACKENDS["openvino-cpu"]
-    files = ("fp32", "int8-cpu")
-    assert [(dict(mode.options), mode.for_precisions) for mode in spec.modes] == [
+    assert [(dict(mode.options), mode.compute) for mode in spec.modes] == [
         ({}, ()),
-        ({"inference_precision": "bf16"}, files),
-        ({"throughput": True}, files),
-        ({"throughput": True, "inference_precision": "bf16"}, files),
+        ({"inference_precision": "bf16"}, ("bf16",)),
+        ({"throughput": True}, ("throughput",)),
+        ({"throughput": True, "inference_precision": "bf16"}, ("throughput", "bf16")),
     ]
+    assert [[form for form in FORMS if mode.runs(form)] for mode in spec.modes[1:]] == [["fp32", "int8-cpu"]] * 3
     assert spec.options == ("threads", "inference_precision", "cache_dir", "throughput")

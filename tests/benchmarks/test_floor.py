@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ugatit_deploy.benchmarks.floor import model_flops, peak_key
-from ugatit_deploy.core.precisions import PRECISION_NAMES
+from ugatit_deploy.forms import FORMS
 from ugatit_deploy.model import GeneratorConfig
 from ugatit_deploy.model.cost import count_macs
 
@@ -27,15 +27,18 @@ def test_each_backend_is_compared_with_the_peak_of_its_device_and_precision():
     assert peak_key("cuda", "fp32-winograd") == "cuda-fp32"
     assert peak_key("cuda", "fp16") == "cuda-fp16"
     assert peak_key("cuda", "int8") == "cuda-fp16"
+    assert peak_key("cuda", "fp32", "fp16") == "cuda-fp16"  # torch's autocast
 
 
 def test_each_cpu_precision_is_compared_with_the_peak_of_its_own_precision():
-    assert {precision: peak_key("cpu", precision) for precision in PRECISION_NAMES} == {
+    assert {form: peak_key("cpu", form) for form in FORMS} == {
         "fp32": "cpu-fp32",
         "fp32-winograd": "cpu-fp32",
         "fp32-int8x3": "cpu-int8",  # three INT8 products per convolution
-        "fp16": "cpu-fp32",
+        "fp16": "cpu-fp32",  # x86 has no FP16 arithmetic
         "int8": "cpu-int8",
         "int8-cpu": "cpu-int8",
-        "bf16": "cpu-bf16",
     }
+    assert peak_key("cpu", "fp32", "bf16") == "cpu-bf16"
+    assert peak_key("cpu", "int8-cpu", "bf16") == "cpu-int8"  # its convolutions stay INT8
+    assert peak_key("cpu", "fp32", "throughput") == "cpu-fp32"

@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ugatit_deploy.benchmarks.measure import MeasureContext, measure_case
-from ugatit_deploy.benchmarks.plan import SYMMETRIC_INT8_ONLY, Case
+from ugatit_deploy.benchmarks.plan import Case
 from ugatit_deploy.benchmarks.records import FAILED, UNSUPPORTED
+from ugatit_deploy.forms import FORMS
 
 IMAGES = np.zeros((1, 3, 8, 8), dtype=np.float32)
+
+SYMMETRIC_INT8_ONLY = FORMS["int8-cpu"].not_for_tensorrt
 
 
 CONTEXT = MeasureContext(IMAGES, IMAGES, {"images": [0, 1]}, {}, warmup=0, iters=1, flops=1, peaks={})

@@ -8,10 +8,12 @@ import pytest
 
 from ugatit_deploy.backends import BACKENDS, BackendSpec, Mode
 from ugatit_deploy.benchmarks import plan as plan_module
-from ugatit_deploy.benchmarks.plan import SYMMETRIC_INT8_ONLY, Artifact, PreparedArtifacts, mode_precision, plan_cases
+from ugatit_deploy.benchmarks.plan import Artifact, PreparedArtifacts, plan_cases
 from ugatit_deploy.benchmarks.records import FAILED, UNSUPPORTED
 from ugatit_deploy.benchmarks.settings import BenchSettings
+from ugatit_deploy.forms import FORMS
 
+SYMMETRIC_INT8_ONLY = FORMS["int8-cpu"].not_for_tensorrt
 CKPT, FP32, INT8_CPU, PLAN = Path("m.pt"), Path("m_fp32.onnx"), Path("m_int8-cpu.onnx"), Path("m_fp32.plan")
 
 
@@ -32,7 +34,7 @@ def _plan(**settings) -> list[tuple]:
 
 def test_the_plan_is_every_backend_x_artifact_x_mode_from_the_registry():
     ckpt = {"precision": "fp32", "direction": "a2b", "threads": 2}
-    assert _plan(threads=2) == [
+    assert _plan(threads=2, batches=(1, 8)) == [
         ("torch-cpu", CKPT, "fp32", ckpt, None),
         ("torch-cuda", CKPT, "fp32", ckpt, None),
         ("torch-cuda", CKPT, "fp16", {**ckpt, "precision": "fp16", "channels_last": True, "cuda_graphs": True}, None),
@@ -55,7 +57,7 @@ def test_the_plan_is_every_backend_x_artifact_x_mode_from_the_registry():
 
 
 def test_the_plan_keeps_to_the_backends_asked_for_and_passes_threads_only_when_given():
-    assert _plan(backends=("openvino-cpu", "torch-cpu")) == [
+    assert _plan(backends=("openvino-cpu", "torch-cpu"), batches=(1, 8)) == [
         ("torch-cpu", CKPT, "fp32", {"precision": "fp32", "direction": "a2b"}, None),
         ("openvino-cpu", FP32, "fp32", {}, None),
         ("openvino-cpu", FP32, "bf16", {"inference_precision": "bf16"}, None),
@@ -68,8 +70,13 @@ def test_the_plan_keeps_to_the_backends_asked_for_and_passes_threads_only_when_g
     ]
 
 
+def test_throughput_modes_are_planned_only_for_a_batch_they_run():
+    batch_1 = _plan(backends=("openvino-cpu",))
+    assert [options for _, _, _, options, _ in batch_1] == [{}, {"inference_precision": "bf16"}] * 2
+
+
 def test_a_bf16_hint_on_an_int8_file_keeps_the_int8_precision_and_shows_in_the_variant():
-    cases = plan_cases(BenchSettings(checkpoint=CKPT, backends=("openvino-cpu",)), ARTIFACTS)
+    cases = plan_cases(BenchSettings(checkpoint=CKPT, backends=("openvino-cpu",), batches=(1, 2)), ARTIFACTS)
     assert [(c.precision, c.variant, c.label) for c in cases if c.artifact == INT8_CPU] == [
         ("int8-cpu", "keep-fp 9", "openvino-cpu int8-cpu keep-fp 9"),
         ("int8-cpu", "keep-fp 9 +bf16", "openvino-cpu int8-cpu keep-fp 9 +bf16"),
@@ -79,21 +86,24 @@ def test_a_bf16_hint_on_an_int8_file_keeps_the_int8_precision_and_shows_in_the_v
 
 
 @pytest.mark.parametrize(
-    ("options", "artifact", "precision"),
+    ("compute", "form", "runs"),
     [
-        ({"inference_precision": "bf16"}, Artifact("onnx", FP32, "fp32"), "bf16"),
-        ({"inference_precision": "bf16"}, Artifact("onnx", FP32, "int8"), "int8"),
-        ({"inference_precision": "bf16"}, Artifact("onnx", FP32, "int8-cpu"), "int8-cpu"),
-        ({"precision": "fp16"}, Artifact("checkpoint", CKPT, "fp32"), "fp16"),
-        ({"throughput": True}, Artifact("onnx", FP32, "fp16"), "fp16"),
+        (("bf16",), "fp32", True),
+        (("bf16",), "int8", False),  # TensorRT's graph: OpenVINO runs the x86 one in bf16
+        (("bf16",), "int8-cpu", True),
+        (("fp16",), "fp32", True),
+        (("throughput",), "fp16", False),
+        ((), "fp16", True),
+        ((), "?", True),  # an unreadable file: its runner says what is wrong
+        (("bf16",), "?", False),
     ],
 )
-def test_mode_precision_is_the_compute_precision_except_on_int8_files(options, artifact, precision):
-    assert mode_precision(Mode(options), artifact) == precision
+def test_a_mode_runs_the_forms_that_take_its_compute_hints(compute, form, runs):
+    assert Mode({}, compute).runs(form) is runs
 
 
 def test_a_new_backend_needs_only_its_registry_entry(monkeypatch):
-    modes = (Mode(), Mode({"precision": "fp16"}, for_precisions=("fp32",)))
+    modes = (Mode(), Mode({"precision": "fp16"}, ("fp16",)))
     spec = BackendSpec("fancy-cpu", "fancy", "onnx", "cpu", "a new runtime", "fancy_runner:FancyBackend",
                        options=("threads",), modes=modes)  # fmt: skip
     monkeypatch.setattr(plan_module, "BACKENDS", {**BACKENDS, spec.name: spec})

@@ -7,15 +7,18 @@ from pathlib import Path
 from support.records import artifact_record
 
 from ugatit_deploy.benchmarks import prepare as prepare_module
-from ugatit_deploy.benchmarks.plan import SYMMETRIC_INT8_ONLY, Artifact
+from ugatit_deploy.benchmarks.plan import Artifact
 from ugatit_deploy.benchmarks.prepare import build_engines, prepare_artifacts
 from ugatit_deploy.benchmarks.records import FAILED, UNAVAILABLE, UNSUPPORTED
 from ugatit_deploy.benchmarks.settings import BenchSettings
 from ugatit_deploy.core.errors import UgatitDeployError
 from ugatit_deploy.core.metadata import write_sidecar
 from ugatit_deploy.formats.tensorrt_plan import TENSORRT_PLAN
+from ugatit_deploy.forms import FORMS
 
 CKPT, FP32, INT8_CPU, PLAN = Path("m.pt"), Path("m_fp32.onnx"), Path("m_int8-cpu.onnx"), Path("m_fp32.plan")
+
+SYMMETRIC_INT8_ONLY = FORMS["int8-cpu"].not_for_tensorrt
 
 
 def _no_export(*_args, **_kwargs):

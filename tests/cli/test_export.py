@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.gates import GateError
 from ugatit_deploy.core.metadata import read_sidecar
-from ugatit_deploy.core.precisions import parse_gates
+from ugatit_deploy.forms import parse_gates
 
 
 def _cli(*args):

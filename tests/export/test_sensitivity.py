@@ -18,8 +18,8 @@ from ugatit_deploy.core.metadata import read_sidecar
 from ugatit_deploy.core.parity import image_parity
 from ugatit_deploy.core.reference_images import reference_batch
 from ugatit_deploy.export import GraphOptions, export_checkpoint, export_graph
-from ugatit_deploy.export.int8 import conv_layers, float_layers
-from ugatit_deploy.export.int8_options import Int8Options, KeepFp
+from ugatit_deploy.forms.transforms.int8 import conv_layers, float_layers
+from ugatit_deploy.forms.transforms.int8_options import Int8Options, KeepFp
 
 pytestmark = pytest.mark.slow  # each layer quantized alone
 

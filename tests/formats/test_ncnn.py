@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from ugatit_deploy.backends import BACKENDS
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.metadata import read_sidecar
-from ugatit_deploy.core.precisions import BY_NAME
+from ugatit_deploy.forms import FORMS
 
 pytestmark = pytest.mark.slow  # pnnx on the demo model
 
@@ -21,7 +21,7 @@ def test_export_writes_param_bin_and_a_sidecar_with_both_hashes(ncnn_file):
     sidecar = read_sidecar(ncnn_file)
     assert sidecar.kind == "ncnn" and sidecar.converter.startswith("pnnx ")
     assert sidecar.weights.file == "demo_shapes_a2b_a2b_fp32.ncnn.bin" and len(sidecar.weights.sha256) == 64
-    assert sidecar.validation.passed and sidecar.validation.gate == BY_NAME["fp32"].gate.describe()
+    assert sidecar.validation.passed and sidecar.validation.gate == FORMS["fp32"].gate.describe()
 
 
 def test_ncnn_is_a_registry_entry_and_refuses_what_it_cannot_write():

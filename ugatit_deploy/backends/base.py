@@ -26,6 +26,7 @@ from ..core.limits import Limits
 from ..core.metadata import ArtifactRecord, MetadataError, sidecar_path
 from ..core.optional import availability_of
 from ..formats import ArtifactFormat, read_record
+from ..forms import label
 
 
 class BackendError(UgatitDeployError):
@@ -59,10 +60,21 @@ class BackendInfo:
     """What a backend runs, for tables and result records."""
 
     backend: str  # "torch-cpu", "onnxruntime-cuda", "tensorrt", ...
-    precision: str  # "fp32" | "fp16" | "bf16" | "int8" | "int8-cpu"
+    form: str  # the graph form of the file it runs (``forms.FORMS``; a checkpoint runs as "fp32")
     artifact: Path
     options: dict[str, Any] = field(default_factory=dict)
-    variant: str = ""  # what sets this artifact apart from others of its precision, e.g. "keep-fp 6"
+    file_variant: str = ""  # what sets this artifact apart from others of its form, e.g. "keep-fp 6"
+    compute: str = ""  # the compute hints the runner applies (``forms.join_hints``: "bf16", "bf16+throughput")
+
+    @property
+    def precision(self) -> str:
+        """The run's label (``forms.label``): the form's name, or the arithmetic hint's on a float form."""
+        return label(self.form, self.compute)[0]
+
+    @property
+    def variant(self) -> str:
+        """The file's variant, with a hint that does not name the run after it (``keep-fp 6 +bf16``)."""
+        return " ".join(filter(None, (self.file_variant, label(self.form, self.compute)[1])))
 
     @property
     def size_mb(self) -> float:

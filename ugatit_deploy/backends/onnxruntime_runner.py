@@ -17,6 +17,7 @@ from ..core.limits import Limits
 from ..core.onnx_contract import OUTPUT_NAMES
 from ..core.optional import cuda_unavailable_reason, onnxruntime
 from ..formats.onnx import ONNX
+from ..forms import kernel_of
 from .base import (
     Availability,
     Backend,
@@ -108,11 +109,11 @@ class OnnxRuntimeBackend(Backend):
         if self.provider == "cuda":
             return {"device_id": self.device_id}
         if self.provider == "tensorrt":
-            precision = self.info.precision
+            kernel = kernel_of(self.info.form)
             return {
                 "device_id": self.device_id,
-                "trt_fp16_enable": precision == "fp16",
-                "trt_int8_enable": precision.startswith("int8"),  # explicit Q/DQ: no calibration table needed
+                "trt_fp16_enable": kernel == "fp16",
+                "trt_int8_enable": kernel == "int8",  # explicit Q/DQ: no calibration table needed
                 "trt_engine_cache_enable": True,
                 "trt_engine_cache_path": str(self.cache_dir / "ort_trt_cache"),
             }

@@ -26,8 +26,8 @@ from ..core.cpu_caps import bf16_unavailable_reason
 from ..core.errors import UnavailableError
 from ..core.limits import Limits
 from ..core.optional import openvino
-from ..core.precisions import INT8_KERNEL_PRECISIONS, INT8_PRECISIONS
 from ..formats.onnx import ONNX
+from ..forms import FORMS, join_hints, kernel_of
 from .base import (
     Availability,
     Backend,
@@ -43,7 +43,7 @@ from .openvino_cpu import DEVICE, HINTS, compile_cpu, compiled_hint, first_line,
 __all__ = ["OpenVinoBackend", "compile_cpu", "shared_core"]  # the studies compile with the runner's properties
 
 PRECISIONS = tuple(HINTS)  # inference_precision: compute precision of the float layers
-BF16_FILES = ("fp32", *INT8_PRECISIONS)  # the files a bf16 hint applies to (fp16 files run as they are)
+DEFAULT_PRECISION = PRECISIONS[0]  # f32: the file's own arithmetic
 THROUGHPUT_BATCH_1 = ("the throughput hint runs a batch as parallel infer requests: batch 1 is the latency "
                       "mode's (use a batch of 2 or more)")  # fmt: skip
 
@@ -77,41 +77,38 @@ class OpenVinoBackend(Backend):
                  throughput: bool = False) -> None:  # fmt: skip
         self.path = check_file(onnx_path, "ONNX file")
         self.record = artifact_record(self.path, ONNX)
-        file_precision = self.record.precision
-        wanted = inference_precision or "fp32"
+        form = self.record.precision
+        wanted = inference_precision or DEFAULT_PRECISION
         if wanted not in PRECISIONS:
             raise BackendError(
                 f"openvino inference_precision must be one of {', '.join(PRECISIONS)}, got {inference_precision!r}"
                 " (int8 runs from an int8 / int8-cpu ONNX file)"
             )
-        if wanted == "bf16" and file_precision not in BF16_FILES:
-            raise BackendError(f"openvino bf16 runs fp32 and int8 ONNX files only; {self.path.name} is "
-                               f"{file_precision}")  # fmt: skip
-        self.threads, self.bf16, self.hint = threads, wanted == "bf16", HINTS[wanted]
+        hints = [name for name, asked in ((wanted, wanted != DEFAULT_PRECISION), ("throughput", throughput)) if asked]
+        if form in FORMS and (refused := [h for h in hints if h not in FORMS[form].computes]):
+            takes = [name for name, f in FORMS.items() if refused[0] in f.computes]
+            raise BackendError(f"openvino {refused[0]} runs {', '.join(takes)} ONNX files only; {self.path.name} is "
+                               f"{form}")  # fmt: skip
+        self.threads, self.bf16, self.hint = threads, wanted != DEFAULT_PRECISION, HINTS[wanted]
         self.throughput = bool(throughput)
         self.cache_dir = Path(cache_dir) if cache_dir else None  # OpenVINO's compiled-model cache (off if None)
-        self.info = self._describe(file_precision)
+        self.info = self._describe(join_hints(hints))
         self.core: Any = None
         self.model: Any = None
         self._compiled: dict[tuple[int, ...], _Compiled] = {}
 
-    def _describe(self, file_precision: str) -> BackendInfo:
-        """An INT8 file keeps its precision (and its gate) under the bf16 hint, with ``+bf16`` after its variant;
-        an fp32 file computed in bf16 is ``bf16``."""
+    def _describe(self, compute: str) -> BackendInfo:
+        """The file's form and the hints applied (``forms.label`` names the run: an fp32 file computed in bf16
+        is ``bf16``; an INT8 file keeps its name and gate, with ``+bf16`` after its variant)."""
         options: dict[str, Any] = {"threads": self.threads} if self.threads else {}
         if self.bf16:
             options["inference_precision"] = "bf16"
         options["throughput_hint" if self.throughput else "latency_hint"] = True
-        precision, variant = file_precision, self.record.variant
-        if self.bf16 and self._int8:
-            variant = " ".join(filter(None, (variant, "+bf16")))
-        elif self.bf16:
-            precision = "bf16"
-        return BackendInfo("openvino-cpu", precision, self.path, options, variant)
+        return BackendInfo("openvino-cpu", self.record.precision, self.path, options, self.record.variant, compute)
 
     @property
     def _int8(self) -> bool:
-        return self.record.precision in INT8_KERNEL_PRECISIONS
+        return kernel_of(self.record.precision) == "int8"
 
     def availability(self) -> Availability:
         try:

@@ -17,16 +17,28 @@ from typing import Any
 
 from ..core.errors import UnavailableError
 from ..formats import CHECKPOINT, artifact_kind, artifact_kinds
+from ..forms import FORMS, hints_of, join_hints
 from .base import Backend, BackendError
 
 
 @dataclass(frozen=True)
 class Mode:
-    """One configuration of a backend that ``bench`` measures: runner options, and the artifact
-    precisions it applies to (empty: every precision the backend runs)."""
+    """One configuration of a backend that ``bench`` measures: runner options, and the compute hints they
+    apply (``forms.COMPUTE_HINTS``). A mode with hints runs the files whose form takes them all
+    (``GraphForm.computes``); one without runs every file of the backend's format."""
 
     options: Mapping[str, Any] = field(default_factory=dict)
-    for_precisions: tuple[str, ...] = ()
+    compute: tuple[str, ...] = ()
+
+    def runs(self, form: str) -> bool:
+        """Whether this mode applies to a file of ``form`` (a name that is no form: only a mode without hints)."""
+        takes = FORMS[form].computes if form in FORMS else ()
+        return all(hint in takes for hint in self.compute)
+
+    @property
+    def min_batch(self) -> int:
+        """The smallest batch its hints run (OpenVINO's throughput hint: two images)."""
+        return max((hint.min_batch for hint in hints_of(join_hints(self.compute))), default=1)
 
 
 @dataclass(frozen=True)
@@ -54,14 +66,12 @@ class BackendSpec:
 
 
 _GPU = ("device_id",)
-# The files OpenVINO computes in bf16 or runs in parallel requests: FP32 and the x86 INT8 graph (the symmetric
-# int8 graph is TensorRT's; measuring it in every mode would only lengthen the bench).
-_OV_FILES = ("fp32", "int8-cpu")
 # Latency (batch 1) and throughput (batch > 1; the runner declines batch 1), each with f32 and bf16 compute (an
-# INT8 file's float layers in bf16: measured 2x the f32 hint's speed, at its quality).
-_OPENVINO_MODES = (Mode(), Mode({"inference_precision": "bf16"}, for_precisions=_OV_FILES),
-                   Mode({"throughput": True}, for_precisions=_OV_FILES),
-                   Mode({"throughput": True, "inference_precision": "bf16"}, for_precisions=_OV_FILES))  # fmt: skip
+# INT8 file's float layers in bf16: measured 2x the f32 hint's speed, at its quality). The forms that take the
+# hints (``GraphForm.computes``) are the ones measured in them: FP32 and the x86 INT8 graph.
+_OPENVINO_MODES = (Mode(), Mode({"inference_precision": "bf16"}, ("bf16",)),
+                   Mode({"throughput": True}, ("throughput",)),
+                   Mode({"throughput": True, "inference_precision": "bf16"}, ("throughput", "bf16")))  # fmt: skip
 # Measured (docs/benchmarks.md, "MNN's speed"): the same .mnn on the same machine ran 302-546 ms per image
 # from one run to the next, and on a busy machine its 2-thread pool ran slower than 1 thread.
 MNN_NOT_CHOSEN = ("MNN's speed changes from run to run by up to 1.8x with nothing changed, so one measurement "
@@ -75,7 +85,7 @@ _SPECS = (
                 "PyTorch on CUDA: fp32, or fp16 autocast + channels_last + CUDA graphs",
                 "torch_runner:TorchBackend", {"device": "cuda"}, _TORCH, auto_rank=0,
                 modes=(Mode({"precision": "fp32"}),
-                       Mode({"precision": "fp16", "channels_last": True, "cuda_graphs": True}))),
+                       Mode({"precision": "fp16", "channels_last": True, "cuda_graphs": True}, ("fp16",)))),
     BackendSpec("onnxruntime-cpu", "onnxruntime", "onnx", "cpu", "ONNX Runtime, CPU execution provider",
                 "onnxruntime_runner:OnnxRuntimeBackend", {"provider": "cpu"}, ("threads", "cache_dir"),
                 auto_rank=1),

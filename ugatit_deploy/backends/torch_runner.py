@@ -14,8 +14,10 @@ from ..checkpoint import open_generator
 from ..core.limits import Limits
 from ..core.metadata import preprocessing_for
 from ..core.optional import cuda_unavailable_reason
+from ..forms import REFERENCE_FORM, join_hints
 from .base import Availability, Backend, BackendError, BackendInfo
 
+AUTOCAST = {"fp32": None, "fp16": torch.float16}  # the ``precision`` option: autocast dtype (None: plain FP32)
 
 class TorchBackend(Backend):
     """``load_generator`` + forward. CUDA options: fp16 autocast, channels_last, CUDA graphs.
@@ -28,14 +30,16 @@ class TorchBackend(Backend):
                  threads: int | None = None) -> None:  # fmt: skip
         if device not in ("cpu", "cuda"):
             raise BackendError(f"torch device must be cpu or cuda, got {device!r}")
-        if precision not in ("fp32", "fp16"):
+        if precision not in AUTOCAST:
             raise BackendError(f"the torch backend runs fp32 or fp16 (autocast), not {precision!r}")
         self.checkpoint = Path(checkpoint)
         if not self.checkpoint.exists():  # a file, or an official TensorFlow checkpoint's folder
             raise BackendError(f"checkpoint not found: {self.checkpoint}")
         self.device, self.direction, self.threads = device, direction, threads
         options = {"channels_last": channels_last, "cuda_graphs": cuda_graphs}
-        self.info = BackendInfo(f"torch-{device}", precision, self.checkpoint, options)
+        self.autocast = AUTOCAST[precision]
+        self.info = BackendInfo(f"torch-{device}", REFERENCE_FORM, self.checkpoint, options,
+                                compute=join_hints([precision] if self.autocast else []))  # fmt: skip
         self.model: torch.nn.Module | None = None
         self._graphs: dict[tuple[int, ...], tuple[torch.cuda.CUDAGraph, torch.Tensor, torch.Tensor]] = {}
         self._caller_threads: int | None = None
@@ -44,7 +48,7 @@ class TorchBackend(Backend):
         if self.device == "cuda" and (reason := cuda_unavailable_reason()):
             return Availability.no(reason)
         if self.device == "cpu":
-            if self.info.precision == "fp16":
+            if self.autocast is not None:
                 return Availability.no("fp16 autocast is a CUDA mode; on CPU use fp32 (or an ONNX INT8 variant)")
             if self.info.options["cuda_graphs"]:
                 return Availability.no("CUDA graphs need a CUDA device")
@@ -79,8 +83,8 @@ class TorchBackend(Backend):
                 tf32 = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
                 torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
                 stack.callback(self._restore_tf32, *tf32)
-                if self.info.precision == "fp16":
-                    stack.enter_context(torch.autocast("cuda", dtype=torch.float16))
+                if self.autocast is not None:
+                    stack.enter_context(torch.autocast("cuda", dtype=self.autocast))
             yield
 
     @staticmethod

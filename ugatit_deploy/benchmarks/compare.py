@@ -12,8 +12,8 @@ from ..backends import BACKENDS
 from ..core.cpu_caps import onednn_cap
 from ..core.gates import Gate
 from ..core.parity import ImageParity, image_parity
-from ..core.precisions import WINOGRAD_PRECISIONS
 from ..formats import FORMATS
+from ..forms import FORMS, REFERENCE_FORM
 from .isa_classes import CAPPED_FAMILIES
 from .peaks import Peak
 from .records import BenchRecord, GateResult, Parity, SetQuality
@@ -51,7 +51,7 @@ def judge(measured: Measured, gate: Gate) -> GateResult:
 def _is_eager_baseline(record: BenchRecord) -> bool:
     """A checkpoint runner (PyTorch eager) at FP32 with no extra options switched on."""
     spec = BACKENDS.get(record.backend)
-    return (spec is not None and spec.runs == "checkpoint" and record.precision == "fp32"
+    return (spec is not None and spec.runs == "checkpoint" and record.precision == REFERENCE_FORM
             and not any(value is True for value in record.options.values()))  # fmt: skip
 
 
@@ -77,12 +77,12 @@ def best_peaks(first: Mapping[str, Peak], again: Mapping[str, Peak]) -> dict[str
     return best
 
 
-def runs_winograd(backend: str, precision: str = "") -> bool:
+def runs_winograd(backend: str, form: str = "") -> bool:
     """Whether ``backend`` runs a format whose CPU runtime computes 3x3 convolutions as Winograd transforms
-    (MNN, ncnn), or a file whose graph does (``fp32-winograd``): its effective rate may pass the matmul peak."""
+    (MNN, ncnn), or a file whose graph form does (``GraphForm.winograd``): its rate may pass the matmul peak."""
     spec = BACKENDS.get(backend)
     fmt = FORMATS.get(spec.runs) if spec is not None else None
-    return (fmt is not None and fmt.winograd) or precision in WINOGRAD_PRECISIONS
+    return (fmt is not None and fmt.winograd) or (form in FORMS and FORMS[form].winograd)
 
 
 def ignores_cap(backend: str, environ: Mapping[str, str] | None = None) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import torch
 
-from ..core.precisions import FP32_GRADE_PRECISIONS, INT8_KERNEL_PRECISIONS
+from ..forms import kernel_of
 from ..model import GeneratorConfig
 from ..model.cost import count_macs
 from .peaks import CPU_BF16, CPU_FP32, CPU_INT8, Peak, matmul_peak_gflops, measure_cpu_peaks
@@ -38,14 +38,15 @@ def measure_peaks(threads: int | None = None) -> dict[str, Peak]:
     return peaks
 
 
-def peak_key(device: str, precision: str) -> str:
-    """Which measured peak a backend on ``device`` (a registry device: cpu, cuda) at ``precision`` is
-    compared with: on the CPU, BF16 with the BF16 peak, every INT8 precision with the INT8 peak (also where
-    OpenVINO runs an INT8 file's float layers in BF16: its convolutions are INT8; and fp32-int8x3, whose
-    three INT8 products per convolution the direct FLOP count undercounts 3x), FP32 and FP16 with the
-    FP32 peak (x86 has no FP16 arithmetic; FP16 files compute in FP32)."""
-    if device == "cpu":
-        if precision == "bf16":
-            return CPU_BF16
-        return CPU_INT8 if precision in INT8_KERNEL_PRECISIONS else CPU_FP32
-    return "cuda-fp32" if precision in FP32_GRADE_PRECISIONS else "cuda-fp16"
+# The peak each kernel (``forms.KERNELS``) is held to, per device. x86 has no FP16 arithmetic: FP16 files compute
+# in FP32. On CUDA every reduced precision meets the tensor cores' FP16 peak.
+_PEAKS = {"cpu": {"fp32": CPU_FP32, "fp16": CPU_FP32, "bf16": CPU_BF16, "int8": CPU_INT8},
+          "cuda": {"fp32": "cuda-fp32", "fp16": "cuda-fp16", "bf16": "cuda-fp16", "int8": "cuda-fp16"}}  # fmt: skip
+
+
+def peak_key(device: str, form: str, compute: str = "") -> str:
+    """Which measured peak a run on ``device`` (a registry device: cpu, cuda) of a ``form`` file under the
+    ``compute`` hints is compared with: the peak of the arithmetic its convolutions run in (``forms.kernel_of``:
+    an INT8 form's INT8 also where OpenVINO runs its float layers in BF16; fp32-int8x3's three INT8 products,
+    which the direct FLOP count undercounts 3x; a float file's BF16 under the bf16 hint)."""
+    return _PEAKS[device][kernel_of(form, compute)]

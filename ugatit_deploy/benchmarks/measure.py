@@ -132,8 +132,8 @@ def measure_batch(case: Case, runner: Backend, batch: int,
     latency = measure_latency(runner, tile(context.images, batch), context.warmup, context.iters)
     gpu = runner.device_memory_bytes()
     memory = Memory(peak_rss_mb(), gpu / 2**20 if gpu is not None else None)
-    key = peak_key(case.device, precision)
-    winograd = runs_winograd(case.backend, precision)
+    key = peak_key(case.device, runner.info.form, runner.info.compute)
+    winograd = runs_winograd(case.backend, runner.info.form)
     floor = Floor.of(context.flops, latency.images_per_s, key, context.peaks.get(key), winograd,
                      ignores_cap(case.backend))  # fmt: skip
     task = context.task.score(outputs) if context.task is not None else None

@@ -13,14 +13,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..backends import BACKENDS
+from ..checkpoint import checkpoint_sha256
 from ..core.artifacts import engine_folder, onnx_folder
 from ..core.errors import UgatitDeployError, UnavailableError
-from ..core.precisions import INT8_PRECISIONS
-from ..export.int8_options import Int8Options
+from ..core.fileio import file_sha256
 from ..formats import CHECKPOINT, FORMATS, ArtifactFormat, read_record
 from ..formats.onnx import ONNX
 from ..formats.tensorrt_plan import TENSORRT_PLAN
-from .plan import SYMMETRIC_INT8_ONLY, Artifact, PreparedArtifacts, tensorrt_takes
+from ..forms import FORMS, REFERENCE_FORM
+from ..forms.transforms.int8_options import Int8Options
+from .plan import Artifact, PreparedArtifacts, tensorrt_takes
 from .records import FAILED, UNAVAILABLE, UNSUPPORTED
 from .settings import BenchSettings
 
@@ -36,15 +38,35 @@ def describe(path: Path, fmt: ArtifactFormat) -> Artifact:
     return Artifact(fmt.name, path, record.precision, record.variant)
 
 
+def reusable(path: Path, checkpoint: Path, int8: Int8Options, fmt: ArtifactFormat = ONNX) -> bool:
+    """Whether ``path`` is an intact export of this very checkpoint (its record says so) and, for a form that
+    takes the INT8 recipe, quantized with the recipe ``int8`` asks for (a release that changes the recipe
+    exports again)."""
+    try:
+        record = read_record(path, fmt)
+        form = FORMS[record.precision]
+    except (UgatitDeployError, OSError, KeyError):
+        return False
+    quantization = record.quantization
+    recipe = form.recipe(int8.recipe).describe() if form.float_layers else ""  # type: ignore[attr-defined]
+    same_recipe = not recipe or (quantization is not None and quantization.calibration.endswith(recipe))
+    return record.source.sha256 == checkpoint_sha256(checkpoint) and record.sha256 == file_sha256(path) and same_recipe
+
+
 def export_artifacts(settings: BenchSettings, log: Callable[[str], None], fmt: ArtifactFormat = ONNX) -> list[Artifact]:
     """Our own files of one format, one export per precision the format takes, so one failing precision
-    does not stop the others."""
+    does not stop the others. With ``settings.reuse_exports``, an intact earlier export is used as it is."""
     from ..export import export_checkpoint
 
     folder = onnx_folder(settings.out)
     artifacts = []
     for precision in (p for p in settings.export_precisions if p in fmt.precisions):
-        int8 = settings.int8 if precision in INT8_PRECISIONS else Int8Options()  # export refuses them elsewhere
+        int8 = settings.int8 if FORMS[precision].float_layers else Int8Options()  # export refuses them elsewhere
+        earlier = fmt.artifact_path(folder, settings.checkpoint, settings.direction, precision)
+        if settings.reuse_exports and reusable(earlier, settings.checkpoint, int8, fmt):
+            log(f"  {precision}: reusing {earlier} (same checkpoint and options)")
+            artifacts.append(describe(earlier, fmt))
+            continue
         try:
             paths = export_checkpoint(settings.checkpoint, settings.direction, folder, (precision,), int8=int8, log=log,
                                       fmt=fmt.name)  # fmt: skip
@@ -69,7 +91,8 @@ def build_engines(onnx: Sequence[Artifact], size: int, settings: BenchSettings,
         if artifact.problem is not None or artifact.path is None:
             engines.append(replace(artifact, kind=kind))
         elif not tensorrt_takes(artifact.precision):
-            engines.append(replace(artifact, kind=kind, path=None, problem=(UNSUPPORTED, SYMMETRIC_INT8_ONLY)))
+            refusal = (UNSUPPORTED, FORMS[artifact.precision].not_for_tensorrt)
+            engines.append(replace(artifact, kind=kind, path=None, problem=refusal))
         else:
             target = engine_folder(settings.out) / f"{artifact.path.stem}{TENSORRT_PLAN.suffixes[0]}"
             try:
@@ -98,7 +121,7 @@ def prepare_artifacts(settings: BenchSettings, size: int, log: Callable[[str], N
     build = TENSORRT_PLAN.name in kinds and not settings.engines and TENSORRT_PLAN.unavailable_reason() is None
     items: list[Artifact] = []
     if CHECKPOINT in kinds:
-        items.append(Artifact(CHECKPOINT, settings.checkpoint, "fp32"))
+        items.append(Artifact(CHECKPOINT, settings.checkpoint, REFERENCE_FORM))
     onnx: list[Artifact] = []
     for fmt in FORMATS.values():
         if fmt is TENSORRT_PLAN:

@@ -9,8 +9,8 @@ from pathlib import Path
 from ..backends import BACKENDS
 from ..core.errors import UgatitDeployError
 from ..core.gates import Gate
-from ..core.precisions import EXPORT_PRECISIONS
-from ..export.int8_options import Int8Options
+from ..forms import FORMS
+from ..forms.transforms.int8_options import Int8Options
 
 
 class BenchError(UgatitDeployError):
@@ -33,9 +33,11 @@ class BenchSettings:
     threads: int | None = None  # per runner (those whose registry entry takes ``threads``) and the matmul peak
     out: Path = Path("bench")
     gates: dict[str, Gate] = field(default_factory=dict)  # --gate: moves the defaults, decides the exit code
-    export_precisions: Sequence[str] = EXPORT_PRECISIONS
+    export_precisions: Sequence[str] = field(default_factory=lambda: tuple(FORMS))  # every graph form
     int8: Int8Options = field(default_factory=Int8Options)  # calibration / --keep-fp when bench exports INT8
     command: str = ""  # the command line that reproduces the run, recorded in the results
+    peaks: bool = True  # measure the matmul peaks (the floor); the fast path skips them
+    reuse_exports: bool = False  # reuse an intact export of this checkpoint already in OUT/onnx (same INT8 options)
 
     def check(self) -> None:
         """BenchError for values no stage can run with."""

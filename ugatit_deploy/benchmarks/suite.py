@@ -23,8 +23,8 @@ import torch
 from ..checkpoint import checkpoint_sha256, open_generator
 from ..core.fileio import atomic_output
 from ..core.imaging import IMAGE_EXTENSIONS, image_to_tensor, read_image, resize
-from ..core.precisions import gates_with
 from ..core.reference_images import reference_batch, trained_on_photos
+from ..forms import gates_with
 from .compare import add_speedups, apply_peaks, best_peaks
 from .floor import measure_peaks, model_flops
 from .machine import baseline_warning, machine_record
@@ -116,7 +116,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
 
     gates = gates_with(settings.gates)
     flops = model_flops(config, size)
-    peaks = _first_peaks(settings.threads, log)
+    peaks = _first_peaks(settings.threads, log) if settings.peaks else {}
     cases = plan_cases(settings, prepare_artifacts(settings, size, log))
     task = TaskInputs.of(images, sets, reference) if scored else None
     context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops,
@@ -126,7 +126,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
         log(f"timing round {round_index} of {settings.rounds}")
         time_again(measured, context, log)
     records = [record for m in measured for record in m.records]
-    if settings.rounds > 1:  # the peak drifts too: the best of the first and the last measurement
+    if settings.rounds > 1 and settings.peaks:  # the peak drifts too: the best of the first and the last measurement
         log("measuring the matmul peaks again")
         peaks = best_peaks(peaks, measure_peaks(settings.threads))
     apply_peaks(records, gflops_by_key(peaks))  # always: a Winograd runtime's note needs its backend

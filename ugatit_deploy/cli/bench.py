@@ -11,7 +11,7 @@ import click
 
 from ..backends import BACKENDS, backend_groups
 from ..core.gates import Gate
-from ..core.precisions import EXPORT_PRECISIONS, PRECISIONS
+from ..forms import FORMS, default_gates_help
 from .options import (
     calibration_options,
     checkpoint_options,
@@ -24,7 +24,7 @@ from .options import (
 
 if TYPE_CHECKING:
     from ..benchmarks.isa_classes import IsaClass
-    from ..export.int8_options import KeepFp
+    from ..forms.transforms.int8_options import KeepFp
 
 EXIT_GATE_FAILED = 3
 _ARGS = "ugatit_deploy.bench.args"  # ctx.meta key: the arguments as given, for --isa's child processes
@@ -106,7 +106,7 @@ def _backends_help() -> str:
             "with its modes on each ONNX file).")  # fmt: skip
 
 
-_DEFAULT_GATES = "; ".join(p.gate.spec(p.name) for p in PRECISIONS)
+_DEFAULT_GATES = default_gates_help()
 _HELP = f"""Benchmark every backend against the PyTorch FP32 reference: parity and latency.
 
     For each backend x precision x batch: parity on real images (max / mean / p99 abs error, PSNR and
@@ -145,7 +145,7 @@ _ISA_HELP = (
     multiple=True,
     type=click.Path(path_type=Path, dir_okay=False),
     help="ONNX file(s) from `ugatit-deploy export` (repeat). Default: export "
-    f"{', '.join(EXPORT_PRECISIONS)} into OUT/onnx first.",
+    f"{', '.join(FORMS)} into OUT/onnx first.",
 )
 @click.option(
     "--engine",

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import shlex
-from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from ..backends.base import Backend
-from ..benchmarks.records import OK
 from .options import checkpoint_options, resolve_checkpoint
 
 DEMO_CALIB_IMAGES = 16
-
-if TYPE_CHECKING:
-    from ..benchmarks.plan import Case
-    from ..benchmarks.records import BenchRecord
-
-
-def fastest_passing(records: Sequence[BenchRecord], cases: Mapping[str, Case]) -> Case | None:
-    """The case (backend, model file, runner options) of the fastest batch-1 record (ms per image, p50)
-    that passed its parity gate; ``cases`` maps runner labels to the cases measured under them. A backend
-    whose registry entry says why it is ``not_chosen`` (MNN: its speed is not stable) is never picked."""
-    from ..backends import BACKENDS
-
-    passing = [r for r in records if r.status == OK and r.batch == 1 and r.latency is not None and r.label in cases
-               and not (r.backend in BACKENDS and BACKENDS[r.backend].not_chosen)]  # fmt: skip
-    best = min(passing, key=lambda r: r.latency.ms_per_image.p50 if r.latency else math.inf, default=None)
-    return cases[best.label] if best is not None else None
 
 
 @click.command("demo")
@@ -53,12 +33,13 @@ def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> No
     from tqdm import tqdm
 
     from ..backends import BACKENDS, open_model
+    from ..benchmarks.choose import choose_fastest
     from ..benchmarks.report import format_table
     from ..benchmarks.suite import BenchSettings, run_bench, write_outputs
     from ..core.gates import FAST_PATH_GATE
     from ..core.parity import to_uint8
-    from ..core.precisions import LOSSY_PRECISIONS
-    from ..export.int8_options import Int8Options, KeepFp
+    from ..forms import lossy_labels
+    from ..forms.transforms.int8_options import Int8Options, KeepFp
     from ..inference.translate import translate_files
 
     checkpoint = resolve_checkpoint(ckpt)
@@ -66,7 +47,7 @@ def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> No
     command = shlex.join(["ugatit-deploy", "demo", *given, "--out", str(out), "--iters", str(iters)])
     # Lossy modes (fp16, bf16, int8) must produce images a viewer cannot tell from FP32 to be chosen; the
     # INT8 exports keep the fewest sensitive layers in float that make them so (--keep-fp auto).
-    lossy = {precision: FAST_PATH_GATE for precision in LOSSY_PRECISIONS}
+    lossy = {name: FAST_PATH_GATE for name in lossy_labels()}
     # 16 calibration images, not 64: measured on the built-in model, the same layers kept in float and 39.6 dB
     # instead of 39.3 dB for int8-cpu, in 65 s instead of 143 s (the main job must stay under 5 minutes).
     int8 = Int8Options(calib_images=DEMO_CALIB_IMAGES, keep_fp=KeepFp(auto=True))
@@ -80,7 +61,8 @@ def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> No
         Image.fromarray(image).save(inputs / f"{Path(name).stem}.png")
     click.echo("")
     click.echo(format_table(run.results))
-    chosen = fastest_passing(run.results.records, run.cases)
+    best = choose_fastest(run.results.records, FAST_PATH_GATE)
+    chosen = run.cases.get(best.label) if best is not None else None
     if chosen is not None and chosen.artifact is not None:
         heatmap = BACKENDS[chosen.backend].runs == "checkpoint"  # the CAM heatmap comes with the checkpoint
         with open_model(chosen.artifact, chosen.backend, **chosen.options) as runner:

@@ -8,9 +8,9 @@ import click
 
 from ..assets import default_model_path
 from ..core.gates import Gate
-from ..core.precisions import INT8_PRECISIONS, PrecisionError, export_precisions_help, parse_export_precisions
-from ..export.int8_options import KeepFp, QuantRecipe
 from ..formats import FORMATS
+from ..forms import REFERENCE_FORM, PrecisionError, forms_help, forms_where, parse_forms
+from ..forms.transforms.int8_options import KeepFp, QuantRecipe
 from .options import (
     RegistryChoice,
     calibration_options,
@@ -24,7 +24,7 @@ from .options import (
 
 def _precisions(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     try:
-        return parse_export_precisions(values or ("fp32",))
+        return parse_forms(values or (REFERENCE_FORM,))
     except PrecisionError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -44,7 +44,7 @@ def _precisions(_ctx: click.Context, _param: click.Parameter, values: tuple[str,
     multiple=True,
     callback=_precisions,
     metavar="LIST",
-    help=f"Comma-separated or repeated, or all. Default: fp32. {export_precisions_help()}.",
+    help=f"Comma-separated or repeated, or all. Default: fp32. {forms_help()}.",
 )
 @calibration_options("INT8 calibration")
 @recipe_options
@@ -143,12 +143,13 @@ def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tup
     """
     from ..export import GraphOptions, export_checkpoint
 
-    if keep_fp and not any(p in INT8_PRECISIONS for p in precisions):
-        raise click.BadParameter(f"applies to {' and '.join(INT8_PRECISIONS)} only", param_hint="--keep-fp")
+    takers = forms_where(float_layers=True)  # the forms that take --keep-fp and the calibration recipe
+    if keep_fp and not any(p in takers for p in precisions):
+        raise click.BadParameter(f"applies to {' and '.join(takers)} only", param_hint="--keep-fp")
 
     options = GraphOptions(outputs=outputs, dynamic_batch=dynamic_batch, opset=opset, adailn=adailn)
-    if recipe != QuantRecipe() and not any(p in INT8_PRECISIONS for p in precisions):
-        raise click.UsageError(f"the calibration flags apply to {' and '.join(INT8_PRECISIONS)} only")
+    if recipe != QuantRecipe() and not any(p in takers for p in precisions):
+        raise click.UsageError(f"the calibration flags apply to {' and '.join(takers)} only")
     int8 = int8_options(calib, calib_images, keep_fp, recipe)
     if triton_repo is not None and FORMATS[fmt].triton is None:
         served = " and ".join(f.name for f in FORMATS.values() if f.triton)

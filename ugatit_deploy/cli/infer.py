@@ -107,7 +107,7 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
             click.echo(f"note: {note}")
     options = {"direction": direction, "threads": threads} if kind == "checkpoint" else {"threads": threads}
     if kind == "checkpoint" and backend.startswith("openvino"):
-        from ..inference.fast_path import cpu_fast_path
+        from ..benchmarks.fast_path import cpu_fast_path
 
         fast = cpu_fast_path(path, direction, threads, log=click.echo)
         timed = f" ({fast.ms_per_image:.1f} ms/img here)" if fast.ms_per_image else ""

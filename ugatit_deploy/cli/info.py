@@ -93,7 +93,10 @@ def _print_human(record: dict, info: CheckpointInfo) -> None:
     help="Describe only this direction's generator (genA2B is a2b). Default: every generator in the file.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def info_command(ckpt: Path | None, direction: str | None, as_json: bool) -> None:
+@click.option("--reference", is_flag=True,
+              help="Print the generated reference instead (graph forms and their gates, compute hints, formats, "
+              "backends, sidecar and bench fields; what docs/reference.md holds) and exit.")  # fmt: skip
+def info_command(ckpt: Path | None, direction: str | None, as_json: bool, reference: bool) -> None:
     """Describe a checkpoint: format, directions, architecture, parameters and MACs.
 
     The architecture (ngf, n_blocks, light, img_size) is read from the weights, never from flags.
@@ -105,7 +108,13 @@ def info_command(ckpt: Path | None, direction: str | None, as_json: bool) -> Non
       ugatit-deploy info --ckpt results/selfie2anime/model/selfie2anime_params_1000000.pt
       ugatit-deploy info --ckpt generator.pt --json
       ugatit-deploy info --ckpt checkpoint/UGATIT_light_selfie2anime_lsgan_4resblock_6dis_1_1_10_10_1000_sn_smoothing
+      ugatit-deploy info --reference > docs/reference.md
     """
+    if reference:
+        from .reference import reference_markdown
+
+        click.echo(reference_markdown(), nl=False)
+        return
     path = ckpt if ckpt is not None else default_model_path()
     checkpoint = inspect_checkpoint(path)
     if direction is not None:

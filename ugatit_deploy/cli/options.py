@@ -14,8 +14,8 @@ from ..assets import default_model_path
 from ..core.errors import UgatitDeployError
 from ..core.gates import Gate, GateError
 from ..core.limits import LimitError, apply_limits, limit_specs, parse_limit
-from ..core.precisions import PRECISIONS, parse_gates
-from ..export.int8_options import (
+from ..forms import default_gates_help, parse_gates
+from ..forms.transforms.int8_options import (
     CALIB_METHODS,
     CONV_OUTPUTS,
     DEFAULT_BIAS_CORRECTION,
@@ -155,7 +155,7 @@ def int8_options(calib: Path | None, calib_images: int, keep_fp: KeepFp,
 
 def gate_option(what: str) -> Decorator:
     """``--gate SPEC``: move parity thresholds per precision (the same syntax for export and bench)."""
-    defaults = ", ".join(p.gate.spec(p.name) for p in PRECISIONS)
+    defaults = default_gates_help()
     return click.option(
         "--gate", "gates", default=None, callback=_parse_gates, metavar="SPEC",
         help=f"{what} PREC:METRIC=VALUE[+METRIC=VALUE], comma-separated; metrics maxabs, psnr, ssim, aux. "

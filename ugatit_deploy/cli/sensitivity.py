@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..core.precisions import INT8_PRECISIONS, PRECISIONS
-from ..export.int8_options import KeepFp, QuantRecipe
+from ..forms import FORMS, forms_where, get_form
+from ..forms.transforms.int8_options import KeepFp, QuantRecipe
 from .options import calibration_options, checkpoint_options, int8_options, recipe_options, resolve_checkpoint
 
 
@@ -17,10 +17,10 @@ from .options import calibration_options, checkpoint_options, int8_options, reci
 @checkpoint_options("Official training checkpoint or ugatit-deploy generator file.")
 @click.option(
     "--variant",
-    type=click.Choice(INT8_PRECISIONS),
-    default="int8-cpu",
+    type=click.Choice(forms_where(float_layers=True)),
+    default="int8-cpu",  # the x86 graph: what a CPU deployment quantizes
     show_default=True,
-    help="; ".join(f"{p.name}: {p.summary}" for p in PRECISIONS if p.int8) + ".",
+    help="; ".join(f"{f.name}: {f.summary}" for f in FORMS.values() if f.float_layers) + ".",
 )
 @calibration_options("calibration (and the held-out images)")
 @recipe_options
@@ -53,10 +53,11 @@ def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: 
     from ..checkpoint import open_generator
     from ..core.reference_images import photo_variants
     from ..export import GraphOptions, export_graph
-    from ..export.int8 import calibration_set, float_layers
     from ..export.sensitivity import format_sensitivity, sensitivity_of_generator, write_sensitivity
+    from ..forms.transforms.int8 import calibration_set, float_layers
 
     checkpoint = resolve_checkpoint(ckpt)
+    form = get_form(variant)
     int8 = int8_options(calib, calib_images, KeepFp(), recipe)
     info, generator = open_generator(checkpoint, direction)
     for note in info.notes:
@@ -66,12 +67,13 @@ def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: 
     model = export_graph(generator, replace(GraphOptions(), adailn="function"))
     click.echo(f"calibration: {calibration.source}")
     results = sensitivity_of_generator(
-        generator, model, calibration, variant, photo_variants(size),
+        generator, model, calibration, form, photo_variants(size),
         progress=lambda layers: tqdm(layers, desc="quantizing one layer at a time", unit="layer"), recipe=int8.recipe,
     )  # fmt: skip
     argv = ["ugatit-deploy", "sensitivity", "--variant", variant, "--out", str(out)]
     context = {"checkpoint": checkpoint.name, "direction": direction, "variant": variant, "size": size,
-               "calibration": f"{calibration.source}; {int8.recipe.describe()}", "float_layers": float_layers(model),
+               "calibration": f"{calibration.source}; {form.recipe(int8.recipe).describe()}",
+               "float_layers": float_layers(model),
                "command": shlex.join(argv + (["--ckpt", str(ckpt)] if ckpt else []))}  # fmt: skip
     files = write_sensitivity(results, out, context)
     click.echo("\n" + format_sensitivity(results))

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from types import ModuleType
+from typing import Any
 
 from .errors import UnavailableError
 
@@ -92,3 +93,13 @@ def _quiet_stdout() -> Iterator[None]:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def ort_session(model: Any, threads: int | None = None) -> Any:
+    """An ONNX Runtime CPU session of an in-memory ``onnx.ModelProto`` (quiet: warnings and up only)."""
+    ort = onnxruntime()
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    if threads:
+        options.intra_op_num_threads = threads
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import onnx
@@ -32,25 +33,16 @@ from ..core.metadata import (
     preprocessing_for,
 )
 from ..core.onnx_contract import conv_layers, dim_names, inline_norms
-from ..core.precisions import (
-    CALIBRATED_PRECISIONS,
-    EXPORT_PRECISIONS,
-    INT8_PRECISIONS,
-    INT8X3_PRECISIONS,
-    WINOGRAD_PRECISIONS,
-    gates_with,
-)
 from ..core.reference_images import photo_variants, reference_batch
 from ..formats import ArtifactFormat, WriteJob, get_format
-from .fp16 import convert_to_fp16
-from .int8 import CalibrationSet, calibration_set, float_layers, quantize
-from .int8_options import Int8Options, KeepFp
-from .int8x3 import conv_input_ranges, int8x3_form
+from ..forms import FORMS, BuildContext, GraphForm, forms_where, gates_with, get_form
+from ..forms.qdq import QdqForm
+from ..forms.transforms.int8 import CalibrationSet, calibration_set
+from ..forms.transforms.int8_options import Int8Options, KeepFp
 from .onnx_graph import ExportError, GraphOptions, export_graph
 from .validate import check_graph, extreme_inputs, ort_session, validate_against_torch
-from .winograd import winograd_form
 
-PRECISIONS = EXPORT_PRECISIONS
+PRECISIONS = tuple(FORMS)  # the names ``export --precision`` takes: every graph form
 
 # --keep-fp auto chooses on held-out images and on the photos turned by 90 degrees (photo_variants), with
 # a small margin over FAST_PATH_GATE so that the photos themselves, which it never sees, land above the bar.
@@ -85,11 +77,11 @@ class _Export:
 
 def _check_request(fmt: ArtifactFormat, precisions: Sequence[str], options: GraphOptions, int8: Int8Options) -> None:
     """ExportError (UnavailableError: a missing converter) before anything is read or written."""
-    if unknown := [p for p in precisions if p not in EXPORT_PRECISIONS]:
-        raise ExportError(f"unknown precision {unknown[0]!r}: use {', '.join(EXPORT_PRECISIONS)}")
+    if unknown := [p for p in precisions if p not in FORMS]:
+        raise ExportError(f"unknown precision {unknown[0]!r}: use {', '.join(FORMS)}")
     fmt.check_request(precisions, options.outputs == "all")
-    if int8.keep_fp and not any(p in INT8_PRECISIONS for p in precisions):
-        raise ExportError(f"--keep-fp applies to {' and '.join(INT8_PRECISIONS)} only")
+    if int8.keep_fp and not any(FORMS[p].float_layers for p in precisions):
+        raise ExportError(f"--keep-fp applies to {' and '.join(forms_where(float_layers=True))} only")
     if reason := fmt.unavailable_reason():
         raise UnavailableError(f"--format {fmt.name}: {reason}")
 
@@ -119,7 +111,7 @@ def export_checkpoint(
     config = info.config_for(direction)
     paths = artifact_paths(Path(out), ckpt, direction, precisions, target)
     calibration = None
-    if any(p in CALIBRATED_PRECISIONS for p in precisions):
+    if any(FORMS[p].calibrated for p in precisions):
         calibration = calibration_set(int8.calib, int8.calib_images, info.metadata, direction, config.img_size)
     for note in info.notes:
         log(f"note: {note}")
@@ -151,34 +143,34 @@ def _io(options: GraphOptions, dynamic_size: bool, size: int) -> IoSpec:
 _CHOSEN: dict[tuple[str, str, str, str], list[str]] = {}
 
 
-def _layers_to_keep(job: _Export, variant: str) -> list[str]:
+def _layers_to_keep(job: _Export, form: QdqForm) -> list[str]:
     """``--keep-fp`` as layer names: a count means that many of the worst layers of a sensitivity run;
     ``auto`` the fewest worst layers that meet AUTO_KEEP_FP_GATE on held-out images and turned photos."""
     keep_fp: KeepFp = job.int8.keep_fp
     if keep_fp.names or not keep_fp:
         return list(keep_fp.names)
     assert job.calibration is not None
-    key = (hashlib.sha256(job.base.SerializeToString()).hexdigest(), variant, job.calibration.source,
+    key = (hashlib.sha256(job.base.SerializeToString()).hexdigest(), form.name, job.calibration.source,
            repr((keep_fp, job.int8.recipe)))  # fmt: skip
     if key not in _CHOSEN:
-        _CHOSEN[key] = _rank_and_choose(job, variant)
+        _CHOSEN[key] = _rank_and_choose(job, form)
     else:
-        job.log(f"  {variant}: keeping in float the layers chosen earlier: {', '.join(_CHOSEN[key]) or 'none'}")
+        job.log(f"  {form.name}: keeping in float the layers chosen earlier: {', '.join(_CHOSEN[key]) or 'none'}")
     return list(_CHOSEN[key])
 
 
-def _rank_and_choose(job: _Export, variant: str) -> list[str]:
+def _rank_and_choose(job: _Export, form: QdqForm) -> list[str]:
     """A sensitivity run, then the layers ``--keep-fp`` (a count or auto) keeps in float."""
     from .sensitivity import fewest_float_layers, sensitivity_of_generator, worst_layers
 
     keep_fp: KeepFp = job.int8.keep_fp
     assert job.calibration is not None
     photos = photo_variants(int(job.calibration.holdout.shape[-1]))
-    job.log(f"  {variant}: quantizing each layer alone to rank the layers by sensitivity")
+    job.log(f"  {form.name}: quantizing each layer alone to rank the layers by sensitivity")
     recipe = job.int8.recipe
-    results = sensitivity_of_generator(job.generator, job.base, job.calibration, variant, photos, recipe=recipe)
+    results = sensitivity_of_generator(job.generator, job.base, job.calibration, form, photos, recipe=recipe)
     if keep_fp.auto:
-        worst = fewest_float_layers(job.generator, job.base, job.calibration, variant, photos, results,
+        worst = fewest_float_layers(job.generator, job.base, job.calibration, form, photos, results,
                                     AUTO_KEEP_FP_GATE, recipe)  # fmt: skip
     else:
         worst = worst_layers(results, keep_fp.count)
@@ -187,33 +179,14 @@ def _rank_and_choose(job: _Export, variant: str) -> list[str]:
     return worst
 
 
-def _graph(job: _Export, precision: str, folder: Path) -> tuple[onnx.ModelProto, Quantization | None]:
-    """The graph of one precision (a format that quantizes itself gets the FP32 graph) and, for INT8, what
-    its record says about the quantization."""
-    if precision == "fp32":
-        return job.base, None
-    if precision == "fp16":
-        return convert_to_fp16(job.base), None
-    if precision in WINOGRAD_PRECISIONS:
-        model, rewritten = winograd_form(job.base, job.template.model.img_size)
-        job.log(f"  {precision}: {len(rewritten)} 3x3 convolutions in Winograd F(4x4, 3x3) form")
-        return model, None
-    assert job.calibration is not None
-    if precision in INT8X3_PRECISIONS:
-        model, rewritten = int8x3_form(job.base, conv_input_ranges(job.base, job.calibration.batches))
-        job.log(f"  {precision}: {len(rewritten)} convolutions as three INT8 products each, input ranges from "
-                f"{job.calibration.source}")  # fmt: skip
-        return model, None
-    kept = _layers_to_keep(job, precision)
-    floating = list(dict.fromkeys([*float_layers(job.base, job.fmt.float_rgb_out), *kept]))
-    recipe = job.int8.recipe.for_variant(precision)
-    if job.fmt.quantizes_itself:  # the format's own calibration: only the images are ours
-        return job.base, Quantization(precision, tuple(floating), tuple(kept), job.calibration.source)
-    # the calibration choices go into the record's free-text calibration field, beside the images
-    calibration = f"{job.calibration.source}; {recipe.describe()}"
-    job.log(f"  calibrating {precision} on {job.calibration.source}: {recipe.describe()}")
-    quantization = Quantization(precision, tuple(floating), tuple(kept), calibration)
-    return quantize(job.base, job.calibration.batches, precision, folder, kept, recipe), quantization
+def _graph(job: _Export, form: GraphForm, folder: Path) -> tuple[onnx.ModelProto, Quantization | None]:
+    """The graph of one form (a format that quantizes itself gets the FP32 graph) and what its record says
+    about its quantization."""
+    keep = _layers_to_keep(job, cast(QdqForm, form)) if form.float_layers else []
+    context = BuildContext(job.base, job.template.model.img_size, job.calibration, folder, keep, job.int8.recipe,
+                           job.fmt.float_rgb_out, job.fmt.quantizes_itself, job.log)  # fmt: skip
+    built = form.build(context)
+    return built.model, built.quantization
 
 
 def _check_finite_on_extremes(model: onnx.ModelProto, size: int) -> dict[str, int]:
@@ -227,24 +200,25 @@ def _check_finite_on_extremes(model: onnx.ModelProto, size: int) -> dict[str, in
 
 
 def _export_one(job: _Export, precision: str, path: Path) -> Path:
-    """Make, check and validate one precision's graph, then let the format convert, validate and write it."""
-    model, quantization = _graph(job, precision, path.parent)
+    """Make, check and validate one form's graph, then let the format convert, validate and write it."""
+    form = get_form(precision)
+    model, quantization = _graph(job, form, path.parent)
     if job.options.adailn == "inline":
         model = inline_norms(model)
-    check_graph(model, require_symmetric=precision == "int8")
-    if precision in INT8_PRECISIONS:  # gated in the calibration domain; natural photos measured too
+    check_graph(model, require_symmetric=form.symmetric)
+    if form.validated_on_holdout:  # gated in the calibration domain; natural photos measured too
         assert job.calibration is not None
         images, extra = job.calibration.holdout, {"photos": job.references[:4]}
     else:
         images, extra = job.references, None
-    fixed_size = precision in WINOGRAD_PRECISIONS  # its tile grid fixes the height and width
+    fixed_size = form.fixed_size
     validate = partial(validate_against_torch, model, job.generator, precision, dynamic_batch=job.options.dynamic_batch,
                        output_names=job.options.output_names, images=images, report_only=extra,
                        other_size=not fixed_size)  # fmt: skip
     defaults = gates_with(job.gates)
     report: ValidationReport = validate(gate=defaults[precision])
     size = job.template.model.img_size
-    if precision == "fp16":
+    if form.check_extremes:
         report = replace(report, extreme_inputs_nonfinite=_check_finite_on_extremes(model, size))
     runtime_gate = job.fmt.gate(precision, defaults, job.gates)
 

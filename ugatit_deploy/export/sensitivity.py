@@ -22,10 +22,11 @@ from ..core.errors import ExportError
 from ..core.fileio import atomic_output
 from ..core.gates import Gate
 from ..core.onnx_contract import conv_layers
+from ..core.optional import ort_session
 from ..core.parity import image_parity
-from .int8 import CalibrationSet, float_layers, quantize
-from .int8_options import QuantRecipe
-from .validate import ort_session
+from ..forms.qdq import QdqForm
+from ..forms.transforms.int8 import CalibrationSet, float_layers
+from ..forms.transforms.int8_options import QuantRecipe
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def quantizable_layers(model: onnx.ModelProto) -> list[str]:
 def layer_sensitivity(
     model: onnx.ModelProto,
     calibration: CalibrationSet,
-    variant: str,
+    form: QdqForm,
     image_sets: dict[str, tuple[np.ndarray, np.ndarray]],
     macs: dict[str, float],
     progress: Callable[[Iterable[str]], Iterable[str]] = lambda layers: layers,
@@ -82,7 +83,7 @@ def layer_sensitivity(
     with tempfile.TemporaryDirectory(prefix="ugatit-sensitivity-") as cache:
         for layer in progress(layers):
             others = [name for name in layers if name != layer]
-            quantized = quantize(model, calibration.batches, variant, Path(cache), others, recipe)
+            quantized = form.quantize(model, calibration.batches, Path(cache), others, recipe)
             session = ort_session(quantized)
             per_set = {}
             for set_name, (inputs, reference) in image_sets.items():
@@ -165,7 +166,7 @@ def sensitivity_of_generator(
     generator: torch.nn.Module,
     model: onnx.ModelProto,
     calibration: CalibrationSet,
-    variant: str,
+    form: QdqForm,
     photos: torch.Tensor,
     progress: Callable[[Iterable[str]], Iterable[str]] = lambda layers: layers,
     recipe: QuantRecipe = QuantRecipe(),  # noqa: B008 - frozen dataclass, never mutated
@@ -178,14 +179,14 @@ def sensitivity_of_generator(
             image_sets[name] = (images.numpy(), generator(images)[0].numpy())
     size = int(calibration.holdout.shape[-1])
     macs = layer_macs(generator, size)
-    return layer_sensitivity(model, calibration, variant, image_sets, macs, progress, recipe)
+    return layer_sensitivity(model, calibration, form, image_sets, macs, progress, recipe)
 
 
 def fewest_float_layers(
     generator: torch.nn.Module,
     model: onnx.ModelProto,
     calibration: CalibrationSet,
-    variant: str,
+    form: QdqForm,
     photos: torch.Tensor,
     results: list[LayerSensitivity],
     gate: Gate,
@@ -201,9 +202,9 @@ def fewest_float_layers(
     ranked = worst_layers(results, len(results))
     with tempfile.TemporaryDirectory(prefix="ugatit-keepfp-") as cache:
         for count in range(len(ranked) + 1):
-            quantized = quantize(model, calibration.batches, variant, Path(cache), ranked[:count], recipe)
+            quantized = form.quantize(model, calibration.batches, Path(cache), ranked[:count], recipe)
             session = ort_session(quantized)
             outputs = [(reference, session.run(["output"], {"input": inputs})[0]) for inputs, reference in sets]
             if not any(gate.failures(image_parity(reference, output)) for reference, output in outputs):
                 return ranked[:count]
-    raise ExportError(f"{variant}: no INT8 graph meets {gate.describe()} even with every layer in float")
+    raise ExportError(f"{form.name}: no INT8 graph meets {gate.describe()} even with every layer in float")

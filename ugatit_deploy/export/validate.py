@@ -14,7 +14,7 @@ from ..core.errors import ExportError
 from ..core.gates import Gate
 from ..core.metadata import ValidationReport
 from ..core.onnx_contract import INPUT_NAME
-from ..core.optional import onnxruntime
+from ..core.optional import onnxruntime, ort_session  # noqa: F401 - export's callers take it from here
 from ..core.parity import ImageParity, image_parity, relative_max_error
 from ..model import ResnetGenerator
 from .tensorrt_ops import TENSORRT_VERSION_OF_LIST, nonzero_zero_points, unsupported_ops
@@ -33,15 +33,6 @@ def check_graph(model: onnx.ModelProto, require_symmetric: bool = False) -> None
         raise ExportError(f"graph uses ops TensorRT {TENSORRT_VERSION_OF_LIST} cannot parse: {', '.join(bad)}")
     if require_symmetric and (nodes := nonzero_zero_points(model)):
         raise ExportError(f"TensorRT needs zero points of 0; {len(nodes)} Q/DQ nodes have others, e.g. {nodes[0]}")
-
-
-def ort_session(model: onnx.ModelProto, threads: int | None = None):
-    ort = onnxruntime()
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    if threads:
-        options.intra_op_num_threads = threads
-    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
 def _cases(images: torch.Tensor, dynamic_batch: bool, light: bool) -> list[tuple[str, torch.Tensor]]:

@@ -8,7 +8,7 @@ import onnx
 
 from ..core.fileio import atomic_output
 from ..core.metadata import ValidationReport, to_onnx_props, write_sidecar
-from ..core.precisions import EXPORT_PRECISIONS
+from ..forms import FORMS
 from .base import ArtifactFormat, WriteJob
 
 
@@ -18,8 +18,11 @@ class OnnxFormat(ArtifactFormat):
     suffixes = (".onnx",)
     describes = "an ONNX file"
     summary = "<ckpt>_<direction>_<precision>.onnx, for ONNX Runtime, OpenVINO, TensorRT and Triton"
-    precisions = EXPORT_PRECISIONS
     triton = ("onnxruntime_onnx", "model.onnx")
+
+    @property
+    def precisions(self) -> tuple[str, ...]:  # type: ignore[override] - every graph form, read from the registry
+        return tuple(FORMS)
 
     def write(self, job: WriteJob) -> ValidationReport:
         """The graph, already validated on ONNX Runtime (``job.report``), with its record inside and beside it."""

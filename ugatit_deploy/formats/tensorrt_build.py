@@ -21,7 +21,7 @@ from typing import Any
 from ..core.errors import UgatitDeployError, UnavailableError
 from ..core.fileio import atomic_output, file_sha256
 from ..core.metadata import ArtifactRecord, TensorRtBuild, read_onnx_record, write_sidecar
-from ..core.precisions import get_precision
+from ..forms import get_form
 
 Shape = tuple[int, ...]
 
@@ -111,7 +111,13 @@ def typing_mode(precision: str, version: str) -> tuple[bool, list[str]]:
     major, minor = (int(v) for v in version.split(".")[:2])
     if major >= 11 or (major == 10 and minor >= 12):
         return True, []
-    return False, list(get_precision(precision).trt_weak_flags)
+    return False, list(get_form(precision).trt_weak_flags)
+
+
+def _exact_fp32(precision: str) -> bool:
+    """Whether a form computes in float32 and is judged by max abs error: TF32 convolutions would break it."""
+    form = get_form(precision)
+    return form.kernel == "fp32" and form.gate.max_abs is not None
 
 
 def trtexec_command(onnx_path: Path, engine_path: Path, profile: Profile, options: BuildOptions,
@@ -132,7 +138,7 @@ def trtexec_command(onnx_path: Path, engine_path: Path, profile: Profile, option
     if strongly_typed and major < 11:
         parts.append("--stronglyTyped")  # 11.x is always strongly typed
     parts += [f"--{flag.lower()}" for flag in flags]
-    if precision == "fp32":
+    if _exact_fp32(precision):
         parts.append("--noTF32")
     if options.timing_cache:
         parts.append(f"--timingCacheFile={options.timing_cache}")
@@ -204,7 +210,7 @@ def build_engine(onnx_path: Path, engine: Path | None = None, options: BuildOpti
     config.builder_optimization_level = options.opt_level
     for flag in flags:
         config.set_flag(getattr(trt.BuilderFlag, flag))
-    if record.precision == "fp32" and hasattr(trt.BuilderFlag, "TF32"):
+    if _exact_fp32(record.precision) and hasattr(trt.BuilderFlag, "TF32"):
         config.clear_flag(trt.BuilderFlag.TF32)  # TF32 convolutions would break FP32 parity
     if options.version_compatible:
         config.set_flag(trt.BuilderFlag.VERSION_COMPATIBLE)

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from ..core.errors import ExportError
 from ..core.metadata import ValidationReport, write_sidecar
-from ..core.precisions import TENSORRT_PRECISIONS
+from ..forms import forms_where
 from .base import ArtifactFormat, WriteJob
 from .onnx import ONNX
 from .tensorrt_build import PLAN_KIND, PLAN_SUFFIX, BuildOptions, build_engine
@@ -24,9 +24,12 @@ class TensorRtPlanFormat(ArtifactFormat):
     suffixes = (PLAN_SUFFIX, ".engine")
     describes = "a TensorRT plan"
     summary = ".plan, a TensorRT engine built on this GPU from the validated ONNX (fp32, fp16, int8)"
-    precisions = TENSORRT_PRECISIONS
     refusal = "TensorRT takes symmetric INT8 Q/DQ only (int8-cpu has uint8 zero points): use int8"
     triton = ("tensorrt_plan", "model.plan")
+
+    @property
+    def precisions(self) -> tuple[str, ...]:  # type: ignore[override] - read from the form registry
+        return forms_where(tensorrt=True)
 
     def unavailable_reason(self) -> str | None:
         return tensorrt_unavailable_reason()

@@ -33,7 +33,10 @@ from ...checkpoint import open_generator
 from ...core.gates import FAST_PATH_GATE
 from ...core.parity import image_parity, to_uint8
 from ...core.reference_images import photo_variants, trained_on_photos
-from ...export.int8 import (
+from ...export.onnx_graph import GraphOptions, export_graph
+from ...export.pipeline import AUTO_KEEP_FP_GATE
+from ...export.validate import ort_session
+from ...forms.transforms.int8 import (
     CalibrationSet,
     calibration_batches,
     calibration_files,
@@ -41,10 +44,7 @@ from ...export.int8 import (
     float_layers,
     quantize,
 )
-from ...export.int8_options import CALIB_METHODS, CONV_OUTPUTS, DEFAULT_PERCENTILE, QuantRecipe
-from ...export.onnx_graph import GraphOptions, export_graph
-from ...export.pipeline import AUTO_KEEP_FP_GATE
-from ...export.validate import ort_session
+from ...forms.transforms.int8_options import CALIB_METHODS, CONV_OUTPUTS, DEFAULT_PERCENTILE, QuantRecipe
 from ...training.task_score import cartoons_of, task_score
 from ..machine import machine_record
 

@@ -29,7 +29,7 @@ from onnx import TensorProto, helper, numpy_helper
 from ...backends.onnxruntime_runner import cpu_session
 from ...backends.openvino_runner import compile_cpu, shared_core
 from ...core.optional import onnxruntime, openvino
-from ...export.winograd import TRANSFORMS  # Lavin & Gray's transforms: output tile m -> (B^T, G, A^T)
+from ...forms.transforms.winograd import TRANSFORMS  # Lavin & Gray's transforms: output tile m -> (B^T, G, A^T)
 from ..latency import summarize, time_interleaved
 from ..machine import machine_record
 

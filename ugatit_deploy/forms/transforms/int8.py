@@ -33,12 +33,11 @@ import numpy as np
 import onnx
 import torch
 
-from ..core.errors import UgatitDeployError
-from ..core.imaging import IMAGE_EXTENSIONS, ImageReadError, image_to_tensor, read_image, resize
-from ..core.onnx_contract import INPUT_NAME, conv_layers
-from ..core.optional import onnxruntime
-from ..core.precisions import INT8_PRECISIONS
-from ..core.reference_images import demo_images, photo_crops, trained_on_photos
+from ...core.errors import UgatitDeployError
+from ...core.imaging import IMAGE_EXTENSIONS, ImageReadError, image_to_tensor, read_image, resize
+from ...core.onnx_contract import INPUT_NAME, conv_layers
+from ...core.optional import onnxruntime
+from ...core.reference_images import demo_images, photo_crops, trained_on_photos
 from .int8_options import KeepFp, QuantRecipe
 
 
@@ -233,21 +232,22 @@ def _excluded_nodes(model: onnx.ModelProto, keep_fp: Sequence[str]) -> list[str]
 def quantize(
     model: onnx.ModelProto,
     batches: list[np.ndarray],
-    variant: str,
+    symmetric: bool,
     cache_dir: Path | None = None,
     keep_fp: Sequence[str] = (),
     recipe: QuantRecipe = QuantRecipe(),  # noqa: B008 - frozen dataclass, never mutated
 ) -> onnx.ModelProto:
-    """QDQ-quantize the convolutions of an FP32 function-mode graph (see module doc for variants) as
-    ``recipe`` says; the layers in ``keep_fp`` (module paths, see ``conv_layers``) stay float too. The
-    activation ranges are cached in ``cache_dir`` (when given) by graph, images, variant and ranges method."""
+    """QDQ-quantize the convolutions of an FP32 function-mode graph as ``recipe`` says (its weight bits set:
+    ``QuantRecipe.with_bits``): ``symmetric`` int8 activations with zero points 0 (TensorRT's graph), else
+    uint8 activations with asymmetric ranges (the x86 graph). The layers in ``keep_fp`` (module paths, see
+    ``conv_layers``) stay float too. The activation ranges are cached in ``cache_dir`` (when given) by graph,
+    images and ranges method."""
     onnxruntime()  # a clear message when it is missing
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
-    if variant not in INT8_PRECISIONS:
-        raise UgatitDeployError(f"unknown INT8 variant {variant!r}")
-    tensorrt_style = variant == "int8"
-    recipe = recipe.for_variant(variant)
+    if recipe.weight_bits is None:
+        raise UgatitDeployError("quantize needs the recipe's weight bits (QuantRecipe.with_bits)")
+    tensorrt_style = symmetric
     method, _ = _method(recipe)
     options: dict[str, Any] = dict(
         quant_format=QuantFormat.QDQ,
@@ -273,7 +273,7 @@ def quantize(
         with contextlib.redirect_stdout(io.StringIO()), _quiet_root_logger():
             if cached:  # ranges computed here (entropy's histogram sizes), then read by quantize_static
                 folder = cache_dir if cache_dir is not None else Path(tmp)
-                cache = folder / f"calibration_{calibration_key(model, batches, recipe.ranges)}_{variant}.json"
+                cache = folder / f"calibration_{calibration_key(model, batches, recipe.ranges)}.json"
                 if not cache.is_file():
                     _calibrate(source, batches, recipe, cache)
                 options["calibration_cache_path"], reader = cache, None

@@ -18,7 +18,7 @@ from ugatit_deploy.core.reference_images import reference_batch
 from ugatit_deploy.export import GraphOptions, export_checkpoint
 from ugatit_deploy.export.onnx_graph import export_graph
 from ugatit_deploy.export.validate import ort_session
-from ugatit_deploy.export.winograd import winograd_form
+from ugatit_deploy.forms.transforms.winograd import winograd_form
 
 
 def _three_by_three(model: onnx.ModelProto) -> int:

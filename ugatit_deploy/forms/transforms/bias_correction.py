@@ -21,8 +21,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ..core.onnx_contract import INPUT_NAME
-from ..core.optional import onnxruntime
+from ...core.onnx_contract import INPUT_NAME
+from ...core.optional import onnxruntime
 
 BIAS_CORRECTION_IMAGES = 16  # calibration images the means are taken over (per-channel means settle fast)
 

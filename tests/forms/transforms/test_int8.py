@@ -13,6 +13,7 @@ from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.core.metadata import read_sidecar
 from ugatit_deploy.export import ExportError, export_checkpoint
 from ugatit_deploy.export.tensorrt_ops import nonzero_zero_points
+from ugatit_deploy.forms import FORMS
 
 pytestmark = pytest.mark.slow  # INT8 calibration on the demo model
 
@@ -84,7 +85,7 @@ def test_an_int8_export_below_its_gate_fails_with_the_figures(tmp_path):
     import torch
 
     from ugatit_deploy import save_generator
-    from ugatit_deploy.core.precisions import parse_gates
+    from ugatit_deploy.forms import parse_gates
     from ugatit_deploy.model import GeneratorConfig
 
     torch.manual_seed(0)
@@ -99,8 +100,8 @@ def test_an_int8_export_below_its_gate_fails_with_the_figures(tmp_path):
 
 def test_calibration_strides_only_when_the_activations_would_not_fit():
     from ugatit_deploy import load_generator
-    from ugatit_deploy.export.int8 import calibration_stride
     from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+    from ugatit_deploy.forms.transforms.int8 import calibration_stride
 
     model = export_graph(load_generator(shapes_model_path()), GraphOptions())
     small = [np.zeros((1, 3, 64, 64), np.float32)] * 64
@@ -112,17 +113,17 @@ def test_calibration_strides_only_when_the_activations_would_not_fit():
 
 def test_strided_minmax_calibration_gives_the_same_ranges(monkeypatch):
     from ugatit_deploy import load_generator
-    from ugatit_deploy.export import int8
     from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+    from ugatit_deploy.forms.transforms import int8
 
     model = export_graph(load_generator(shapes_model_path()), GraphOptions())
-    from ugatit_deploy.export.int8_options import QuantRecipe
+    from ugatit_deploy.forms.transforms.int8_options import QuantRecipe
 
     batches = int8.calibration_set(None, 8, {}, "a2b", 64).batches
     minmax = QuantRecipe("minmax")
-    whole = int8.quantize(model, batches, "int8", recipe=minmax)
+    whole = FORMS["int8"].quantize(model, batches, None, recipe=minmax)
     monkeypatch.setattr(int8, "CALIBRATION_MEMORY_BYTES", 1)  # one image per stride
-    strided = int8.quantize(model, batches, "int8", recipe=minmax)
+    strided = FORMS["int8"].quantize(model, batches, None, recipe=minmax)
 
     def scales(m):
         return {
@@ -133,7 +134,7 @@ def test_strided_minmax_calibration_gives_the_same_ranges(monkeypatch):
 
 
 def test_a_photo_model_calibrates_on_photo_crops_and_the_circles_model_on_circles():
-    from ugatit_deploy.export import int8
+    from ugatit_deploy.forms.transforms import int8
 
     photo = int8.calibration_set(None, 8, {"task": "cartoonize (ugatit_deploy.training.cartoonize)"}, "a2b", 64)
     circles = int8.calibration_set(None, 8, {}, "a2b", 64)
@@ -143,7 +144,7 @@ def test_a_photo_model_calibrates_on_photo_crops_and_the_circles_model_on_circle
 
 
 def test_the_recipe_defaults_are_the_measured_best_and_parse_from_flags():
-    from ugatit_deploy.export.int8_options import DEFAULT_PERCENTILE, Int8Options, QuantRecipe
+    from ugatit_deploy.forms.transforms.int8_options import DEFAULT_PERCENTILE, Int8Options, QuantRecipe
 
     assert Int8Options().recipe == QuantRecipe("percentile", 99.999, True, True, "float")  # the study's choice
     assert QuantRecipe.parse() == QuantRecipe()
@@ -163,7 +164,7 @@ def test_the_recipe_defaults_are_the_measured_best_and_parse_from_flags():
     ({"weight_bits": True}, "--weight-bits: expected 8 or 7, got True"),
 ])  # fmt: skip
 def test_a_bad_recipe_flag_is_a_one_line_error(flags, message):
-    from ugatit_deploy.export.int8_options import QuantRecipe
+    from ugatit_deploy.forms.transforms.int8_options import QuantRecipe
 
     with pytest.raises(ExportError, match=f"^{message}$"):
         QuantRecipe.parse(**flags)
@@ -183,25 +184,24 @@ def test_a_conflicting_recipe_flag_is_a_usage_error_before_anything_runs(tmp_pat
 
 def test_the_calibration_cache_key_differs_by_range_method_and_not_by_weight_options(tmp_path):
     from ugatit_deploy import load_generator
-    from ugatit_deploy.export import int8
-    from ugatit_deploy.export.int8_options import QuantRecipe
     from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+    from ugatit_deploy.forms.transforms import int8
+    from ugatit_deploy.forms.transforms.int8_options import QuantRecipe
 
     model = export_graph(load_generator(shapes_model_path()), GraphOptions())
     batches = int8.calibration_set(None, 4, {}, "a2b", 64).batches
     for recipe in (QuantRecipe("minmax"), QuantRecipe("percentile", 99.9), QuantRecipe("percentile", 99.9, False)):
-        int8.quantize(model, batches, "int8-cpu", tmp_path, recipe=replace(recipe, bias_correction=False))
+        FORMS["int8-cpu"].quantize(model, batches, tmp_path, recipe=replace(recipe, bias_correction=False))
     keys = {int8.calibration_key(model, batches, ranges) for ranges in ("minmax", "percentile-99.9")}
     assert sorted(p.name for p in tmp_path.glob("calibration_*.json")) == sorted(
-        f"calibration_{key}_int8-cpu.json" for key in keys
+        f"calibration_{key}.json" for key in keys
     )
 
 
 def test_the_sidecar_records_the_calibration_choices(int8_files):
-    from ugatit_deploy.export.int8_options import QuantRecipe
 
     calibration = read_sidecar(int8_files["int8-cpu"]).quantization.calibration
-    assert calibration.endswith(f"; {QuantRecipe().for_variant('int8-cpu').describe()}")
+    assert calibration.endswith(f"; {FORMS['int8-cpu'].recipe().describe()}")
     assert "activation ranges" in calibration and "bias correction" in calibration and "7-bit weights" in calibration
 
 
@@ -219,17 +219,17 @@ def test_the_x86_graph_keeps_7_bit_weights_and_tensorrts_graph_8(int8_files):
 
 
 def test_weight_bits_default_per_variant_and_keep_an_explicit_choice():
-    from ugatit_deploy.export.int8_options import QuantRecipe
+    from ugatit_deploy.forms.transforms.int8_options import QuantRecipe
 
-    assert QuantRecipe().for_variant("int8-cpu").weight_bits == 7
-    assert QuantRecipe().for_variant("int8").weight_bits == 8
-    assert QuantRecipe(weight_bits=8).for_variant("int8-cpu").weight_bits == 8
+    assert FORMS["int8-cpu"].recipe().weight_bits == 7
+    assert FORMS["int8"].recipe(QuantRecipe()).weight_bits == 8
+    assert FORMS["int8-cpu"].recipe(QuantRecipe(weight_bits=8)).weight_bits == 8
     assert QuantRecipe.parse(weight_bits=7).describe().endswith("per-channel 7-bit weights, float conv outputs, "
                                                                  "bias correction on")  # fmt: skip
 
 
 def test_the_calibration_cache_key_ignores_the_graph_metadata_torch_writes_in_set_order():
-    from ugatit_deploy.export.int8 import calibration_key
+    from ugatit_deploy.forms.transforms.int8 import calibration_key
 
     model = onnx.helper.make_model(onnx.helper.make_graph([], "g", [], []))
     other = onnx.ModelProto()
@@ -243,13 +243,13 @@ def test_the_calibration_cache_key_ignores_the_graph_metadata_torch_writes_in_se
 @pytest.mark.parametrize(("outputs", "quantized_after_conv"), [("float", False), ("int8", True)])
 def test_conv_outputs_float_quantizes_only_what_enters_each_convolution(outputs, quantized_after_conv):
     from ugatit_deploy import load_generator
-    from ugatit_deploy.export import int8
-    from ugatit_deploy.export.int8_options import QuantRecipe
     from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+    from ugatit_deploy.forms.transforms import int8
+    from ugatit_deploy.forms.transforms.int8_options import QuantRecipe
 
     model = export_graph(load_generator(shapes_model_path()), GraphOptions())
     batches = int8.calibration_set(None, 2, {}, "a2b", 64).batches
-    quantized = int8.quantize(model, batches, "int8-cpu", recipe=QuantRecipe("minmax", conv_outputs=outputs))
+    quantized = FORMS["int8-cpu"].quantize(model, batches, None, recipe=QuantRecipe("minmax", conv_outputs=outputs))
     consumers = {i: n.op_type for n in quantized.graph.node for i in n.input}
     producers = {o: n for n in quantized.graph.node for o in n.output}
     convs = [n for n in quantized.graph.node if n.op_type == "Conv" and n.input[0] in producers

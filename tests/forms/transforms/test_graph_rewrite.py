@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
-from ugatit_deploy.export.graph_rewrite import replace_nodes
+from ugatit_deploy.forms.transforms.graph_rewrite import replace_nodes
 
 
 def test_replaced_nodes_keep_the_initializers_they_read_and_drop_the_rest():

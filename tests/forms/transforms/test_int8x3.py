@@ -17,9 +17,9 @@ from ugatit_deploy.core.metadata import read_sidecar
 from ugatit_deploy.core.parity import image_parity
 from ugatit_deploy.core.reference_images import photo_variants, reference_batch
 from ugatit_deploy.export import GraphOptions, export_checkpoint
-from ugatit_deploy.export.int8x3 import Range, activation_scale, conv_input_ranges, int8x3_form, weight_digits
 from ugatit_deploy.export.onnx_graph import export_graph
 from ugatit_deploy.export.validate import ort_session
+from ugatit_deploy.forms.transforms.int8x3 import Range, activation_scale, conv_input_ranges, int8x3_form, weight_digits
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper, shape_inference
 
-from ..core.errors import ExportError
-from ..core.onnx_contract import dim_names
+from ...core.errors import ExportError
+from ...core.onnx_contract import dim_names
 from .graph_rewrite import replace_nodes
 
 TILES = (2, 4)

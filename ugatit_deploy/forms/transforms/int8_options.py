@@ -9,17 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .onnx_graph import ExportError
+from ...core.errors import ExportError
 
 DEFAULT_CALIB_IMAGES = 64
 CALIB_METHODS = ("minmax", "percentile", "entropy")
 CONV_OUTPUTS = ("float", "int8")
 WEIGHT_BITS = (8, 7)
-# Per variant: the x86 graph keeps its weights in 7 bits so that it runs right on every x86 CPU class. Measured
-# on the official light generator under ONEDNN_MAX_CPU_ISA=AVX2 (no VNNI kernels), 24 held-out photos:
-# 8-bit weights 36.1 dB / SSIM 0.970 (fails), 7-bit 41.5 dB / 0.987, as natively (benchmarks/results/
-# int8_weight_bits_*.md). TensorRT's int8 kernels sum in 32 bits: its graph keeps 8.
-DEFAULT_WEIGHT_BITS = {"int8-cpu": 7, "int8": 8}
 # The defaults: what benchmarks/studies/int8_calibration.py measured best (benchmarks/results/
 # int8_calibration_{trained,light256}.md, 24 held-out photos, OpenVINO CPU): the one combination that meets
 # PSNR >= 35 dB / SSIM >= 0.98 on every image with both the trained built-in model (45.5 dB / 0.995, task
@@ -138,9 +133,9 @@ class QuantRecipe:
         outputs = DEFAULT_CONV_OUTPUTS if conv_outputs is None else str(conv_outputs).strip().lower()
         return cls(method, value, bool(per_channel), bias, outputs, weight_bits)
 
-    def for_variant(self, variant: str) -> QuantRecipe:
-        """This recipe with the weight bits of ``variant`` filled in where none were asked for."""
-        return self if self.weight_bits is not None else replace(self, weight_bits=DEFAULT_WEIGHT_BITS[variant])
+    def with_bits(self, default_bits: int) -> QuantRecipe:
+        """This recipe with a graph form's default weight bits filled in where none were asked for."""
+        return self if self.weight_bits is not None else replace(self, weight_bits=default_bits)
 
     @property
     def ranges(self) -> str:

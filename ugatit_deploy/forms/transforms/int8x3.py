@@ -26,7 +26,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ..core.errors import ExportError
+from ...core.errors import ExportError
 from .graph_rewrite import replace_nodes
 
 DEFAULT_WEIGHT_BITS = 7
@@ -45,7 +45,7 @@ class Range:
 
 def conv_input_ranges(model: onnx.ModelProto, batches: Sequence[np.ndarray]) -> dict[str, Range]:
     """Min and max of every constant-weight convolution's input over ``batches`` (ONNX Runtime, FP32)."""
-    from .validate import ort_session
+    from ...core.optional import ort_session
 
     if not batches:
         raise ExportError("fp32-int8x3 needs calibration images for its activation ranges")

@@ -8,11 +8,12 @@ import pytest
 from onnx import numpy_helper
 from support.models import SMALL, make_generator
 
-from ugatit_deploy.export.bias_correction import correct_biases, mean_errors, quantized_convs
-from ugatit_deploy.export.int8 import calibration_set, quantize
-from ugatit_deploy.export.int8_options import QuantRecipe
 from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
 from ugatit_deploy.export.validate import ort_session
+from ugatit_deploy.forms import FORMS
+from ugatit_deploy.forms.transforms.bias_correction import correct_biases, mean_errors, quantized_convs
+from ugatit_deploy.forms.transforms.int8 import calibration_set
+from ugatit_deploy.forms.transforms.int8_options import QuantRecipe
 
 pytestmark = pytest.mark.slow  # calibration, then one pass per quantized convolution
 
@@ -23,7 +24,7 @@ def graphs():
     bias correction."""
     fp32 = export_graph(make_generator(SMALL, seed=3), GraphOptions())
     batches = calibration_set(None, 8, {}, "a2b", SMALL.img_size).batches
-    plain = quantize(fp32, batches, "int8-cpu", recipe=QuantRecipe("minmax", bias_correction=False))
+    plain = FORMS["int8-cpu"].quantize(fp32, batches, None, recipe=QuantRecipe("minmax", bias_correction=False))
     return fp32, batches, plain, correct_biases(fp32, plain, batches)
 
 
@@ -64,7 +65,7 @@ def test_the_corrected_graph_is_valid_and_runs_fused_on_onnx_runtime(graphs):
 def test_a_tensorrt_style_graph_gets_float_biases_tensorrt_can_read(graphs):
     """TensorRT dequantizes no int32 tensors: its graphs get the correction as a float bias."""
     fp32, batches, _, _ = graphs
-    plain = quantize(fp32, batches, "int8", recipe=QuantRecipe("minmax", bias_correction=False))
+    plain = FORMS["int8"].quantize(fp32, batches, None, recipe=QuantRecipe("minmax", bias_correction=False))
     corrected = correct_biases(fp32, plain, batches, quantized=False)
     initializers = {t.name: t for t in corrected.graph.initializer}
     convs = quantized_convs(corrected)
