@@ -17,7 +17,6 @@ from ugatit_deploy.benchmarks.suite import BenchSettings, run_bench
 from ugatit_deploy.cli import main
 from ugatit_deploy.core.gates import Gate
 from ugatit_deploy.core.metadata import read_sidecar
-from ugatit_deploy.export import export_checkpoint
 from ugatit_deploy.forms import FORMS, gates_with, parse_gates, registry
 
 SHAPES = shapes_model_path()

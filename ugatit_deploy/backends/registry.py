@@ -72,7 +72,7 @@ _GPU = ("device_id",)
 _OPENVINO_MODES = (Mode(), Mode({"inference_precision": "bf16"}, ("bf16",)),
                    Mode({"throughput": True}, ("throughput",)),
                    Mode({"throughput": True, "inference_precision": "bf16"}, ("throughput", "bf16")))  # fmt: skip
-# Measured (docs/benchmarks.md, "MNN's speed"): the same .mnn on the same machine ran 302-546 ms per image
+# Measured (benchmarks/results/mnn_interference.md): the same .mnn on the same machine ran 302-546 ms per image
 # from one run to the next, and on a busy machine its 2-thread pool ran slower than 1 thread.
 MNN_NOT_CHOSEN = ("MNN's speed changes from run to run by up to 1.8x with nothing changed, so one measurement "
                   "cannot choose it")  # fmt: skip

@@ -45,12 +45,12 @@ def reusable(path: Path, checkpoint: Path, int8: Int8Options, fmt: ArtifactForma
     try:
         record = read_record(path, fmt)
         form = FORMS[record.precision]
+        same_source = record.source.sha256 == checkpoint_sha256(checkpoint) and record.sha256 == file_sha256(path)
     except (UgatitDeployError, OSError, KeyError):
         return False
     quantization = record.quantization
     recipe = form.recipe(int8.recipe).describe() if form.float_layers else ""  # type: ignore[attr-defined]
-    same_recipe = not recipe or (quantization is not None and quantization.calibration.endswith(recipe))
-    return record.source.sha256 == checkpoint_sha256(checkpoint) and record.sha256 == file_sha256(path) and same_recipe
+    return same_source and (not recipe or (quantization is not None and quantization.calibration.endswith(recipe)))
 
 
 def export_artifacts(settings: BenchSettings, log: Callable[[str], None], fmt: ArtifactFormat = ONNX) -> list[Artifact]:

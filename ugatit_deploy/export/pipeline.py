@@ -1,8 +1,9 @@
-"""Checkpoint -> validated artifacts of any format (``formats``), one per precision, each with its sidecar.
+"""Checkpoint -> validated artifacts of any format (``formats``), one per graph form, each with its sidecar.
 
-For every precision: the graph (FP32, FP16, or INT8 Q/DQ calibrated on real images), checked, validated on
-ONNX Runtime against the PyTorch model, then handed to the format, which converts it, validates the
-converted model on its own runtime and writes it (``ArtifactFormat.write``).
+For every form: its graph, built from the FP32 graph as the form declares (``GraphForm.build``; calibrated
+on real images where it says so), checked, validated on ONNX Runtime against the PyTorch model with the
+form's gate, then handed to the format, which converts it, validates the converted model on its own
+runtime and writes it (``ArtifactFormat.write``).
 """
 
 from __future__ import annotations

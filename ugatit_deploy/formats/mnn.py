@@ -29,7 +29,7 @@ class MnnFormat(ArtifactFormat):
     describes = "an MNN model (export --format mnn)"
     summary = ".mnn for MNN, an edge runtime with Winograd CPU convolutions (fp32)"
     precisions = ("fp32",)
-    # Measured: docs/benchmarks.md, "MNN and ncnn".
+    # Measured: benchmarks/results/mnn_ncnn.md.
     refusal = ("MNN's low-precision mode computes what its fp32 does on x86, and MNN 3.6.1's INT8 quantizer "
                "crashes on the generator")  # fmt: skip
     gates = MappingProxyType({"fp32": WINOGRAD_FP32_GATE})

@@ -35,7 +35,7 @@ class NcnnFormat(ArtifactFormat):
     describes = "an ncnn model (export --format ncnn)"
     summary = ".ncnn.param + .ncnn.bin for ncnn, Tencent's edge runtime with Winograd CPU convolutions (fp32, int8-cpu)"
     precisions = ("fp32", "int8-cpu")
-    # Measured: docs/benchmarks.md, "MNN and ncnn".
+    # Measured: benchmarks/results/mnn_ncnn.md.
     refusal = ("ncnn's fp16 only changes storage on x86 (measured no faster); its CPU INT8 is int8-cpu (int8 is "
                "TensorRT's Q/DQ form)")  # fmt: skip
     quantizes_itself = True

@@ -4,7 +4,7 @@ photo keeps its pixels.
 
 The framing is a ``Framing``: where the midpoint of the eyes sits in the square crop and how far apart the
 eyes are, as fractions of the crop's side. ``SELFIE_FRAMING`` was measured on the selfie2anime training
-selfies (docs/faces.md has the command and the spread).
+selfies (benchmarks/results/face_detection.md has the command and the spread).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Framing:
 
 
 # The medians over the 3,253 selfie2anime trainA selfies (of 3,400) the detector found a face in:
-# benchmarks/results/faces_detection.json, made by benchmarks/studies/face_detection.py (docs/faces.md).
+# benchmarks/results/faces_detection.json, made by benchmarks/studies/face_detection.py (benchmarks/results/face_detection.md).
 SELFIE_FRAMING = Framing(eyes_x=0.499, eyes_y=0.347, eye_distance=0.295)
 FEATHER = 0.08  # the mask's soft border, as a fraction of the crop's side
 
