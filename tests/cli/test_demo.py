@@ -10,14 +10,15 @@ from ugatit_deploy.benchmarks.records import BenchRecord
 from ugatit_deploy.cli.demo import fastest_passing
 
 
-def _record(backend: str, precision: str, ms: float, status: str = "ok", batch: int = 1) -> BenchRecord:
-    return BenchRecord(backend=backend, precision=precision, batch=batch, label=f"{backend} {precision}",
-                       status=status, latency=summarize([ms * batch], batch))  # fmt: skip
+def _record(backend: str, form: str, ms: float, status: str = "ok", batch: int = 1, compute: str = "") -> BenchRecord:
+    return BenchRecord(backend=backend, form=form, compute=compute, batch=batch,
+                       label=f"{backend} {compute or form}", status=status,
+                       latency=summarize([ms * batch], batch))  # fmt: skip
 
 
 def test_the_main_job_takes_the_fastest_mode_that_passed():
     records = [_record("torch-cpu", "fp32", 12.0), _record("openvino-cpu", "int8-cpu", 2.0, "failed-parity"),
-               _record("openvino-cpu", "bf16", 3.0), _record("onnxruntime-cpu", "fp32", 4.0),
+               _record("openvino-cpu", "fp32", 3.0, compute="bf16"), _record("onnxruntime-cpu", "fp32", 4.0),
                _record("onnxruntime-cpu", "int8-cpu", 1.0, batch=8)]  # fmt: skip
     onnx = Path("out/onnx/m_fp32.onnx")
     cases = {
