@@ -60,8 +60,8 @@ def test_a_lossy_mode_fails_when_the_photos_alone_miss_the_gate():
     assert record.floor.pct_of_peak == pytest.approx(100 * record.floor.gflops_achieved / 1e9)
 
 
-def _timed(backend: str, precision: str, ms: float, batch: int = 1, **options) -> BenchRecord:
-    return BenchRecord(backend=backend, precision=precision, options=options, batch=batch, label=backend,
+def _timed(backend: str, form: str, ms: float, batch: int = 1, compute: str = "", **options) -> BenchRecord:
+    return BenchRecord(backend=backend, form=form, compute=compute, options=options, batch=batch, label=backend,
                        status="ok", latency=summarize([ms * batch] * 3, batch))  # fmt: skip
 
 
@@ -72,9 +72,9 @@ def test_speedups_are_over_eager_fp32_on_the_same_device_and_batch():
         _timed("torch-cpu", "fp32", 6.0, batch=8),
         _timed("onnxruntime-cpu", "fp32", 3.0, batch=8),
         _timed("torch-cuda", "fp32", 2.0, channels_last=False, cuda_graphs=False),
-        _timed("torch-cuda", "fp16", 1.0, channels_last=True, cuda_graphs=True),
+        _timed("torch-cuda", "fp32", 1.0, compute="fp16", channels_last=True, cuda_graphs=True),
         _timed("tensorrt", "fp16", 0.5),
-        replace(_timed("openvino-cpu", "bf16", 1.0), latency=None),
+        replace(_timed("openvino-cpu", "fp32", 1.0, compute="bf16"), latency=None),
     ]
     add_speedups(records)
     assert [r.speedup_vs_torch_eager for r in records] == [1.0, 2.5, 1.0, 2.0, 1.0, 2.0, 4.0, None]
@@ -99,15 +99,16 @@ def test_only_runtimes_with_their_own_kernels_ignore_a_cap_and_only_under_one():
 
 
 def test_peaks_measured_again_apply_each_records_own_peak_and_the_winograd_rule():
-    def floored(backend: str, precision: str, key: str, gflops: float) -> BenchRecord:
+    def floored(backend: str, form: str, key: str, gflops: float, compute: str = "") -> BenchRecord:
         floor = Floor(gflops_achieved=gflops, peak_gflops=None, peak_key=key, pct_of_peak=None)
-        return BenchRecord(backend=backend, precision=precision, batch=1, label=backend, status="ok", floor=floor)
+        return BenchRecord(backend=backend, form=form, compute=compute, batch=1, label=backend, status="ok",
+                           floor=floor)  # fmt: skip
 
     records = [
         floored("mnn-cpu", "fp32", "cpu-fp32", 300.0),
         floored("torch-cpu", "fp32", "cpu-fp32", 300.0),
         floored("openvino-cpu", "int8-cpu", "cpu-int8", 300.0),
-        floored("openvino-cpu", "bf16", "cpu-bf16", 1.0),
+        floored("openvino-cpu", "fp32", "cpu-bf16", 1.0, compute="bf16"),
     ]
     apply_peaks(records, {"cpu-fp32": 200.0, "cpu-int8": 600.0, "cpu-bf16": None})
     floors = [record.floor for record in records]

@@ -120,12 +120,14 @@ def _write_class(out: Path, isa_class: IsaClass, records: list, isa: str) -> Non
 def _two_classes(out: Path) -> ClassesRecord:
     """native: eager 7.2 ms, OpenVINO BF16 2.0 ms, ORT 4.0 ms; avx2: eager 14.4 ms, BF16 unavailable, ORT 4.1 ms."""
 
-    def measured(backend: str, precision: str, ms: float, eager_ms: float):
-        return record(backend, precision, 1, latency=latency(ms, ms, 1), speedup_vs_torch_eager=eager_ms / ms)
+    def measured(backend: str, form: str, ms: float, eager_ms: float, compute: str = ""):
+        return record(backend, form, 1, compute=compute, latency=latency(ms, ms, 1),
+                      speedup_vs_torch_eager=eager_ms / ms)  # fmt: skip
 
-    native = [measured("torch-cpu", "fp32", 7.2, 7.2), measured("openvino-cpu", "bf16", 2.0, 7.2),
+    native = [measured("torch-cpu", "fp32", 7.2, 7.2), measured("openvino-cpu", "fp32", 2.0, 7.2, "bf16"),
               measured("onnxruntime-cpu", "fp32", 4.0, 7.2)]  # fmt: skip
-    capped = [measured("torch-cpu", "fp32", 14.4, 14.4), record("openvino-cpu", "bf16", 1, "unavailable", BF16_REASON),
+    capped = [measured("torch-cpu", "fp32", 14.4, 14.4),
+              record("openvino-cpu", "fp32", 1, "unavailable", BF16_REASON, compute="bf16"),
               measured("onnxruntime-cpu", "fp32", 4.1, 14.4)]  # fmt: skip
     _write_class(out, NATIVE, native, "AVX2 AVX512F")
     _write_class(out, AVX2, capped, "AVX2 AVX512F (ONEDNN_MAX_CPU_ISA=AVX2)")

@@ -42,7 +42,7 @@ def test_inputs_without_a_photo_set_are_not_scored(images):
 
 def test_a_record_writes_its_task_score_and_reads_it_back(images):
     task = TaskInputs.of(images, {"photos": [0, 4]})
-    record = BenchRecord(backend="torch-eager", precision="fp32", batch=1, label="torch eager fp32", status="ok",
+    record = BenchRecord(backend="torch-eager", form="fp32", batch=1, label="torch eager fp32", status="ok",
                          task=task.score(images))  # fmt: skip
     data = record.to_dict()
     assert list(data)[-1] == "task" and BenchRecord.from_dict(data) == record

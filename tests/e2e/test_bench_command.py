@@ -84,6 +84,8 @@ def test_every_cpu_backend_and_precision_passes_its_parity_gate(cpu_bench):
                          ("openvino-cpu", "int8-cpu"): 4})  # fmt: skip
     expected += Counter([("mnn-cpu", "fp32"), ("ncnn-cpu", "fp32"), ("ncnn-cpu", "int8-cpu")])  # Winograd runtimes
     assert modes == expected
+    bf16 = {(r["form"], r["compute"]) for r in results["records"] if r["precision"] == "bf16"}
+    assert bf16 == {("fp32", "bf16"), ("fp32", "bf16+throughput")}  # the fp32 file under the bf16 hint
     assert sorted({batch for _, batch in seen}) == [1, 2]
     for (label, batch), record in seen.items():
         backend, precision = record["backend"], record["precision"]
@@ -111,7 +113,7 @@ def test_every_cpu_backend_and_precision_passes_its_parity_gate(cpu_bench):
 
 def test_records_carry_latency_memory_floor_and_speedup(cpu_bench):
     _, _, results = cpu_bench
-    assert results["schema"] == "ugatit-deploy/bench" and results["schema_version"] == 1
+    assert results["schema"] == "ugatit-deploy/bench" and results["schema_version"] == 2
     assert results["command"].startswith(
         f"ugatit-deploy bench --ckpt {shapes_model_path()} --backends torch-cpu,onnxruntime-cpu,openvino-cpu,mnn-cpu,"
         "ncnn-cpu --images "

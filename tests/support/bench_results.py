@@ -37,8 +37,9 @@ def latency(p50: float, p99: float, batch: int) -> Latency:
     return Latency(per_batch, per_image, images_per_s=1000.0 / p50, iters=20, samples_ms=[p50 * batch] * 20)
 
 
-def record(backend: str, precision: str, batch: int, status: str = "ok", reason: str = "", **parts) -> BenchRecord:
-    return BenchRecord(backend=backend, precision=precision, batch=batch, label=f"{backend} {precision}",
+def record(backend: str, form: str, batch: int, status: str = "ok", reason: str = "", compute: str = "",
+           **parts) -> BenchRecord:  # fmt: skip
+    return BenchRecord(backend=backend, form=form, compute=compute, batch=batch, label=f"{backend} {compute or form}",
                        status=status, reason=reason, **parts)  # fmt: skip
 
 
@@ -63,7 +64,7 @@ def make_results() -> BenchResults:
         ),
         inputs=Inputs(size=64, count=8, names=["photo_a.png", "photo_b.png"], source="photos"),
         settings=RunSettings(warmup=3, iters=20, threads=2, batches=[1, 8]),
-        floor=FloorSummary(1.2e9, {"cpu-fp32": 186.0, "cuda-fp16": None}),
+        floor=FloorSummary(1_200_000_000, {"cpu-fp32": 186.0, "cuda-fp16": None}),
         gates={precision: gate.describe() for precision, gate in gates.items()},
         gated_precisions=[],
         records=[

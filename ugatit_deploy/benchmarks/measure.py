@@ -21,7 +21,7 @@ from .compare import ignores_cap, judge, parity_of, runs_winograd
 from .floor import peak_key
 from .latency import measure_latency, peak_rss_mb, reset_peak_rss, summarize
 from .plan import Case
-from .records import FAILED, FAILED_PARITY, OK, UNAVAILABLE, UNSUPPORTED, BenchRecord, Floor, Memory
+from .records import FAILED, FAILED_PARITY, OK, UNAVAILABLE, UNSUPPORTED, BenchRecord, Floor, Memory, split_label
 from .task import TaskInputs
 
 # What a runner raises when it cannot load or run: the case's records say so, the bench goes on.
@@ -74,13 +74,19 @@ def open_runner(case: Case) -> tuple[Backend | None, tuple[str, str] | None]:
 
 
 def base_record(case: Case, runner: Backend | None, batch: int, status: str, reason: str = "") -> BenchRecord:
-    """A record without measurements; the runner, when there is one, names it."""
+    """A record without measurements; the runner, when there is one, names it. Its graph form and compute hints
+    come from the label the runner (else the case) gives (``split_label``)."""
     artifact = case.artifact
     info = runner.info if runner is not None else None
+    checkpoint = case.backend in BACKENDS and BACKENDS[case.backend].runs == "checkpoint"
+    form, compute, variant = split_label(info.precision if info else case.precision,
+                                         info.variant if info else case.variant, checkpoint,
+                                         info.options if info else case.options)  # fmt: skip
     return BenchRecord(
         backend=case.backend,
-        precision=info.precision if info else case.precision,
-        variant=info.variant if info else case.variant,
+        form=form,
+        compute=compute,
+        variant=variant,
         options=dict(info.options) if info else {},
         batch=batch,
         label=info.label if info else case.label,

@@ -1,25 +1,32 @@
-"""Typed results of ``ugatit-deploy bench``: one ``BenchRecord`` per backend x precision x batch, and
-``BenchResults`` for a whole results.json (schema ``ugatit-deploy/bench`` v1, docs/benchmarks.md).
+"""Typed results of ``ugatit-deploy bench``: one ``BenchRecord`` per backend x graph form x compute hints x
+batch, and ``BenchResults`` for a whole results.json (schema ``ugatit-deploy/bench``, docs/benchmarks.md).
 
-``to_dict`` / ``from_dict`` follow the documented schema key for key and in order, so a results.json read
-and written again is the same text. Keys older benches did not write (``variant``, ``ssim``,
-``psnr_per_image``, ``by_set``, ``inputs.sets``, ``settings.rounds``, ``floor.peak_kernels``) are None here
-and stay absent on the way out, as a record's ``floor.note`` where it has none; parity keys a newer bench adds
-are kept in ``Parity.extra``.
+Every record type is a ``codec.JsonCodec``: one key per field, in field order, so a results.json of this
+version read and written again is the same text. Version 2 writes every key, null where nothing was measured
+(or a version 1 file did not say); only a record's ``task`` and a floor's ``note`` are absent when there are
+none. Parity measures a newer bench adds are kept in ``Parity.extra``.
+
+Version 1 files still read: ``upgrade_v1`` recovers each record's graph form and compute hints from its
+precision, variant and options (``split_label``) and reads the keys older benches did not write as null (a
+record's ``variant`` as ""). A version 1 file read and written again is written as version 2.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Self
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
+from ..backends import BACKENDS
 from ..core.errors import UgatitDeployError
+from ..core.jsonrecord import RecordError
 from ..core.parity import ImageParity
+from ..forms import COMPUTE_HINTS, FORMS, join_hints, label
 from ..training.task_score import TaskScore
+from .codec import DERIVED, REST, JsonCodec, optional
 
 SCHEMA = "ugatit-deploy/bench"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Record statuses (docs/benchmarks.md, "Statuses").
 OK = "ok"
@@ -29,34 +36,42 @@ UNSUPPORTED = "unsupported"
 FAILED = "failed"
 STATUSES = (OK, FAILED_PARITY, UNAVAILABLE, UNSUPPORTED, FAILED)
 
+CHECKPOINT_FORM = "fp32"  # the graph form of what a checkpoint runner runs, and of a float file a hint computes
+# Runner options that set a compute hint: OpenVINO's record option, the bench mode's option.
+HINT_OPTIONS = {"throughput_hint": "throughput", "throughput": "throughput"}
+
 
 class SchemaError(UgatitDeployError, ValueError):
     """A results.json this version cannot read."""
 
 
-def _present(pairs: Iterable[tuple[str, Any]], optional: Iterable[str]) -> dict[str, Any]:
-    """The pairs as a dict, without the optional keys whose value is None (absent in the file)."""
-    skip = set(optional)
-    return {key: value for key, value in pairs if not (key in skip and value is None)}
+def _variant_hints(variant: str) -> tuple[str, tuple[str, ...]]:
+    """``keep-fp 3 +bf16`` -> (``keep-fp 3``, ("bf16",)): the artifact's own variant and the ``+HINT`` words."""
+    words = variant.split(" ")
+    hinted = [word.startswith("+") and word[1:] in COMPUTE_HINTS for word in words]
+    own = " ".join(word for word, hint in zip(words, hinted, strict=True) if not hint)
+    return own, tuple(word[1:] for word, hint in zip(words, hinted, strict=True) if hint)
 
 
-class _Flat:
-    """``to_dict`` / ``from_dict`` of a dataclass whose fields are JSON values, one key each, in field order;
-    the fields named in ``_optional`` are absent from the dict when None."""
-
-    _optional: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return _present(asdict(self).items(), self._optional)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        names = [f.name for f in fields(cls)]
-        return cls(**{name: data.get(name) if name in cls._optional else data[name] for name in names})
+def split_label(precision: str, variant: str, checkpoint: bool,
+                options: Mapping[str, Any] | None = None) -> tuple[str, str, str]:  # fmt: skip
+    """(form, compute, own variant) of a run labelled the way version 1 did, by ``precision`` and ``variant``
+    (``checkpoint``: its backend runs checkpoints). A precision that names an arithmetic compute hint and no form
+    (``bf16``), or a checkpoint runner's that names one (torch's fp16 autocast was ``fp16``): form fp32 computed
+    so. ``+HINT`` words of the variant (an INT8 file's ``+bf16``) are hints, the rest is the artifact's own
+    variant; a runner option of ``HINT_OPTIONS`` (``throughput_hint``) adds its hint. Otherwise the precision is
+    the form, a name no form has (``-``, ``?``) included. ``forms.label`` of the result gives them back."""
+    own, hints = _variant_hints(variant)
+    hint = COMPUTE_HINTS.get(precision)
+    form = precision
+    if hint is not None and hint.kernel and (checkpoint or precision not in FORMS):
+        form, hints = CHECKPOINT_FORM, (precision, *hints)
+    hints += tuple(name for key, name in HINT_OPTIONS.items() if (options or {}).get(key) is True)
+    return form, join_hints(hints), own
 
 
 @dataclass(frozen=True)
-class Stats(_Flat):
+class Stats(JsonCodec):
     """Percentiles, mean, std and min of a list of milliseconds."""
 
     p50: float
@@ -71,7 +86,7 @@ class Stats(_Flat):
 
 
 @dataclass(frozen=True)
-class Latency:
+class Latency(JsonCodec):
     """The timed runs of one record: per batch and per image, throughput at p50, the raw samples."""
 
     ms_per_batch: Stats
@@ -80,17 +95,9 @@ class Latency:
     iters: int
     samples_ms: list[float]
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Latency:
-        return cls(Stats.from_dict(data["ms_per_batch"]), Stats.from_dict(data["ms_per_image"]),
-                   data["images_per_s"], data["iters"], list(data["samples_ms"]))  # fmt: skip
-
 
 @dataclass(frozen=True)
-class SetQuality(_Flat):
+class SetQuality(JsonCodec):
     """Parity of one input set on its own (the photos, the demo images)."""
 
     psnr_db: float
@@ -99,19 +106,19 @@ class SetQuality(_Flat):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Parity:
+class Parity(JsonCodec):
     """A backend's images against the PyTorch FP32 reference, as results.json keeps them (measured as
-    ``core.parity.ImageParity``)."""
+    ``core.parity.ImageParity``); the keys of measures this version does not know are kept in ``extra``."""
 
     max_abs: float
     mean_abs: float
     p99_abs: float
     psnr_db: float
-    ssim: float | None = None  # None: a record of a bench that did not measure it
+    ssim: float | None = None  # None: a version 1 bench that did not measure it
     changed_uint8_pct: float
     nonfinite: int
-    extra: dict[str, Any] = field(default_factory=dict)  # parity keys a newer bench adds, kept as read
-    psnr_per_image: list[float] | None = None
+    extra: dict[str, Any] = field(default_factory=dict, metadata=REST)  # a newer bench's measures, as read
+    psnr_per_image: list[float] | None = None  # None (and by_set): a version 1 bench that predates them
     by_set: dict[str, SetQuality] | None = None
 
     @classmethod
@@ -130,33 +137,13 @@ class Parity:
         return cls.from_stats(parity.to_dict(), psnr_per_image, by_set)
 
     def scalars(self) -> dict[str, Any]:
-        """The single-number measures, ``extra``'s after the known ones: what gates and the CSV read."""
-        return {key: value for key, value in self.to_dict().items() if not isinstance(value, list | dict)}
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"max_abs": self.max_abs, "mean_abs": self.mean_abs, "p99_abs": self.p99_abs,
-                               "psnr_db": self.psnr_db}  # fmt: skip
-        if self.ssim is not None:
-            out["ssim"] = self.ssim
-        out |= {"changed_uint8_pct": self.changed_uint8_pct, "nonfinite": self.nonfinite, **self.extra}
-        if self.psnr_per_image is not None:
-            out["psnr_per_image"] = list(self.psnr_per_image)
-        if self.by_set is not None:
-            out["by_set"] = {name: quality.to_dict() for name, quality in self.by_set.items()}
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Parity:
-        per_image, by_set = data.get("psnr_per_image"), data.get("by_set")
-        return cls.from_stats(
-            {key: value for key, value in data.items() if key not in ("psnr_per_image", "by_set")},
-            psnr_per_image=list(per_image) if per_image is not None else None,
-            by_set={name: SetQuality.from_dict(q) for name, q in by_set.items()} if by_set is not None else None,
-        )
+        """The single-number measures that were measured, ``extra``'s after the known ones: what the CSV reads."""
+        return {key: value for key, value in self.to_dict().items()
+                if value is not None and not isinstance(value, list | dict)}  # fmt: skip
 
 
 @dataclass(frozen=True)
-class GateResult(_Flat):
+class GateResult(JsonCodec):
     """The record's precision gate: whether it passed, what failed, and the thresholds applied."""
 
     passed: bool
@@ -165,7 +152,7 @@ class GateResult(_Flat):
 
 
 @dataclass(frozen=True)
-class Memory(_Flat):
+class Memory(JsonCodec):
     """Peak host RSS during the timed runs; peak device memory for GPU backends (None on the host)."""
 
     peak_rss_mb: float
@@ -173,7 +160,7 @@ class Memory(_Flat):
 
 
 @dataclass(frozen=True)
-class Floor(_Flat):
+class Floor(JsonCodec):
     """Achieved GFLOP/s and its share of the measured peak of the record's device and precision
     (``peak_key``). The share is never over 100 %: where the achieved rate passes the peak, ``pct_of_peak``
     is None and ``note`` says why (None otherwise, and absent from the file)."""
@@ -182,9 +169,7 @@ class Floor(_Flat):
     peak_gflops: float | None
     peak_key: str
     pct_of_peak: float | None
-    note: str | None = None
-
-    _optional = ("note",)
+    note: str | None = optional()
 
     @classmethod
     def of(cls, flops_per_image: int, images_per_s: float, peak_key: str, peak: float | None,
@@ -211,17 +196,23 @@ class Floor(_Flat):
         return replace(self, peak_gflops=peak, pct_of_peak=None, note=note)
 
 
-_PARTS: dict[str, Any] = {"parity": Parity, "gate": GateResult, "latency": Latency, "memory": Memory, "floor": Floor}
-
-
 @dataclass(kw_only=True)
-class BenchRecord:
-    """One backend x precision x batch. The parts are None where nothing was measured (unavailable,
-    unsupported, failed); ``variant`` is None only in records of benches that predate it."""
+class BenchRecord(JsonCodec):
+    """One backend x graph form x compute hints x batch. ``form``: the graph form of the file the run used (a
+    checkpoint runner's: fp32); ``compute``: the hints it ran under (``forms.join_hints``: ``bf16``,
+    ``bf16+throughput``, "" for none).
+
+    ``precision`` and ``variant`` are derived from them here and nowhere else (``__post_init__``, by
+    ``forms.label``): ``precision`` is the label's (fp32 + bf16 -> ``bf16``) and no argument; ``variant`` is the
+    artifact's own one as given (``keep-fp 3``; ``+HINT`` words in it are the label's, dropped) with the label's
+    suffix after it (int8-cpu + bf16 -> ``keep-fp 3 +bf16``). A copy (``dataclasses.replace``) derives them
+    again. The parts are None where nothing was measured (unavailable, unsupported, failed)."""
 
     backend: str
-    precision: str
-    variant: str | None = ""  # "keep-fp N" for INT8 files with extra float layers
+    form: str
+    compute: str = ""
+    precision: str = field(init=False, metadata=DERIVED)
+    variant: str = field(default="", metadata=DERIVED)
     options: dict[str, Any] = field(default_factory=dict)
     batch: int
     label: str
@@ -235,43 +226,23 @@ class BenchRecord:
     memory: Memory | None = None
     floor: Floor | None = None
     speedup_vs_torch_eager: float | None = None
-    task: TaskScore | None = None  # the task score (a cartoonize model only); absent from the file when None
+    task: TaskScore | None = optional()  # the task score (a cartoonize model only)
+
+    def __post_init__(self) -> None:
+        if self.compute != join_hints(self.compute.split("+")):
+            raise ValueError(f"compute {self.compute!r}: hint names of {', '.join(COMPUTE_HINTS)}, in that order, "
+                             "joined by +")  # fmt: skip
+        self.precision, suffix = label(self.form, self.compute)
+        self.variant = " ".join(filter(None, (_variant_hints(self.variant)[0], suffix)))
 
     @property
     def mode(self) -> str:
         """Precision and variant, e.g. ``int8-cpu keep-fp 9``."""
         return " ".join(filter(None, (self.precision, self.variant)))
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in ("variant", "task") and value is None:
-                continue
-            if f.name in _PARTS or f.name == "task":
-                value = value.to_dict() if value is not None else None
-            elif f.name == "options":
-                value = dict(value)
-            out[f.name] = value
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BenchRecord:
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            value = data.get(f.name)
-            if f.name in _PARTS and value is not None:
-                value = _PARTS[f.name].from_dict(value)
-            elif f.name == "options":
-                value = dict(value or {})
-            elif f.name == "task" and value is not None:
-                value = TaskScore.from_dict(value, "task")
-            values[f.name] = value
-        return cls(**values)
-
 
 @dataclass(frozen=True)
-class ModelInfo(_Flat):
+class ModelInfo(JsonCodec):
     """The benchmarked checkpoint: file name, SHA-256, direction and generator config."""
 
     checkpoint: str
@@ -281,45 +252,39 @@ class ModelInfo(_Flat):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Inputs(_Flat):
+class Inputs(JsonCodec):
     """The input images: size, names, and the sets judged on their own ([start, stop) index ranges)."""
 
     size: int
     count: int
     names: list[str]
-    sets: dict[str, list[int]] | None = None  # None: a bench that predates the sets
+    sets: dict[str, list[int]] | None = None  # None: a version 1 bench that predates the sets
     source: str
-
-    _optional = ("sets",)
 
 
 @dataclass(frozen=True, kw_only=True)
-class RunSettings(_Flat):
+class RunSettings(JsonCodec):
     """The timing settings a results.json records."""
 
     warmup: int
     iters: int
-    rounds: int | None = None  # None: a bench that predates --rounds
+    rounds: int | None = None  # None: a version 1 bench that predates --rounds
     threads: int | None = None
     batches: list[int]
 
-    _optional = ("rounds",)
-
 
 @dataclass(frozen=True)
-class FloorSummary(_Flat):
+class FloorSummary(JsonCodec):
     """The model's FLOPs per image and the peaks measured in the run (GFLOP/s by peak key), with the kernel
-    that measured each, or why it was not (``peak_kernels``: None in benches that predate it)."""
+    that measured each, or why it was not (``peak_kernels``: None in version 1 benches that predate it)."""
 
     flops_per_image: int
     peaks_gflops: dict[str, float | None]
     peak_kernels: dict[str, str] | None = None
 
-    _optional = ("peak_kernels",)
-
 
 @dataclass(kw_only=True)
-class BenchResults:
+class BenchResults(JsonCodec):
     """A whole results.json. ``machine`` is an open description of the environment (a plain dict)."""
 
     schema: str = SCHEMA
@@ -340,41 +305,54 @@ class BenchResults:
         return [f"{r.label} batch {r.batch}" for r in self.records
                 if r.precision in self.gated_precisions and r.status in (FAILED_PARITY, FAILED)]  # fmt: skip
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema": self.schema,
-            "schema_version": self.schema_version,
-            "created_utc": self.created_utc,
-            "command": self.command,
-            "machine": dict(self.machine),
-            "model": self.model.to_dict(),
-            "inputs": self.inputs.to_dict(),
-            "settings": self.settings.to_dict(),
-            "floor": self.floor.to_dict(),
-            "gates": {precision: dict(thresholds) for precision, thresholds in self.gates.items()},
-            "gated_precisions": list(self.gated_precisions),
-            "records": [record.to_dict() for record in self.records],
-        }
-
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BenchResults:
-        """Read a results.json dict; SchemaError for another schema or a newer version."""
-        if data.get("schema") != SCHEMA:
-            raise SchemaError(f"not a bench results file: schema {data.get('schema')!r}, expected {SCHEMA!r}")
+    def from_dict(cls, data: Any, where: str = "") -> BenchResults:
+        """A results.json dict of version 1 (upgraded: ``upgrade_v1``) or 2; SchemaError, one line, for another
+        schema, another version, or a value that does not fit its key."""
+        schema = data.get("schema") if isinstance(data, Mapping) else None
+        if schema != SCHEMA:
+            raise SchemaError(_one_line(f"not a bench results file: schema {schema!r}, expected {SCHEMA!r}"))
         version = data.get("schema_version")
-        if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
-            raise SchemaError(f"{SCHEMA} version {version!r}: this ugatit-deploy reads versions 1-{SCHEMA_VERSION}")
-        return cls(
-            schema=data["schema"],
-            schema_version=version,
-            created_utc=data["created_utc"],
-            command=data["command"],
-            machine=dict(data["machine"]),
-            model=ModelInfo.from_dict(data["model"]),
-            inputs=Inputs.from_dict(data["inputs"]),
-            settings=RunSettings.from_dict(data["settings"]),
-            floor=FloorSummary.from_dict(data["floor"]),
-            gates={precision: dict(thresholds) for precision, thresholds in data["gates"].items()},
-            gated_precisions=list(data["gated_precisions"]),
-            records=[BenchRecord.from_dict(record) for record in data["records"]],
-        )
+        if type(version) is not int or not 1 <= version <= SCHEMA_VERSION:
+            raise SchemaError(_one_line(f"{SCHEMA} version {version!r}: this ugatit-deploy reads versions "
+                                        f"1-{SCHEMA_VERSION}"))  # fmt: skip
+        try:
+            return super().from_dict(upgrade_v1(data) if version == 1 else data, where)
+        except (KeyError, TypeError, ValueError) as exc:  # RecordError is a ValueError
+            raise SchemaError(_one_line(f"{SCHEMA} version {version}: {type(exc).__name__}: {exc}")) from exc
+
+
+def _one_line(message: str, limit: int = 300) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+_V1_ABSENT = {"inputs": ("sets",), "settings": ("rounds",), "floor": ("peak_kernels",)}
+_V1_ABSENT_PARITY = ("ssim", "psnr_per_image", "by_set")
+
+
+def upgrade_v1(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A version 1 results.json dict as version 2: the keys older benches did not write as null (a record's
+    ``variant`` as ""), and each record's ``form`` and ``compute`` from its label (``split_label``; its
+    ``precision`` and ``variant`` are then checked against the ones they derive)."""
+    out = {**data, "schema_version": SCHEMA_VERSION}
+    for part, keys in _V1_ABSENT.items():
+        if isinstance(out.get(part), Mapping):
+            out[part] = {**dict.fromkeys(keys), **out[part]}
+    if isinstance(records := out.get("records"), list):
+        out["records"] = [_record_v1(record, f"records[{i}]") if isinstance(record, Mapping) else record
+                          for i, record in enumerate(records)]  # fmt: skip
+    return out
+
+
+def _record_v1(record: Mapping[str, Any], where: str) -> dict[str, Any]:
+    precision, variant, options = record.get("precision"), record.get("variant") or "", record.get("options")
+    if not isinstance(precision, str) or not isinstance(variant, str):
+        raise RecordError(f"{where}: precision and variant are strings in version 1")
+    backend = record.get("backend")
+    checkpoint = isinstance(backend, str) and backend in BACKENDS and BACKENDS[backend].runs == "checkpoint"
+    form, compute, _ = split_label(precision, variant, checkpoint, options if isinstance(options, Mapping) else None)
+    out = {**record, "form": form, "compute": compute, "variant": variant}
+    if isinstance(parity := record.get("parity"), Mapping):
+        out["parity"] = {**dict.fromkeys(_V1_ABSENT_PARITY), **parity}
+    return out

@@ -2,11 +2,12 @@
 
 ``to_dict`` writes the fields in their declared order, leaving out optional fields (default None) that
 are None; ``from_dict`` checks every value against the field's type and names the first problem with its
-path (``model.img_size: expected int, got str``). Lists are read into tuples. Numbers keep the type they
-were written with (an int where a float is declared stays an int), and a record as read writes back the
-keys it was read with, in their order, so a record read and written again is the same JSON text whatever
-version wrote it (a changed copy, ``dataclasses.replace``, is written in the declared order). The metadata
-sidecar (``core.metadata``) is built on this.
+path (``model.img_size: expected int, got str``). Arrays are read into the declared tuple or list. Numbers
+keep the type they were written with (an int where a float is declared stays an int), and a record as read
+writes back the keys it was read with, in their order, so a record read and written again is the same JSON
+text whatever version wrote it (a changed copy, ``dataclasses.replace``, is written in the declared order).
+The metadata sidecar (``core.metadata``) is built on this; the bench records (``benchmarks.codec``) read
+their values with ``read_value``.
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ def read_value(kind: Any, value: Any, where: str) -> Any:
         return value
     if isinstance(kind, type) and hasattr(kind, "from_dict"):
         return kind.from_dict(value, where)
-    if origin is tuple:
+    if origin in (tuple, list):
         item = typing.get_args(kind)[0]
         if not isinstance(value, list):
             raise RecordError(f"{where}: expected an array, got {_type_name(value)}")
-        return tuple(read_value(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+        return origin(read_value(item, v, f"{where}[{i}]") for i, v in enumerate(value))
     if origin in (dict, Mapping):
         item = typing.get_args(kind)[1]
         if not isinstance(value, dict):
