@@ -85,7 +85,8 @@ def test_what_the_cpu_lacks_is_unavailable_with_a_reason(tmp_path, monkeypatch, 
     ("precision", "options", "message"),
     [
         ("fp32", {"inference_precision": "int8"}, "must be one of fp32, bf16, got 'int8'"),
-        ("fp16", {"inference_precision": "bf16"}, "^openvino bf16 runs fp32, int8-cpu ONNX files only; model_fp16.onnx is fp16$"),
+        ("fp16", {"inference_precision": "bf16"},
+         "^openvino bf16 runs fp32, int8-cpu ONNX files only; model_fp16.onnx is fp16$"),
     ],
 )
 def test_precisions_openvino_cannot_give_are_one_line_errors(tmp_path, precision, options, message):
@@ -109,7 +110,8 @@ def test_an_int8_file_with_the_bf16_hint_keeps_its_precision_and_says_bf16_in_it
     assert (backend.info.precision, backend.info.variant) == ("int8-cpu", "keep-fp 2 +bf16")
     assert backend.info.options == {"inference_precision": "bf16", "latency_hint": True}
     assert backend.info.label == "openvino-cpu int8-cpu keep-fp 2 +bf16 (latency_hint)"
-    with pytest.raises(BackendError, match="^openvino bf16 runs fp32, int8-cpu ONNX files only; model_int8.onnx is int8$"):
+    refused = "^openvino bf16 runs fp32, int8-cpu ONNX files only; model_int8.onnx is int8$"
+    with pytest.raises(BackendError, match=refused):
         create_backend("openvino-cpu", _fake_onnx(tmp_path, "int8"), inference_precision="bf16")  # TensorRT's graph
 
 

@@ -61,7 +61,9 @@ def test_the_fast_path_plans_it_in_each_mode_its_hints_allow(planted, tmp_path):
     settings.export_precisions = ("fp32-planted",)
     cases = plan_cases(settings, prepare_artifacts(settings, 64, log=lambda _: None))
     assert [(c.backend, c.form, c.compute, c.precision) for c in cases] == [
-        ("openvino-cpu", "fp32-planted", "", "fp32-planted"), ("openvino-cpu", "fp32-planted", "bf16", "bf16")]
+        ("openvino-cpu", "fp32-planted", "", "fp32-planted"),
+        ("openvino-cpu", "fp32-planted", "bf16", "bf16"),
+    ]
 
 
 def test_tensorrt_refuses_it_with_its_own_words(planted):

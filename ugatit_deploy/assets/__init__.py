@@ -6,7 +6,8 @@ from pathlib import Path
 
 ASSETS_DIR = Path(__file__).resolve().parent
 # The built-in model: a light generator at 256 px trained by `ugatit-deploy train-cartoon` to reproduce
-# cartoonize() on real photos (command, wall time and figures in training/README.md and benchmarks/results/training_builtin_model.md).
+# cartoonize() on real photos (command, wall time and figures in training/README.md and
+# benchmarks/results/training_builtin_model.md).
 DEFAULT_GENERATOR = ASSETS_DIR / "photo2cartoon.pt"
 # The first demo model, kept for the tests: a light generator (ngf 8, 4 blocks, 64 px) trained by
 # `ugatit-deploy train` on the synthetic circles -> squares dataset; small and fast to export.

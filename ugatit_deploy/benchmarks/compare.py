@@ -98,5 +98,5 @@ def apply_peaks(records: Sequence[BenchRecord], peaks: Mapping[str, float | None
     for record in records:
         if record.floor is not None:
             peak = peaks.get(record.floor.peak_key)
-            record.floor = record.floor.with_peak(peak, runs_winograd(record.backend, record.precision),
+            record.floor = record.floor.with_peak(peak, runs_winograd(record.backend, record.form),
                                                   ignores_cap(record.backend))  # fmt: skip

@@ -21,7 +21,7 @@ from .compare import ignores_cap, judge, parity_of, runs_winograd
 from .floor import peak_key
 from .latency import measure_latency, peak_rss_mb, reset_peak_rss, summarize
 from .plan import Case
-from .records import FAILED, FAILED_PARITY, OK, UNAVAILABLE, UNSUPPORTED, BenchRecord, Floor, Memory, split_label
+from .records import FAILED, FAILED_PARITY, OK, UNAVAILABLE, UNSUPPORTED, BenchRecord, Floor, Memory
 from .task import TaskInputs
 
 # What a runner raises when it cannot load or run: the case's records say so, the bench goes on.
@@ -74,19 +74,15 @@ def open_runner(case: Case) -> tuple[Backend | None, tuple[str, str] | None]:
 
 
 def base_record(case: Case, runner: Backend | None, batch: int, status: str, reason: str = "") -> BenchRecord:
-    """A record without measurements; the runner, when there is one, names it. Its graph form and compute hints
-    come from the label the runner (else the case) gives (``split_label``)."""
+    """A record without measurements; the runner, when there is one, names it (its file's form and variant, the
+    compute hints it applies), else the case."""
     artifact = case.artifact
     info = runner.info if runner is not None else None
-    checkpoint = case.backend in BACKENDS and BACKENDS[case.backend].runs == "checkpoint"
-    form, compute, variant = split_label(info.precision if info else case.precision,
-                                         info.variant if info else case.variant, checkpoint,
-                                         info.options if info else case.options)  # fmt: skip
     return BenchRecord(
         backend=case.backend,
-        form=form,
-        compute=compute,
-        variant=variant,
+        form=info.form if info else case.form,
+        compute=info.compute if info else case.compute,
+        variant=info.file_variant if info else case.file_variant,
         options=dict(info.options) if info else {},
         batch=batch,
         label=info.label if info else case.label,
@@ -208,7 +204,7 @@ def time_again(measured: Sequence[Measured], context: MeasureContext, log: Calla
                     continue
                 more = measure_latency(runner, tile(context.images, record.batch), context.warmup, context.iters)
                 record.latency = summarize(record.latency.samples_ms + more.samples_ms, record.batch)
-                winograd = runs_winograd(record.backend, record.precision)
+                winograd = runs_winograd(record.backend, record.form)
                 record.floor = Floor.of(context.flops, record.latency.images_per_s, record.floor.peak_key,
                                         record.floor.peak_gflops, winograd, ignores_cap(record.backend))  # fmt: skip
         except RUN_ERRORS as exc:

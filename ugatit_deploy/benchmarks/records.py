@@ -21,7 +21,7 @@ from ..backends import BACKENDS
 from ..core.errors import UgatitDeployError
 from ..core.jsonrecord import RecordError
 from ..core.parity import ImageParity
-from ..forms import COMPUTE_HINTS, FORMS, join_hints, label
+from ..forms import COMPUTE_HINTS, FORMS, REFERENCE_FORM, join_hints, label
 from ..training.task_score import TaskScore
 from .codec import DERIVED, REST, JsonCodec, optional
 
@@ -36,7 +36,7 @@ UNSUPPORTED = "unsupported"
 FAILED = "failed"
 STATUSES = (OK, FAILED_PARITY, UNAVAILABLE, UNSUPPORTED, FAILED)
 
-CHECKPOINT_FORM = "fp32"  # the graph form of what a checkpoint runner runs, and of a float file a hint computes
+CHECKPOINT_FORM = REFERENCE_FORM  # the graph form of what a checkpoint runner runs, and of a float file a hint computes
 # Runner options that set a compute hint: OpenVINO's record option, the bench mode's option.
 HINT_OPTIONS = {"throughput_hint": "throughput", "throughput": "throughput"}
 

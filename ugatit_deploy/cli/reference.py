@@ -53,7 +53,8 @@ def formats_section() -> str:
     from ..formats import FORMATS
 
     rows = [(f"`{f.name}`", ", ".join(f"`{s}`" for s in f.suffixes), f.summary, ", ".join(f.precisions),
-             ", ".join(f"`{gate.spec(name)}`" for name, gate in f.gates.items())) for f in FORMATS.values()]  # fmt: skip
+             ", ".join(f"`{gate.spec(name)}`" for name, gate in f.gates.items()))
+            for f in FORMATS.values()]  # fmt: skip
     header = ("format", "suffixes", "what it is", "forms", "its runtime's own gates")
     return "## Artifact formats (`--format`)\n\n" + _table(header, rows)
 

