@@ -12,7 +12,8 @@ def _record(backend: str, precision: str, ms: float, status: str = "ok", batch: 
             ssim: float = 0.999) -> BenchRecord:  # fmt: skip
     parity = Parity(max_abs=0.01, mean_abs=0.001, p99_abs=0.005, psnr_db=psnr, ssim=ssim, changed_uint8_pct=0.1,
                     nonfinite=0)  # fmt: skip
-    return BenchRecord(backend=backend, precision=precision, batch=batch, label=f"{backend} {precision}",
+    form, compute = ("fp32", "bf16") if precision == "bf16" else (precision, "")
+    return BenchRecord(backend=backend, form=form, compute=compute, batch=batch, label=f"{backend} {precision}",
                        status=status, latency=summarize([ms * batch], batch), parity=parity)  # fmt: skip
 
 

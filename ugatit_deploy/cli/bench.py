@@ -205,6 +205,7 @@ def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...
                   isa_classes: tuple[IsaClass, ...]) -> None:  # fmt: skip
     """The bench command (its help is ``_HELP``)."""
     from ..benchmarks.report import format_table
+    from ..benchmarks.report.markdown import fastest_line
     from ..benchmarks.suite import BenchSettings, run_bench, write_outputs
 
     checkpoint = resolve_checkpoint(ckpt)
@@ -221,7 +222,8 @@ def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...
     files = write_outputs(run, out)
     click.echo("")
     click.echo(format_table(run.results))
-    click.echo(f"\nwrote {', '.join(str(p) for p in files.values())}")
+    click.echo("\n" + fastest_line(run.results.records).replace("**", ""))
+    click.echo(f"wrote {', '.join(str(p) for p in files.values())}")
     failed = run.gate_failures()
     if gates and failed:
         click.echo(f"Error: gate failed: {', '.join(failed)}", err=True)

@@ -6,10 +6,13 @@ from dataclasses import replace
 
 from support.bench_results import INT8_REASON, UNAVAILABLE_REASON, make_results
 
+from ugatit_deploy.benchmarks.choose import choose_fastest
 from ugatit_deploy.benchmarks.records import Floor
 from ugatit_deploy.benchmarks.report import (
     write_markdown,
 )
+from ugatit_deploy.benchmarks.report.markdown import fastest_line
+from ugatit_deploy.core.gates import FAST_PATH_GATE
 
 
 def test_markdown_contains_the_table_rows_and_image_links(tmp_path):
@@ -53,3 +56,11 @@ def test_markdown_lists_each_peak_with_its_kernel_and_the_notes_of_rates_above_i
     assert "| 250 | - | cpu-fp32* | 1.40x |" in report
     assert ("- onnxruntime-cpu fp32 batch 1: above the measured cpu-fp32 peak (250.0 > 186.0 GFLOP/s): the peak "
             "measurement is low") in report  # fmt: skip
+
+
+def test_the_report_names_what_the_main_job_would_run(tmp_path):
+    results = make_results()
+    report = write_markdown(results, tmp_path / "report.md").read_text(encoding="utf-8")
+    best = choose_fastest(results.records, FAST_PATH_GATE)
+    assert fastest_line(results.records) in report and f"**{best.label}**" in report
+    assert fastest_line([]).startswith("Fastest passing at batch 1: none")

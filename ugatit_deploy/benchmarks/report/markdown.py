@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ...core.fileio import atomic_output
+from ...core.gates import FAST_PATH_GATE
+from ..choose import choose_fastest
 from ..records import BenchRecord, BenchResults
 from .table import (
     MISSING,
@@ -125,6 +127,16 @@ def _md_quality_by_set(records: Sequence[BenchRecord], sets: Mapping[str, Any]) 
     return ["", "## Quality per input set", "", intro, "", *_md_table(header, rows, numeric)]
 
 
+def fastest_line(records: list[BenchRecord]) -> str:
+    """What the main job would run: the fastest batch-1 record whose images pass the fast-path gate
+    (``choose.choose_fastest``, as ``demo`` and ``infer --backend openvino`` choose)."""
+    best = choose_fastest(records, FAST_PATH_GATE)
+    if best is None or best.latency is None:
+        return "Fastest passing at batch 1: none (no batch-1 record passed its gate and PSNR >= 35 dB, SSIM >= 0.98)."
+    return (f"Fastest passing at batch 1 (PSNR >= 35 dB, SSIM >= 0.98): **{best.label}**, "
+            f"{best.latency.ms_per_image.p50:.2f} ms per image.")
+
+
 def write_markdown(
     results: BenchResults,
     path: str | os.PathLike[str],
@@ -150,6 +162,7 @@ def write_markdown(
         rows = [row_cells(record, None) for record in records]
         numeric = [name not in TEXT_COLUMNS for name in TABLE_COLUMNS]
         lines += _md_table(TABLE_COLUMNS, rows, numeric)
+        lines += ["", fastest_line(records)]
         if note := task_note(records):
             lines += ["", note]
         if notes := floor_notes(records):
