@@ -19,10 +19,10 @@ from pathlib import Path
 
 import torch
 
-from ...training import TrainConfig, Trainer
-from ...training.synth import generate
-from ..latency import summarize, time_interleaved
-from ..machine import machine_record
+from ugatit_deploy.benchmarks.latency import summarize, time_interleaved
+from ugatit_deploy.benchmarks.machine import machine_record
+from ugatit_deploy.training import TrainConfig, Trainer
+from ugatit_deploy.training.synth import generate
 
 CONFIGS = {
     "tiny": dict(light=True, img_size=64, ch=4, n_res=1),  # the test suite's config
@@ -96,3 +96,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": machine_record(), "results": records}, indent=2) + "\n")
     print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

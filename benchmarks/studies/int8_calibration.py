@@ -29,11 +29,12 @@ import numpy as np
 import onnx
 import torch
 
-from ...checkpoint import open_generator
-from ...core.gates import FAST_PATH_GATE
-from ...core.parity import image_parity, to_uint8
-from ...core.reference_images import photo_variants, trained_on_photos
-from ...export.int8 import (
+from ugatit_deploy.benchmarks.machine import machine_record
+from ugatit_deploy.checkpoint import open_generator
+from ugatit_deploy.core.gates import FAST_PATH_GATE
+from ugatit_deploy.core.parity import image_parity, to_uint8
+from ugatit_deploy.core.reference_images import photo_variants, trained_on_photos
+from ugatit_deploy.export.int8 import (
     CalibrationSet,
     calibration_batches,
     calibration_files,
@@ -41,12 +42,11 @@ from ...export.int8 import (
     float_layers,
     quantize,
 )
-from ...export.int8_options import CALIB_METHODS, CONV_OUTPUTS, DEFAULT_PERCENTILE, QuantRecipe
-from ...export.onnx_graph import GraphOptions, export_graph
-from ...export.pipeline import AUTO_KEEP_FP_GATE
-from ...export.validate import ort_session
-from ...training.task_score import cartoons_of, task_score
-from ..machine import machine_record
+from ugatit_deploy.export.int8_options import CALIB_METHODS, CONV_OUTPUTS, DEFAULT_PERCENTILE, QuantRecipe
+from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+from ugatit_deploy.export.pipeline import AUTO_KEEP_FP_GATE
+from ugatit_deploy.export.validate import ort_session
+from ugatit_deploy.training.task_score import cartoons_of, task_score
 
 MAX_TASK_DROP_DB = 1.0
 # What each variant was before this study: measured too (unless --no-before), as the row to compare with.
@@ -105,9 +105,9 @@ def combinations(methods: Sequence[str], percentiles: Sequence[float], bias: Seq
 
 def openvino_runner(model: onnx.ModelProto, size: int, threads: int | None) -> Runner:
     """The graph compiled by OpenVINO for the CPU (f32 hint), static 1 x 3 x size x size."""
-    from ...backends.openvino_runner import compile_cpu, shared_core
-    from ...core.onnx_contract import inline_norms
-    from ...core.optional import openvino
+    from ugatit_deploy.backends.openvino_runner import compile_cpu, shared_core
+    from ugatit_deploy.core.onnx_contract import inline_norms
+    from ugatit_deploy.core.optional import openvino
 
     ov = openvino()
     core = shared_core(ov)
@@ -256,7 +256,7 @@ def _check_held_out(calibration: Sequence[np.ndarray], inputs: np.ndarray) -> No
 def _keep_fp_auto(args: argparse.Namespace, generator: torch.nn.Module, base: onnx.ModelProto,
                   calibration: CalibrationSet, recipe: QuantRecipe) -> list[str]:  # fmt: skip
     """The layers ``--keep-fp auto`` keeps float with ``recipe`` (chosen as the export chooses them)."""
-    from ...export.sensitivity import fewest_float_layers, sensitivity_of_generator
+    from ugatit_deploy.export.sensitivity import fewest_float_layers, sensitivity_of_generator
 
     photos = photo_variants(int(calibration.holdout.shape[-1]))
     ranked = sensitivity_of_generator(generator, base, calibration, args.variant, photos, recipe=recipe)
@@ -331,3 +331,7 @@ def _report(args: argparse.Namespace, argv: Sequence[str] | None, calibration: C
         "before": recipe_name(BEFORE[args.variant]),  # what the variant was before this study
         "results": [asdict(r) for r in results],
     }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,6 @@
 """A generator file with the official architecture and seeded random weights, for timing at real sizes.
 
-    python -m ugatit_deploy.benchmarks.official_checkpoint --out official_light_256.pt [--full] [--seed 0] [--ngf 64]
+    python benchmarks/official_checkpoint.py --out official_light_256.pt [--full] [--seed 0] [--ngf 64]
 
 Speed does not depend on the weights; quality figures measured with it describe random weights only
 (the built-in model's figures describe a trained model: ``--ngf 16`` is its architecture with random
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoint import save_generator
-from ..model import GeneratorConfig
+from ugatit_deploy.checkpoint import save_generator
+from ugatit_deploy.model import GeneratorConfig
 
 
 def write_official_checkpoint(out: Path, light: bool = True, seed: int = 0, ngf: int = 64) -> Path:

@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ...assets import default_model_path
-from ...backends import create_backend
-from ...core.reference_images import photo_paths
-from ...inference.faces import FacePipeline
-from ...inference.video import translate_video
-from ..machine import machine_record
+from ugatit_deploy.assets import default_model_path
+from ugatit_deploy.backends import create_backend
+from ugatit_deploy.benchmarks.machine import machine_record
+from ugatit_deploy.core.reference_images import photo_paths
+from ugatit_deploy.inference.faces import FacePipeline
+from ugatit_deploy.inference.video import translate_video
 
 
 def group_photo() -> np.ndarray:
@@ -54,7 +54,7 @@ def faces_per_second(pipeline: FacePipeline, photos: list[np.ndarray], rounds: i
 
 
 def make_video(path: Path, frames: int = 90, size: tuple[int, int] = (640, 360)) -> Path:
-    from ...core.optional import av as pyav
+    from ugatit_deploy.core.optional import av as pyav
 
     av = pyav()
     photo = Image.open(photo_paths()[0]).convert("RGB")

@@ -23,8 +23,8 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from ...inference.face_detect import FaceDetector
-from ..machine import machine_record
+from ugatit_deploy.benchmarks.machine import machine_record
+from ugatit_deploy.inference.face_detect import FaceDetector
 
 
 def _rgb(path: Path) -> np.ndarray:

@@ -26,12 +26,12 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ...backends.onnxruntime_runner import cpu_session
-from ...backends.openvino_runner import compile_cpu, shared_core
-from ...core.optional import onnxruntime, openvino
-from ...export.winograd import TRANSFORMS  # Lavin & Gray's transforms: output tile m -> (B^T, G, A^T)
-from ..latency import summarize, time_interleaved
-from ..machine import machine_record
+from ugatit_deploy.backends.onnxruntime_runner import cpu_session
+from ugatit_deploy.backends.openvino_runner import compile_cpu, shared_core
+from ugatit_deploy.benchmarks.latency import summarize, time_interleaved
+from ugatit_deploy.benchmarks.machine import machine_record
+from ugatit_deploy.core.optional import onnxruntime, openvino
+from ugatit_deploy.export.winograd import TRANSFORMS  # Lavin & Gray's transforms: output tile m -> (B^T, G, A^T)
 
 SCRIPT = "benchmarks/studies/winograd_graph.py"
 BASELINE = "onnxruntime direct Conv"
@@ -163,3 +163,7 @@ def main(argv: Sequence[str] | None = None) -> None:
               "openvino": openvino().__version__, "rows": table}  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

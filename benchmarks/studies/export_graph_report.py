@@ -20,8 +20,8 @@ import onnx
 import torch
 from torch.export import Dim
 
-from ...export.onnx_graph import GraphOptions, _quiet, export_graph
-from ...model import GeneratorConfig
+from ugatit_deploy.export.onnx_graph import GraphOptions, _quiet, export_graph
+from ugatit_deploy.model import GeneratorConfig
 
 
 def histogram(model: onnx.ModelProto) -> dict[str, int]:
@@ -86,3 +86,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         top = ", ".join(f"{op} {n}" for op, n in list(record["ops"].items())[:8])
         print(f"{name:>8}: {record['nodes']:4d} nodes  ({top})")
     print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ...backends.base import artifact_record
-from ...core.optional import onnxruntime
-from ...formats.mnn import MNN
-from ...formats.mnn_runtime import MnnModule
-from ..machine import machine_record
+from ugatit_deploy.backends.base import artifact_record
+from ugatit_deploy.benchmarks.machine import machine_record
+from ugatit_deploy.core.optional import onnxruntime
+from ugatit_deploy.formats.mnn import MNN
+from ugatit_deploy.formats.mnn_runtime import MnnModule
 
 
 @dataclass(frozen=True)
@@ -130,3 +130,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

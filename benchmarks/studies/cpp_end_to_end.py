@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from ...core.metadata import read_sidecar
-from ...core.reference_images import demo_images, photo_paths
-from ..latency import summarize, time_interleaved
-from ..machine import machine_record
+from ugatit_deploy.benchmarks.latency import summarize, time_interleaved
+from ugatit_deploy.benchmarks.machine import machine_record
+from ugatit_deploy.core.metadata import read_sidecar
+from ugatit_deploy.core.reference_images import demo_images, photo_paths
 
 SCRIPT = "benchmarks/studies/cpp_end_to_end.py"
 CPP = "c++ ugatit-infer"
@@ -100,3 +100,7 @@ def main(argv: Sequence[str] | None = None) -> None:
               "rows": rows(seconds, args.images)}  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -17,13 +17,13 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ...core.metadata import read_sidecar
-from ...core.reference_images import reference_batch
-from ...formats.ncnn import weights_path
-from ...formats.ncnn_int8 import NcnnLayer, read_model
-from ...formats.ncnn_runtime import OUTPUT_BLOB, NcnnNet
-from ..latency import time_interleaved
-from ..machine import machine_record
+from ugatit_deploy.benchmarks.latency import time_interleaved
+from ugatit_deploy.benchmarks.machine import machine_record
+from ugatit_deploy.core.metadata import read_sidecar
+from ugatit_deploy.core.reference_images import reference_batch
+from ugatit_deploy.formats.ncnn import weights_path
+from ugatit_deploy.formats.ncnn_int8 import NcnnLayer, read_model
+from ugatit_deploy.formats.ncnn_runtime import OUTPUT_BLOB, NcnnNet
 
 SCRIPT = "benchmarks/studies/ncnn_layer_profile.py"
 
@@ -89,3 +89,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     record = {"command": command, "threads": args.threads, "machine": machine_record(), "profiles": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ...backends import create_backend
-from ...serving.server import free_ports
-from ..latency import summarize, time_interleaved
-from ..machine import machine_record
+from ugatit_deploy.backends import create_backend
+from ugatit_deploy.benchmarks.latency import summarize, time_interleaved
+from ugatit_deploy.benchmarks.machine import machine_record
+from ugatit_deploy.serving.server import free_ports
 
 SCRIPT = "benchmarks/studies/serve_bench.py"
 
@@ -174,3 +174,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     chart(rows, args.out.with_suffix(".png"))
+
+
+if __name__ == "__main__":
+    main()
