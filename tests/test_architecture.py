@@ -1,5 +1,5 @@
 """The layers run one way: core <- model <- checkpoint <- forms <- formats <- export / backends / training <- bench /
-inference / serving <- studies <- cli, and no module imports itself back through others.
+inference / serving <- cli, and no module imports itself back through others.
 
 Read from the source with ``ast``: every import, lazy ones inside functions included, must point to the
 module's own part or a lower layer. Siblings of one layer never import each other (a backend does not
@@ -30,7 +30,6 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("formats", {"formats"}),  # what export writes and the backends run: both read its entries
     ("export / backends / training", {"export", "backends", "training"}),
     ("bench / inference / serving", {"benchmarks", "inference", "serving"}),
-    ("studies", {"benchmarks.studies"}),  # built on everything below: runners, formats, serving
     ("cli", {"cli"}),
     ("entry points", {"__main__", "__init__"}),  # python -m ugatit_deploy; the package's public facade
 ]  # fmt: skip
@@ -38,11 +37,8 @@ LAYER_OF = {part: index for index, (_, parts) in enumerate(LAYERS) for part in p
 
 
 def _part(module: str) -> str:
-    """``ugatit_deploy.export.int8`` -> ``export``; the package itself -> ``__init__`` (its facade); the
-    studies sub-package is a part of its own."""
+    """``ugatit_deploy.export.int8`` -> ``export``; the package itself -> ``__init__`` (its facade)."""
     pieces = module.split(".")
-    if pieces[1:3] == ["benchmarks", "studies"]:
-        return "benchmarks.studies"
     return pieces[1] if len(pieces) > 1 else "__init__"
 
 
@@ -101,8 +97,6 @@ def test_every_part_of_the_package_has_a_layer():
         for p in PACKAGE.iterdir()
         if p.suffix == ".py" or (p / "__init__.py").exists()
     }
-    if (PACKAGE / "benchmarks" / "studies" / "__init__.py").exists():
-        parts.add("benchmarks.studies")
     assert parts == set(LAYER_OF), f"place these in LAYERS: {sorted(parts ^ set(LAYER_OF))}"
 
 

@@ -65,16 +65,23 @@ def test_no_bare_top_level_module_is_importable(tmp_path, bare):
     assert done.returncode != 0 and "No module named" in done.stderr
 
 
-@pytest.mark.slow
-def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The regular wheel of this checkout, built once for the tests that read it."""
     # Build from a copy: setuptools keeps a build/ folder whose stale files would leak into later wheels.
+    tmp_path = tmp_path_factory.mktemp("wheel")
     source = tmp_path / "src"
     skip = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__", ".pytest_cache", "exports")
     shutil.copytree(ROOT, source, ignore=skip)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)]
     done = subprocess.run([*command, str(source)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    (wheel,) = tmp_path.glob("ugatit_deploy-*.whl")
+    (built,) = tmp_path.glob("ugatit_deploy-*.whl")
+    return built
+
+
+@pytest.mark.slow
+def test_regular_wheel_holds_only_ugatit_deploy(tmp_path, wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {
         "ugatit_deploy",
@@ -103,10 +110,12 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path):
 
 STUDIES = ("winograd_graph", "ncnn_layer_profile", "cpp_end_to_end", "serve_bench", "export_graph_report",
            "train_throughput", "face_detection", "real_inputs", "int8_calibration", "mnn_interference")  # fmt: skip
-SCRIPTS = ["training/train.py", "training/train_cartoon.py", "training/make_shapes.py", "export/export.py",
-           "export/build_engine.py", "export/sensitivity.py", "benchmarks/bench.py",
-           "benchmarks/official_checkpoint.py",
-           *(f"benchmarks/studies/{name}.py" for name in STUDIES)]  # fmt: skip
+# Doors: thin scripts that run a CLI command. Lab: the studies and the official-architecture writer, argparse
+# scripts with their own code that import the package and are never installed.
+DOORS = ["training/train.py", "training/train_cartoon.py", "training/make_shapes.py", "export/export.py",
+         "export/build_engine.py", "export/sensitivity.py", "benchmarks/bench.py"]  # fmt: skip
+LAB = ["benchmarks/official_checkpoint.py", *(f"benchmarks/studies/{name}.py" for name in STUDIES)]
+SCRIPTS = DOORS + LAB
 
 
 def test_every_script_in_the_user_folders_is_listed_here():
@@ -114,12 +123,45 @@ def test_every_script_in_the_user_folders_is_listed_here():
     assert found == sorted(SCRIPTS)
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
+@pytest.mark.parametrize("script", DOORS)
 def test_user_folder_scripts_are_thin_doors_to_the_package(script):
     tree = ast.parse((ROOT / script).read_text())
     imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
     assert len((ROOT / script).read_text().splitlines()) <= 12
     assert [node.module for node in imports] and all(node.module.startswith("ugatit_deploy") for node in imports)
+
+
+def _imports(tree: ast.AST) -> list[tuple[int, str]]:
+    """(level, module) of every import in a tree, lazy ones too: ``import a.b`` -> (0, "a.b")."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(0, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.level, node.module or ""))
+    return found
+
+
+@pytest.mark.parametrize("script", LAB)
+def test_lab_scripts_import_the_package_by_name_and_run_as_scripts(script):
+    tree = ast.parse((ROOT / script).read_text())
+    imports = _imports(tree)
+    assert [module for level, module in imports if level] == []  # not a package: no relative imports
+    assert any(module.split(".")[0] == "ugatit_deploy" for _, module in imports)
+    assert any(_is_main_guard(node) for node in tree.body)
+
+
+def test_the_lab_is_out_of_the_package():
+    assert not (ROOT / "ugatit_deploy" / "benchmarks" / "studies").exists()
+    assert not (ROOT / "ugatit_deploy" / "benchmarks" / "official_checkpoint.py").exists()
+    lab_names = {Path(script).stem for script in LAB} | {"studies", *USER_FOLDERS}
+    reaching_out = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted((ROOT / "ugatit_deploy").rglob("*.py"))
+        for level, module in _imports(ast.parse(path.read_text()))
+        if not level and module.split(".")[0] in lab_names
+    ]
+    assert reaching_out == []
 
 
 @pytest.mark.slow  # a fresh interpreter per script
@@ -128,6 +170,29 @@ def test_user_folder_scripts_run_as_files(tmp_path, script):
     done = subprocess.run([sys.executable, str(ROOT / script), "--help"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert Path(script).name in done.stdout.splitlines()[0]
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    """``if __name__ == "__main__":``"""
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+            and [type(c) for c in test.comparators] == [ast.Constant]
+            and test.comparators[0].value == "__main__")  # fmt: skip
+
+
+@pytest.mark.slow  # builds the wheel (a few seconds, shared with the test above)
+def test_the_wheel_holds_no_script(wheel):
+    """argparse scripts and ``__main__`` blocks live in benchmarks/ (the lab), not in the installed package: its
+    one entry point is ``python -m ugatit_deploy`` (the CLI)."""
+    scripts = []
+    with zipfile.ZipFile(wheel) as archive:
+        for name in (n for n in archive.namelist() if n.endswith(".py") and n != "ugatit_deploy/__main__.py"):
+            tree = ast.parse(archive.read(name).decode("utf-8"), name)
+            if any(module.split(".")[0] == "argparse" for level, module in _imports(tree) if not level):
+                scripts.append(f"{name}: imports argparse")
+            if any(_is_main_guard(node) for node in ast.walk(tree) if isinstance(node, ast.stmt)):
+                scripts.append(f"{name}: has an if __name__ == '__main__' block")
+    assert scripts == []
 
 
 def test_a_script_reports_a_user_mistake_in_one_line(tmp_path):

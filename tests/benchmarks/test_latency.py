@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ugatit_deploy.benchmarks.latency import measure_latency, summarize
+from ugatit_deploy.benchmarks.latency import measure_latency, summarize, time_interleaved
 
 
 def test_latency_summary_per_batch_and_per_image():
@@ -40,3 +40,38 @@ def test_timing_loop_warms_up_then_times_synchronized_runs():
     assert backend.calls == ["stage", "sync"] + ["execute", "sync"] * 5
     assert summary.samples_ms == [2.0, 2.0, 2.0]  # each timed run spans one clock tick of 2 ms
     assert summary.ms_per_image.p50 == 0.5
+
+
+class _FakeTime:
+    """A clock that moves only when a fake workload says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.calls: list[str] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def work(self, name: str, ms: float):
+        def run() -> None:
+            self.calls.append(name)
+            self.now += ms / 1e3
+
+        return run
+
+
+def test_time_interleaved_alternates_the_callables_round_by_round():
+    fake = _FakeTime()
+    runs = {"a": fake.work("a", 2.0), "b": fake.work("b", 5.0)}
+    samples = time_interleaved(runs, rounds=2, iters=3, warmup=1, clock=fake.clock)
+    assert fake.calls == (["a"] * 4 + ["b"] * 4) * 2  # per round: 1 warm-up + 3 timed, each name in turn
+    assert list(samples) == ["a", "b"]
+    assert [len(v) for v in samples.values()] == [6, 6]  # iters * rounds, the warm-ups untimed
+    assert samples["a"] == pytest.approx([2.0] * 6)
+    assert samples["b"] == pytest.approx([5.0] * 6)
+
+
+def test_time_interleaved_without_warmup_times_every_call():
+    fake = _FakeTime()
+    samples = time_interleaved({"only": fake.work("only", 1.5)}, rounds=3, iters=1, warmup=0, clock=fake.clock)
+    assert fake.calls == ["only"] * 3 and samples["only"] == pytest.approx([1.5] * 3)

@@ -1,6 +1,20 @@
-"""The CPU's compute classes as oneDNN sees them: flags, the ONEDNN_MAX_CPU_ISA cap, BF16 availability."""
+"""The CPU's compute classes as oneDNN sees them: flags, the ONEDNN_MAX_CPU_ISA cap, BF16 availability, the
+flags each oneDNN level needs and the variables that cap a level. Flags are given, never read from this CPU."""
 
-from ugatit_deploy.core.cpu_caps import bf16_unavailable_reason, cap_allows, onednn_cap, read_cpu_flags
+import pytest
+
+from ugatit_deploy.backends import BACKENDS
+from ugatit_deploy.core.cpu_caps import (
+    CAP_VARIABLES,
+    CAPPED_FAMILIES,
+    ONEDNN_ISA_ORDER,
+    bf16_unavailable_reason,
+    cap_allows,
+    cap_environment,
+    missing_flags,
+    onednn_cap,
+    read_cpu_flags,
+)
 
 CPUINFO = "processor\t: 0\nflags\t\t: fpu avx2 fma avx512f avx512_vnni avx512_bf16\nbugs\t\t: none\n"
 
@@ -41,3 +55,57 @@ def test_bf16_under_the_avx2_cap_says_so():
 def test_bf16_on_a_cpu_without_it_says_so():
     reason = bf16_unavailable_reason(frozenset({"avx2", "fma"}), {})
     assert reason == "this CPU has no native BF16 instructions (AVX512_BF16 or AMX_BF16)"
+
+
+# AMD EPYC (Zen 4): AVX-512 with VNNI and BF16, no AVX-VNNI, no AMX
+ZEN4 = frozenset("sse4_1 avx avx2 fma avx512f avx512dq avx512bw avx512vl avx512_vnni avx512_bf16".split())
+SAPPHIRE_RAPIDS = ZEN4 | {"avx_vnni", "avx512_fp16", "amx_tile", "amx_int8", "amx_bf16"}
+
+
+def test_each_level_needs_the_flags_of_the_levels_below_it():
+    assert missing_flags("AVX2", frozenset({"sse4_1", "avx"})) == ["avx2"]
+    assert missing_flags("AVX512_CORE", frozenset({"avx2"})) == ["sse4_1", "avx", "avx512f", "avx512bw", "avx512vl",
+                                                                  "avx512dq"]  # fmt: skip
+    assert missing_flags("AVX512_CORE_AMX", ZEN4) == ["amx_tile", "amx_int8", "amx_bf16"]
+
+
+def test_a_level_beside_avx512_needs_its_own_flag():
+    """AVX2_VNNI sits below AVX512_CORE in oneDNN's order, but Zen 4 has no AVX-VNNI: oneDNN would run AVX2."""
+    assert missing_flags("AVX2_VNNI", ZEN4) == ["avx_vnni"]
+    assert missing_flags("AVX2_VNNI", SAPPHIRE_RAPIDS) == []
+
+
+def test_the_older_vnni_flag_spelling_counts():
+    old_kernel = ZEN4 - {"avx512_vnni"} | {"avx512vnni"}
+    assert missing_flags("AVX512_CORE_BF16", old_kernel) == []
+
+
+def test_unknown_flags_miss_nothing():
+    assert missing_flags("AVX512_CORE_AMX_FP16", frozenset()) == []
+
+
+def test_every_onednn_level_has_its_flags():
+    assert [level for level in ONEDNN_ISA_ORDER if missing_flags(level, SAPPHIRE_RAPIDS | {"amx_fp16",
+            "avx_vnni_int8", "avx_ne_convert"})] == []  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("level", "caps"),
+    [
+        (None, {}),
+        ("AVX2", {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}),
+        ("SSE41",
+         {"ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}),
+        ("AVX", {"ONEDNN_MAX_CPU_ISA": "AVX", "ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "AVX"}),
+        ("AVX512_CORE", {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE", "MKL_ENABLE_INSTRUCTIONS": "AVX512"}),
+        ("AVX512_CORE_AMX", {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_AMX"}),
+    ],
+)  # fmt: skip
+def test_each_level_sets_its_caps(level, caps):
+    assert cap_environment(level) == caps
+    assert set(caps) <= set(CAP_VARIABLES)
+
+
+def test_the_capped_families_are_families_of_the_backend_registry():
+    families = {spec.family for spec in BACKENDS.values()}
+    assert set(CAPPED_FAMILIES) <= families and families - set(CAPPED_FAMILIES)

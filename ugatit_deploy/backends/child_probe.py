@@ -5,8 +5,9 @@ ends the child, not the command, and the user reads one line.
 Runners call ``probe_in_child`` before loading a file this machine did not export (``core.trusted``); a file
 that passes is remembered as trusted by its sha256, so the cost is paid once per file.
 
-Run as ``python -m ugatit_deploy.backends.child_probe mnn FILE SIZE OUTPUT...``: exit 0 when the file loads and
-one zero image of SIZE x SIZE runs to the named outputs, else one line on stderr and exit 1.
+The child runs ``main(["mnn", FILE, SIZE, OUTPUT...])`` (``python -c``: the package has no ``__main__`` blocks
+but its own): exit 0 when the file loads and one zero image of SIZE x SIZE runs to the named outputs, else one
+line on stderr and exit 1.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from .base import BackendError
 
 RUNTIMES = {"mnn": "MNN"}
 TIMEOUT_S = 300.0
+_CHILD = f"import sys; from {__name__} import main; sys.exit(main(sys.argv[1:]))"
 
 
 def probe_in_child(kind: str, path: Path, outputs: tuple[str, ...], size: int, timeout_s: float = TIMEOUT_S) -> None:
     """BackendError (one line) unless a child process loads ``path`` with runtime ``kind`` and runs one
     ``size`` x ``size`` image through it."""
-    command = [sys.executable, "-m", __name__, kind, str(path), str(size), *outputs]
+    command = [sys.executable, "-c", _CHILD, kind, str(path), str(size), *outputs]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -65,7 +67,3 @@ def main(argv: list[str]) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

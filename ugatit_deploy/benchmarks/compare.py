@@ -9,12 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends import BACKENDS
-from ..core.cpu_caps import onednn_cap
+from ..core.cpu_caps import CAPPED_FAMILIES, onednn_cap
 from ..core.gates import Gate
 from ..core.parity import ImageParity, image_parity
 from ..formats import FORMATS
 from ..forms import FORMS, REFERENCE_FORM
-from .isa_classes import CAPPED_FAMILIES
 from .peaks import Peak
 from .records import BenchRecord, GateResult, Parity, SetQuality
 

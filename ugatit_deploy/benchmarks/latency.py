@@ -2,7 +2,7 @@
 
 Device work is timed with a host clock around ``execute`` + ``synchronize``, so every millisecond the
 GPU spends is inside the measurement and nothing queued leaks into the next sample. ``time_interleaved``
-runs the same loop over several callables in turn (the studies in ``benchmarks.studies`` use it).
+runs the same loop over several callables in turn (the study scripts in the top-level ``benchmarks/studies/`` use it).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import click
 
 from ..__about__ import __version__
 from ..core.errors import UgatitDeployError
-from .bench import bench_command
+from .bench import bench_child_command, bench_command
 from .build import build_command
 from .convert import convert_command
 from .data import data_group
@@ -69,6 +69,7 @@ main.add_command(export_command)
 main.add_command(sensitivity_command)
 main.add_command(build_command)
 main.add_command(bench_command)
+main.add_command(bench_child_command)  # hidden: what bench --isa runs per CPU class
 main.add_command(infer_command)
 main.add_command(serve_command)
 main.add_command(demo_command)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,18 +25,10 @@ from .options import (
 
 if TYPE_CHECKING:
     from ..benchmarks.isa_classes import IsaClass
+    from ..benchmarks.settings import BenchSettings
     from ..forms.transforms.int8_options import KeepFp
 
 EXIT_GATE_FAILED = 3
-_ARGS = "ugatit_deploy.bench.args"  # ctx.meta key: the arguments as given, for --isa's child processes
-
-
-class _BenchCommand(click.Command):
-    """Keeps the arguments as given: --isa runs the bench again with them, once per CPU class."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        ctx.meta[_ARGS] = tuple(args)
-        return super().parse_args(ctx, args)
 
 
 def _group_names() -> tuple[str, ...]:
@@ -78,12 +71,15 @@ def _isa_classes(_ctx: click.Context, _param: click.Parameter, value: str | None
         raise click.BadParameter(str(exc)) from None
 
 
-def command_line(ctx: click.Context) -> str:
-    """The options given (those that differ from their defaults), as a shell line that reproduces the run."""
+def command_line(ctx: click.Context, leave_out: Collection[str] = ()) -> str:
+    """The options given (those that differ from their defaults), as a shell line that reproduces the run;
+    without the parameters named in ``leave_out``."""
     parts = ["ugatit-deploy", ctx.info_name or "bench"]
     for param in ctx.command.params:
         source = ctx.get_parameter_source(param.name)
         if not isinstance(param, click.Option) or source is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        if param.name in leave_out:
             continue
         if param.name not in ctx.params:  # a limit (expose_value=False): it guards inputs, it does not change runs
             continue
@@ -131,13 +127,14 @@ _ISA_HELP = (
     "child gets ONEDNN_MAX_CPU_ISA (read once at start, hence one process per class), which caps oneDNN inside "
     "PyTorch and OpenVINO, and below AVX-512 also ATEN_CPU_CAPABILITY and MKL_ENABLE_INSTRUCTIONS, so torch eager "
     'is each class\'s baseline. ONNX Runtime, MNN and ncnn ignore the caps (marked "not capped"). Writes '
-    "OUT/isa-<class>/ (each a complete bench) and OUT/classes.md / classes.json: per mode and class, ms/img and "
+    "OUT/isa-<class>/ (each a complete bench, with the settings.json its child ran) and OUT/classes.md / "
+    "classes.json: per mode and class, ms/img and "
     "the speed-up over that class's torch eager; a mode a class cannot run (BF16 under avx2) says why. Exit 1 when "
     "a class failed (the others still run)."
 )
 
 
-@click.command("bench", help=_HELP, cls=_BenchCommand)
+@click.command("bench", help=_HELP)
 @checkpoint_options("The reference checkpoint (official or ugatit-deploy).")
 @click.option(
     "--onnx",
@@ -204,37 +201,55 @@ def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...
                   threads: int | None, out: Path, gates: dict[str, Gate],
                   isa_classes: tuple[IsaClass, ...]) -> None:  # fmt: skip
     """The bench command (its help is ``_HELP``)."""
+    from ..benchmarks.settings import BenchSettings
+
+    context = click.get_current_context()
+    settings = BenchSettings(checkpoint=resolve_checkpoint(ckpt), direction=direction, onnx=onnx_files,
+                             engines=engines, backends=backends, images=images, batches=batches, size=size,
+                             warmup=warmup, iters=iters, rounds=rounds, threads=threads, out=out, gates=gates,
+                             int8=int8_options(calib, calib_images, keep_fp),
+                             command=command_line(context))  # fmt: skip
+    if isa_classes:  # each class's bench records its own command line: without --isa, with its own --out
+        each = replace(settings, command=command_line(context, leave_out=("isa_classes", "out")))
+        _bench_classes(isa_classes, each, settings.command)
+    else:
+        _bench(settings)
+
+
+@click.command("bench-child", hidden=True)
+@click.argument("settings_file", type=click.Path(path_type=Path, dir_okay=False))
+def bench_child_command(settings_file: Path) -> None:
+    """One bench from a settings file (what ``bench --isa`` starts per CPU class, under its caps)."""
+    from ..benchmarks.settings import read_settings
+
+    _bench(read_settings(settings_file))
+
+
+def _bench(settings: BenchSettings) -> None:
+    """Run one bench, write its outputs and print its table; exit 3 when a --gate failed."""
     from ..benchmarks.report import format_table
     from ..benchmarks.report.markdown import fastest_line
-    from ..benchmarks.suite import BenchSettings, run_bench, write_outputs
+    from ..benchmarks.suite import run_bench, write_outputs
 
-    checkpoint = resolve_checkpoint(ckpt)
-    if isa_classes:
-        context = click.get_current_context()
-        _bench_classes(isa_classes, context.meta[_ARGS], out, command_line(context))
-        return
-    settings = BenchSettings(checkpoint=checkpoint, direction=direction, onnx=onnx_files, engines=engines,
-                             backends=backends, images=images, batches=batches, size=size, warmup=warmup,
-                             iters=iters, rounds=rounds, threads=threads, out=out, gates=gates,
-                             int8=int8_options(calib, calib_images, keep_fp),
-                             command=command_line(click.get_current_context()))  # fmt: skip
     run = run_bench(settings, log=click.echo)
-    files = write_outputs(run, out)
+    files = write_outputs(run, settings.out)
     click.echo("")
     click.echo(format_table(run.results))
     click.echo("\n" + fastest_line(run.results.records).replace("**", ""))
     click.echo(f"wrote {', '.join(str(p) for p in files.values())}")
     failed = run.gate_failures()
-    if gates and failed:
+    if settings.gates and failed:
         click.echo(f"Error: gate failed: {', '.join(failed)}", err=True)
         raise SystemExit(EXIT_GATE_FAILED)
 
 
-def _bench_classes(classes: Sequence[IsaClass], args: Sequence[str], out: Path, command: str) -> None:
+def _bench_classes(classes: Sequence[IsaClass], settings: BenchSettings, command: str) -> None:
     """--isa: the bench once per CPU class (child processes), then classes.md / classes.json."""
-    from ..benchmarks.isa_classes import format_classes, run_classes, write_classes
+    from ..benchmarks.isa_classes import run_classes, write_classes
+    from ..benchmarks.report.classes import format_classes
 
-    record = run_classes(classes, args, out, command, log=click.echo)
+    out = settings.out
+    record = run_classes(classes, settings, command, log=click.echo)
     files = write_classes(record, out)
     click.echo("")
     click.echo(format_classes(record))

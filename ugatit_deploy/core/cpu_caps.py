@@ -2,7 +2,10 @@
 ``ONEDNN_MAX_CPU_ISA`` cap, which lets one machine stand in for an older CPU class (``ONEDNN_MAX_CPU_ISA=AVX2``).
 
 One place for the question "does BF16 / VNNI run here?", asked by the OpenVINO runner (a BF16 mode under the
-AVX2 cap must say so in words, not fail inside OpenVINO), the benchmarks and the CPU fast path.
+AVX2 cap must say so in words, not fail inside OpenVINO), the benchmarks and the CPU fast path. Also the
+flags each oneDNN level needs (``missing_flags``: a cap above this CPU would quietly measure a lower level) and
+the variables that cap a level (``cap_environment``): oneDNN's, and below AVX-512 PyTorch's own kernels (ATen)
+and MKL's, so that torch eager runs as that class too.
 """
 
 from __future__ import annotations
@@ -30,6 +33,30 @@ ONEDNN_ISA_ORDER = (
     "AVX512_CORE_AMX_FP16",
 )
 NO_CAP = ("", "ALL", "DEFAULT")
+# Every variable a cap sets or clears; the older DNNL_ spelling too, so an inherited one cannot leak in.
+CAP_VARIABLES = (CAP_VARIABLE, "DNNL_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS")
+# Backend families (``backends`` registry) whose kernels the caps govern (oneDNN, ATen, MKL); the others
+# (ONNX Runtime, MNN, ncnn) bring their own kernels and ignore them.
+CAPPED_FAMILIES = ("torch", "openvino")
+_AMX = ("amx_tile", "amx_int8", "amx_bf16")
+# level: (the level it builds on, the /proc/cpuinfo flags it adds), as oneDNN's mayiuse() decides.
+_NEEDS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "SSE41": (None, ("sse4_1",)),
+    "AVX": ("SSE41", ("avx",)),
+    "AVX2": ("AVX", ("avx2",)),
+    "AVX2_VNNI": ("AVX2", ("avx_vnni",)),
+    "AVX2_VNNI_2": ("AVX2_VNNI", ("avx_vnni_int8", "avx_ne_convert")),
+    "AVX512_CORE": ("AVX2", ("avx512f", "avx512bw", "avx512vl", "avx512dq")),
+    "AVX512_CORE_VNNI": ("AVX512_CORE", ("avx512_vnni",)),
+    "AVX512_CORE_BF16": ("AVX512_CORE_VNNI", ("avx512_bf16",)),
+    "AVX10_1_512": ("AVX512_CORE_BF16", ("avx512_fp16",)),
+    "AVX512_CORE_FP16": ("AVX10_1_512", ()),
+    "AVX10_1_512_AMX": ("AVX10_1_512", _AMX),
+    "AVX512_CORE_AMX": ("AVX512_CORE_BF16", _AMX),
+    "AVX10_1_512_AMX_FP16": ("AVX10_1_512_AMX", ("amx_fp16",)),
+    "AVX512_CORE_AMX_FP16": ("AVX512_CORE_AMX", ("amx_fp16",)),
+}
+_FLAG_ALIASES = {"avx512vnni": "avx512_vnni"}  # older kernels' spelling
 BF16_LEVEL = "AVX512_CORE_BF16"  # the first level with BF16 dot products (AMX levels are above it)
 BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo flags of native BF16 compute
 
@@ -74,3 +101,30 @@ def bf16_unavailable_reason(
     if not cap_allows(BF16_LEVEL, environ):
         return f"{CAP_VARIABLE}={onednn_cap(environ)} caps oneDNN below {BF16_LEVEL}: no BF16 kernels in this class"
     return None
+
+
+def _level_flags(level: str) -> list[str]:
+    """Every /proc/cpuinfo flag oneDNN needs to run ``level``."""
+    base, flags = _NEEDS[level]
+    return [*(_level_flags(base) if base else []), *flags]
+
+
+def missing_flags(level: str, flags: frozenset[str]) -> list[str]:
+    """The flags ``level`` needs that ``flags`` lacks (none when the flags are unknown: nothing to check)."""
+    have = {_FLAG_ALIASES.get(flag, flag) for flag in flags}
+    return [flag for flag in _level_flags(level) if flag not in have] if flags else []
+
+
+def cap_environment(level: str | None) -> dict[str, str]:
+    """The ``CAP_VARIABLES`` that cap this machine at oneDNN ``level`` (upper case; None: no cap, none)."""
+    if level is None:
+        return {}
+    index = ONEDNN_ISA_ORDER.index(level)
+    caps = {CAP_VARIABLE: level}
+    if "AMX" in level:  # no MKL value names these levels: oneDNN's cap only
+        return caps
+    if index >= ONEDNN_ISA_ORDER.index("AVX512_CORE"):  # ATen's AVX-512 kernels need only AVX512_CORE's set
+        return caps | {"MKL_ENABLE_INSTRUCTIONS": "AVX512"}
+    aten = "avx2" if index >= ONEDNN_ISA_ORDER.index("AVX2") else "default"
+    mkl = {"SSE41": "SSE4_2", "AVX": "AVX"}.get(level, "AVX2")
+    return caps | {"ATEN_CPU_CAPABILITY": aten, "MKL_ENABLE_INSTRUCTIONS": mkl}

@@ -1,4 +1,4 @@
-"""Bias correction of QDQ graphs (``export.bias_correction``) on a tiny random-weight generator."""
+"""Bias correction of QDQ graphs (``forms.transforms.bias_correction``) on a tiny random-weight generator."""
 
 from __future__ import annotations
 

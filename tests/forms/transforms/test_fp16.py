@@ -1,4 +1,4 @@
-"""FP16 graphs (``export.fp16``): 50 dB, finite on extreme inputs, norms and I/O in FP32."""
+"""FP16 graphs (``forms.transforms.fp16``): 50 dB, finite on extreme inputs, norms and I/O in FP32."""
 
 from __future__ import annotations
 

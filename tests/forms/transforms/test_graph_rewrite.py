@@ -1,4 +1,5 @@
-"""Rewriting a graph's nodes (``export.graph_rewrite``): the initializers the new nodes read stay, the others go."""
+"""Rewriting a graph's nodes (``forms.transforms.graph_rewrite``): the initializers the new nodes read stay,
+the others go."""
 
 from __future__ import annotations
 

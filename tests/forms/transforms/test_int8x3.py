@@ -1,4 +1,4 @@
-"""The INT8-digit form (``export.int8x3``): every convolution as three INT8 products whose sum is FP32-grade,
+"""The INT8-digit form (``forms.transforms.int8x3``): every convolution as three INT8 products whose sum is FP32-grade,
 digits that cannot saturate 16-bit pair sums, and the ``fp32-int8x3`` export that writes it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Winograd graph form (``export.winograd``): the same images as the direct convolutions, fewer
+"""The Winograd graph form (``forms.transforms.winograd``): the same images as the direct convolutions, fewer
 multiply-adds, a fixed size; and the ``fp32-winograd`` export that writes it."""
 
 from __future__ import annotations

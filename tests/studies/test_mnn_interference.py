@@ -7,10 +7,12 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from support.studies import load_study
 
 from ugatit_deploy.assets import shapes_model_path
-from ugatit_deploy.benchmarks.studies import mnn_interference as study
 from ugatit_deploy.cli import main
+
+study = load_study("mnn_interference")
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 from support.paths import RESULTS
+from support.studies import load_study
 
-from ugatit_deploy.benchmarks.studies import cpp_end_to_end as study
+study = load_study("cpp_end_to_end")
 
 
 def test_a_failing_process_stops_the_study_with_its_last_error_line():

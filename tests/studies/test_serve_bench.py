@@ -9,8 +9,9 @@ import threading
 
 import pytest
 from support.paths import RESULTS
+from support.studies import load_study
 
-from ugatit_deploy.benchmarks.studies import serve_bench as study
+study = load_study("serve_bench")
 
 
 def _committed() -> dict:

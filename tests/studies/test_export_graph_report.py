@@ -7,8 +7,9 @@ import json
 import pytest
 from onnx import helper
 from support.paths import RESULTS
+from support.studies import load_study
 
-from ugatit_deploy.benchmarks.studies import export_graph_report as study
+study = load_study("export_graph_report")
 
 
 def test_the_histogram_counts_ops_most_frequent_first_then_by_name():

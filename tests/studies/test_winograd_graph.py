@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 from support.paths import RESULTS
+from support.studies import load_study
 
-from ugatit_deploy.benchmarks.studies import winograd_graph as study
+study = load_study("winograd_graph")
 
 
 def _rel_error(got: np.ndarray, want: np.ndarray) -> float:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
-from ugatit_deploy.benchmarks.studies.real_inputs import group_photo, make_video
+from support.studies import load_study
 
 av = pytest.importorskip("av", reason="PyAV is not installed: pip install 'ugatit-deploy[video]'")
+
+_study = load_study("real_inputs")
+group_photo = _study.group_photo
+make_video = _study.make_video
 
 
 def test_the_group_photo_is_1280_by_720_with_three_faces():

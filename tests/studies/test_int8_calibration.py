@@ -7,10 +7,12 @@ from dataclasses import fields, replace
 
 import pytest
 from support.models import SMALL, make_generator
+from support.studies import load_study
 
 from ugatit_deploy import save_generator
-from ugatit_deploy.benchmarks.studies import int8_calibration as study
 from ugatit_deploy.core.reference_images import demo_images
+
+study = load_study("int8_calibration")
 
 
 def test_combinations_cross_each_range_method_with_weights_and_bias_correction():

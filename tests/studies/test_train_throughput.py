@@ -6,8 +6,9 @@ import json
 
 import pytest
 from support.paths import RESULTS
+from support.studies import load_study
 
-from ugatit_deploy.benchmarks.studies import train_throughput as study
+study = load_study("train_throughput")
 
 
 @pytest.mark.slow
