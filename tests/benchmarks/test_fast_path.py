@@ -96,5 +96,5 @@ def test_under_the_avx2_cap_the_fast_path_skips_bf16_in_words_and_takes_the_fast
 def test_the_choice_is_kept_per_cpu_class(tmp_path):
     native, capped = _fast_path_in_child(tmp_path, None), _fast_path_in_child(tmp_path, "AVX2")
     files = sorted(p.name for p in (tmp_path / "cache").rglob("choice-*.json"))
-    assert len(files) == 2 and files[0].endswith("-avx2-threads2.json") != files[1].endswith("-avx2-threads2.json")
+    assert len(files) == 2 and ("-avx2-threads2-" in files[0]) != ("-avx2-threads2-" in files[1])
     assert native["mode"] and capped["mode"]

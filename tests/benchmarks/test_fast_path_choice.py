@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ugatit_deploy.benchmarks import fast_path
-from ugatit_deploy.benchmarks.fast_path import FAST_PATH_INT8, cpu_class, fast_path_settings
+from ugatit_deploy.benchmarks.fast_path import FAST_PATH_INT8, fast_path_settings
 from ugatit_deploy.benchmarks.plan import PreparedArtifacts, plan_cases
 from ugatit_deploy.benchmarks.prepare import reusable
+from ugatit_deploy.core.cpu_caps import cpu_class
 from ugatit_deploy.core.gates import FAST_PATH_GATE
 from ugatit_deploy.forms import FORMS
 
@@ -18,7 +19,7 @@ def test_the_fast_path_is_the_bench_of_openvino_on_the_cpu_candidate_forms_at_ba
     assert tuple(settings.export_precisions) == ("fp32", "fp32-winograd", "fp32-int8x3", "int8-cpu")
     assert settings.gates == {"fp16": FAST_PATH_GATE, "int8": FAST_PATH_GATE, "int8-cpu": FAST_PATH_GATE,
                               "bf16": FAST_PATH_GATE}  # fmt: skip
-    assert settings.int8.keep_fp.auto and settings.reuse_exports
+    assert settings.int8.keep_fp.auto
 
 
 def test_its_plan_is_each_latency_mode_a_candidate_form_takes(tmp_path):

@@ -10,7 +10,6 @@ first call pays for them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -18,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..checkpoint import checkpoint_sha256
-from ..core.cpu_caps import onednn_cap, read_cpu_flags
+from ..core.cache import cache_key
+from ..core.cpu_caps import cpu_class
 from ..core.errors import UgatitDeployError
 from ..core.fileio import atomic_output, cache_root
 from ..core.gates import FAST_PATH_GATE
@@ -43,20 +43,14 @@ class FastPath:
     ms_per_image: float | None = None  # measured here at batch 1 (median)
 
 
-def cpu_class() -> str:
-    """A short key for what oneDNN may use here: the CPU's flags and the ONEDNN_MAX_CPU_ISA cap."""
-    flags = hashlib.sha256(" ".join(sorted(read_cpu_flags())).encode()).hexdigest()[:8]
-    return f"{flags}-{(onednn_cap() or 'native').lower()}"
-
-
 def fast_path_settings(checkpoint: Path, direction: str, threads: int | None, folder: Path) -> BenchSettings:
     """The bench the fast path runs: one backend, its candidate forms, batch 1, lossy modes held to the
-    fast-path gate, interleaved timing rounds, no peaks, exports reused from ``folder``."""
+    fast-path gate, interleaved timing rounds, no peaks; its exports come from the export cache."""
     return BenchSettings(checkpoint=checkpoint, direction=direction, backends=(BACKEND,), batches=(1,), warmup=1,
                          iters=3, rounds=2, threads=threads, out=folder,
                          gates={name: FAST_PATH_GATE for name in lossy_labels()},
-                         export_precisions=forms_where(cpu_candidate=True), int8=FAST_PATH_INT8, peaks=False,
-                         reuse_exports=True)  # fmt: skip
+                         export_precisions=forms_where(cpu_candidate=True), int8=FAST_PATH_INT8,
+                         peaks=False)  # fmt: skip
 
 
 def _load_choice(path: Path, checkpoint: Path) -> FastPath | None:
@@ -76,7 +70,9 @@ def cpu_fast_path(checkpoint: Path, direction: str = "a2b", threads: int | None 
     from .suite import run_bench
 
     folder = cache_root() / "fast-path" / f"{checkpoint_sha256(checkpoint)[:16]}-{direction}"
-    choice_file = folder / f"choice-{cpu_class()}-threads{threads or 0}.json"
+    # Per CPU class and thread count, and per release and runtimes (cache_key): another version measures again.
+    versions = cache_key(candidates=forms_where(cpu_candidate=True))[:8]
+    choice_file = folder / f"choice-{cpu_class()}-threads{threads or 0}-{versions}.json"
     if (saved := _load_choice(choice_file, checkpoint)) is not None:
         log(f"fast path: reusing the choice measured earlier on this CPU class ({choice_file})")
         return saved

@@ -54,22 +54,19 @@ def reusable(path: Path, checkpoint: Path, int8: Int8Options, fmt: ArtifactForma
 
 
 def export_artifacts(settings: BenchSettings, log: Callable[[str], None], fmt: ArtifactFormat = ONNX) -> list[Artifact]:
-    """Our own files of one format, one export per precision the format takes, so one failing precision
-    does not stop the others. With ``settings.reuse_exports``, an intact earlier export is used as it is."""
-    from ..export import export_checkpoint
+    """Our own files of one format, one export per form the format takes, so one failing form does not stop
+    the others. Each comes from the export cache (``export.cache``: made there once per checkpoint, form,
+    options and versions) and is copied into OUT/onnx."""
+    from ..core.cache import copy_files
+    from ..export.cache import cached_export
 
     folder = onnx_folder(settings.out)
     artifacts = []
     for precision in (p for p in settings.export_precisions if p in fmt.precisions):
         int8 = settings.int8 if FORMS[precision].float_layers else Int8Options()  # export refuses them elsewhere
-        earlier = fmt.artifact_path(folder, settings.checkpoint, settings.direction, precision)
-        if settings.reuse_exports and reusable(earlier, settings.checkpoint, int8, fmt):
-            log(f"  {precision}: reusing {earlier} (same checkpoint and options)")
-            artifacts.append(describe(earlier, fmt))
-            continue
         try:
-            paths = export_checkpoint(settings.checkpoint, settings.direction, folder, (precision,), int8=int8, log=log,
-                                      fmt=fmt.name)  # fmt: skip
+            files = cached_export(settings.checkpoint, settings.direction, precision, fmt, int8, log)
+            paths = copy_files(files, folder)[:1]
         except UnavailableError as exc:
             artifacts.append(Artifact(fmt.name, None, precision, problem=(UNAVAILABLE, str(exc))))
         except UgatitDeployError as exc:

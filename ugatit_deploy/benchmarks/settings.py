@@ -52,7 +52,6 @@ class BenchSettings:
     int8: Int8Options = field(default_factory=Int8Options)  # calibration / --keep-fp when bench exports INT8
     command: str = ""  # the command line that reproduces the run, recorded in the results
     peaks: bool = True  # measure the matmul peaks (the floor); the fast path skips them
-    reuse_exports: bool = False  # reuse an intact export of this checkpoint already in OUT/onnx (same INT8 options)
 
     def check(self) -> None:
         """BenchError for values no stage can run with."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,6 +21,8 @@ import numpy as np
 import torch
 
 from ..checkpoint import checkpoint_sha256, open_generator
+from ..core import cache
+from ..core.cpu_caps import cpu_class
 from ..core.fileio import atomic_output
 from ..core.imaging import IMAGE_EXTENSIONS, image_to_tensor, read_image, resize
 from ..core.reference_images import reference_batch, trained_on_photos
@@ -29,7 +31,7 @@ from .compare import add_speedups, apply_peaks, best_peaks
 from .floor import measure_peaks, model_flops
 from .machine import baseline_warning, machine_record
 from .measure import MeasureContext, Measured, measure_case, time_again
-from .peaks import describe, gflops_by_key
+from .peaks import Peak, describe, gflops_by_key
 from .plan import Case, plan_cases
 from .prepare import prepare_artifacts
 from .records import SCHEMA, SCHEMA_VERSION, BenchResults, FloorSummary, Inputs, ModelInfo, RunSettings
@@ -40,6 +42,7 @@ __all__ = ["SCHEMA", "SCHEMA_VERSION", "BenchError", "BenchRun", "BenchSettings"
            "run_bench", "write_json", "write_outputs"]  # fmt: skip
 
 MAX_IMAGES = 16
+PEAKS = "peaks"  # the cache kind of the matmul peaks
 
 
 @dataclass
@@ -83,15 +86,32 @@ def image_sets(names: Sequence[str], folder: Path | None) -> dict[str, list[int]
     return {name: span for name, span in sets.items() if span[1] > span[0]}
 
 
-def _first_peaks(threads: int | None, log: Callable[[str], None]) -> dict:
-    """This CPU's peaks, logged (after a note where the environment slows the torch eager baseline)."""
+def _peaks_key(threads: int | None) -> str:
+    """The peaks' cache key: the CPU class (flags and oneDNN cap), threads, the GPU, the versions."""
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else ""
+    return cache.cache_key(cpu=cpu_class(), threads=threads or torch.get_num_threads(), gpu=gpu)
+
+
+def _first_peaks(threads: int | None, log: Callable[[str], None]) -> tuple[dict, bool]:
+    """This CPU's peaks, logged (after a note where the environment slows the torch eager baseline): measured,
+    or reused from the cache of this CPU class, thread count and versions (True)."""
     if warning := baseline_warning():
         log(warning)
-    log(f"measuring the matmul peaks ({threads or torch.get_num_threads()} threads)")
-    peaks = measure_peaks(threads)
-    for key, peak in peaks.items():
-        log(f"  {describe(key, peak)}")
-    return peaks
+    key = _peaks_key(threads)
+    if (kept := cache.read_json(PEAKS, key)) is not None:
+        peaks, reused = {name: Peak(**value) for name, value in kept.items()}, True
+        log(f"reusing the matmul peaks measured earlier on this CPU class ({PEAKS}/{key})")
+    else:
+        log(f"measuring the matmul peaks ({threads or torch.get_num_threads()} threads)")
+        peaks, reused = measure_peaks(threads), False
+    for name, peak in peaks.items():
+        log(f"  {describe(name, peak)}")
+    return peaks, reused
+
+
+def _keep_peaks(threads: int | None, peaks: dict) -> None:
+    cache.write_json(PEAKS, _peaks_key(threads), {name: asdict(peak) for name, peak in peaks.items()},
+                     {"cpu_class": cpu_class(), "threads": threads})  # fmt: skip
 
 
 def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> BenchRun:
@@ -116,7 +136,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
 
     gates = gates_with(settings.gates)
     flops = model_flops(config, size)
-    peaks = _first_peaks(settings.threads, log) if settings.peaks else {}
+    peaks, reused = _first_peaks(settings.threads, log) if settings.peaks else ({}, True)
     cases = plan_cases(settings, prepare_artifacts(settings, size, log))
     task = TaskInputs.of(images, sets, reference) if scored else None
     context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops,
@@ -126,9 +146,11 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
         log(f"timing round {round_index} of {settings.rounds}")
         time_again(measured, context, log)
     records = [record for m in measured for record in m.records]
-    if settings.rounds > 1 and settings.peaks:  # the peak drifts too: the best of the first and the last measurement
+    if settings.rounds > 1 and not reused:  # the peak drifts too: the best of the first and the last measurement
         log("measuring the matmul peaks again")
         peaks = best_peaks(peaks, measure_peaks(settings.threads))
+    if not reused:
+        _keep_peaks(settings.threads, peaks)
     apply_peaks(records, gflops_by_key(peaks))  # always: a Winograd runtime's note needs its backend
     add_speedups(records)
 

@@ -10,6 +10,7 @@ and MKL's, so that torch eager runs as that class too.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 
@@ -128,3 +129,9 @@ def cap_environment(level: str | None) -> dict[str, str]:
     aten = "avx2" if index >= ONEDNN_ISA_ORDER.index("AVX2") else "default"
     mkl = {"SSE41": "SSE4_2", "AVX": "AVX"}.get(level, "AVX2")
     return caps | {"ATEN_CPU_CAPABILITY": aten, "MKL_ENABLE_INSTRUCTIONS": mkl}
+
+
+def cpu_class() -> str:
+    """A short key for what oneDNN may use here: the CPU's flags and the ONEDNN_MAX_CPU_ISA cap."""
+    flags = hashlib.sha256(" ".join(sorted(read_cpu_flags())).encode()).hexdigest()[:8]
+    return f"{flags}-{(onednn_cap() or 'native').lower()}"

@@ -1,0 +1,54 @@
+"""Work kept under a key of its inputs (``core.cache``): the key changes with every input and version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ugatit_deploy.core import cache
+
+
+@dataclass(frozen=True)
+class _Options:
+    images: int = 16
+    folder: Path | None = None
+
+
+def test_the_key_is_stable_for_the_same_inputs_in_any_order():
+    one = cache.cache_key(checkpoint="ab", form="int8-cpu", options=_Options(), tags={"b": 2, "a": 1})
+    two = cache.cache_key(options=_Options(), tags={"a": 1, "b": 2}, form="int8-cpu", checkpoint="ab")
+    assert one == two and len(one) == 24
+
+
+def test_the_key_changes_with_any_input():
+    base = {"checkpoint": "ab", "form": "int8-cpu", "options": _Options()}
+    keys = {cache.cache_key(**base), cache.cache_key(**{**base, "checkpoint": "ac"}),
+            cache.cache_key(**{**base, "form": "int8"}), cache.cache_key(**{**base, "options": _Options(64)}),
+            cache.cache_key(**{**base, "options": _Options(folder=Path("calib"))})}  # fmt: skip
+    assert len(keys) == 5
+
+
+def test_the_key_changes_with_the_package_or_a_runtime_version(monkeypatch):
+    before = cache.cache_key(form="fp32")
+    monkeypatch.setattr(cache, "runtime_versions", lambda: {"ugatit-deploy": "99.0", "torch": "2.13.0"})
+    assert cache.cache_key(form="fp32") != before
+
+
+def test_json_values_round_trip_and_a_damaged_one_reads_as_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("UGATIT_DEPLOY_CACHE", str(tmp_path))
+    assert cache.read_json("peaks", "k") is None
+    cache.write_json("peaks", "k", {"cpu-fp32": {"gflops": 12.5, "kernel": "x"}}, {"threads": 2})
+    assert cache.read_json("peaks", "k") == {"cpu-fp32": {"gflops": 12.5, "kernel": "x"}}
+    assert (tmp_path / "peaks" / "k" / "inputs.json").read_text().strip().startswith("{")
+    (tmp_path / "peaks" / "k" / "value.json").write_text('{"cpu-fp32": ')
+    assert cache.read_json("peaks", "k") is None
+
+
+def test_copied_files_replace_what_is_there(tmp_path):
+    source = tmp_path / "cache" / "m.onnx"
+    source.parent.mkdir()
+    source.write_bytes(b"new")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "m.onnx").write_bytes(b"old")
+    (copied,) = cache.copy_files([source], tmp_path / "out")
+    assert copied.read_bytes() == b"new" and source.read_bytes() == b"new"
