@@ -8,7 +8,7 @@ import pytest
 
 from ugatit_deploy.backends import BACKENDS, BackendSpec, Mode
 from ugatit_deploy.benchmarks import plan as plan_module
-from ugatit_deploy.benchmarks.plan import Artifact, PreparedArtifacts, plan_cases
+from ugatit_deploy.benchmarks.plan import Artifact, PreparedArtifacts, plan_cases, what_can_win
 from ugatit_deploy.benchmarks.records import FAILED, UNSUPPORTED
 from ugatit_deploy.benchmarks.settings import BenchSettings
 from ugatit_deploy.forms import FORMS
@@ -123,3 +123,38 @@ def test_an_artifact_that_could_not_be_made_is_planned_with_its_problem():
         ("onnxruntime-cpu", "int8", problem),
         ("openvino-cpu", "int8", problem),  # the latency mode only: the others run fp32 and int8-cpu files
     ]
+
+
+def _machine(monkeypatch, cuda: bool) -> None:
+    """A machine with or without a CUDA device, whatever this one has."""
+    monkeypatch.setattr(BackendSpec, "unavailable_here",
+                        lambda self: None if cuda or self.device == "cpu" else "no CUDA device is visible")  # fmt: skip
+
+
+def test_on_a_cpu_only_machine_the_plan_keeps_what_can_win_and_says_why_not_the_rest(monkeypatch):
+    _machine(monkeypatch, cuda=False)
+    settings, not_run = what_can_win(BenchSettings(checkpoint=CKPT))
+    assert settings.backends == ("torch-cpu", "onnxruntime-cpu", "openvino-cpu", "ncnn-cpu")
+    assert settings.export_precisions == ("fp32", "fp32-winograd", "fp32-int8x3", "int8-cpu")
+    assert not_run == [
+        "torch-cuda: no CUDA device is visible",
+        "onnxruntime-cuda: no CUDA device is visible",
+        "onnxruntime-tensorrt: no CUDA device is visible",
+        f"mnn-cpu: never chosen ({BACKENDS['mnn-cpu'].not_chosen})",
+        "tensorrt: no CUDA device is visible",
+        "fp16, int8: cannot be the fastest passing mode on cpu here",
+    ]
+
+
+def test_with_a_gpu_the_forms_tensorrt_builds_are_candidates_too(monkeypatch):
+    _machine(monkeypatch, cuda=True)
+    settings, not_run = what_can_win(BenchSettings(checkpoint=CKPT))
+    assert tuple(settings.export_precisions) == tuple(FORMS) and not_run == [
+        f"mnn-cpu: never chosen ({BACKENDS['mnn-cpu'].not_chosen})"
+    ]
+
+
+def test_bench_all_keeps_the_whole_matrix(monkeypatch):
+    _machine(monkeypatch, cuda=False)
+    everything = BenchSettings(checkpoint=CKPT, everything=True)
+    assert what_can_win(everything) == (everything, [])

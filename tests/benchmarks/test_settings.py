@@ -47,7 +47,7 @@ def _every_field_set() -> BenchSettings:
                          warmup=0, iters=3, rounds=2, threads=2, out=Path("out dir"),
                          gates={"fp32": Gate(max_abs=1e-4), "int8": Gate(min_psnr_db=30.0, min_ssim=0.98)},
                          export_precisions=("fp32",), int8=int8, command="ugatit-deploy bench --batch 1,8",
-                         peaks=False)  # fmt: skip
+                         peaks=False, everything=True)  # fmt: skip
 
 
 def test_every_field_differs_from_its_default_in_the_round_trip_settings():

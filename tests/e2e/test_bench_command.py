@@ -53,6 +53,7 @@ def cpu_bench(tmp_path_factory, circles):
             "1,2",
             "--out",
             str(out),
+            "--all",  # the whole matrix, also what cannot win on this CPU
             *FAST,
         ],
     )
@@ -149,11 +150,17 @@ def fp32_onnx(cpu_bench):
 def test_backends_missing_here_are_listed_with_their_reason(tmp_path, fp32_onnx):
     backends = "torch-cuda,onnxruntime-cuda,tensorrt"
     result = CliRunner().invoke(main, ["bench", "--ckpt", SHAPES, "--onnx", str(fp32_onnx), "--backends", backends,
-                                       "--out", str(tmp_path), *FAST])  # fmt: skip
+                                       "--out", str(tmp_path / "default"), *FAST])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    results = json.loads((tmp_path / "default" / "results.json").read_text())
+    if results["records"]:
+        pytest.skip("a GPU backend is available here")
+    assert [line.split(":")[0] for line in results["not_run"]] == ["torch-cuda", "onnxruntime-cuda", "tensorrt"]
+    assert "not run here: tensorrt: " in result.output  # planned out before anything is made
+    result = CliRunner().invoke(main, ["bench", "--ckpt", SHAPES, "--onnx", str(fp32_onnx), "--backends", backends,
+                                       "--out", str(tmp_path), "--all", *FAST])  # fmt: skip
     assert result.exit_code == 0, result.output
     records = json.loads((tmp_path / "results.json").read_text())["records"]
-    if any(r["status"] == "ok" for r in records):
-        pytest.skip("a GPU backend is available here")
     assert {r["status"] for r in records} == {"unavailable"}
     assert all(r["reason"] for r in records)
     assert "not run here:" in result.output and "TensorRT is not installed" in result.output

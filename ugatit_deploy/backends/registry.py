@@ -15,8 +15,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ..core import optional
 from ..core.errors import UnavailableError
-from ..formats import CHECKPOINT, artifact_kind, artifact_kinds
+from ..core.optional import availability_of, cuda_unavailable_reason
+from ..formats import CHECKPOINT, FORMATS, artifact_kind, artifact_kinds
 from ..forms import FORMS, hints_of, join_hints
 from .base import Backend, BackendError
 
@@ -57,6 +59,19 @@ class BackendSpec:
     modes: tuple[Mode, ...] = (Mode(),)
     symmetric_int8_only: bool = False  # TensorRT-based: refuses INT8 graphs with non-zero zero points
     not_chosen: str = ""  # why the main job never picks it by one measurement (empty: it may)
+    runtime: str = ""  # its runtime's loader in ``core.optional`` (checked before any file is made)
+
+    def unavailable_here(self) -> str | None:
+        """Why this backend cannot run on this machine whatever the file (no CUDA device, its runtime or its
+        format's converter missing), None when it may: cheap, imports the runtime at most."""
+        if self.device == "cuda" and (reason := cuda_unavailable_reason()):
+            return reason
+        if self.runtime:
+            ok, reason = availability_of(getattr(optional, self.runtime))
+            if not ok:
+                return reason
+        fmt = FORMATS.get(self.runs)
+        return fmt.unavailable_reason() if fmt is not None else None
 
     def create(self, artifact: str | os.PathLike[str], **options: Any) -> Backend:
         module, _, cls = self.runner.partition(":")
@@ -88,22 +103,23 @@ _SPECS = (
                        Mode({"precision": "fp16", "channels_last": True, "cuda_graphs": True}, ("fp16",)))),
     BackendSpec("onnxruntime-cpu", "onnxruntime", "onnx", "cpu", "ONNX Runtime, CPU execution provider",
                 "onnxruntime_runner:OnnxRuntimeBackend", {"provider": "cpu"}, ("threads", "cache_dir"),
-                auto_rank=1),
+                auto_rank=1, runtime="onnxruntime"),
     BackendSpec("onnxruntime-cuda", "onnxruntime", "onnx", "cuda", "ONNX Runtime, CUDA execution provider, IO binding",
-                "onnxruntime_runner:OnnxRuntimeBackend", {"provider": "cuda"}, ("cache_dir", *_GPU), auto_rank=0),
+                "onnxruntime_runner:OnnxRuntimeBackend", {"provider": "cuda"}, ("cache_dir", *_GPU), auto_rank=0,
+                runtime="onnxruntime"),
     BackendSpec("onnxruntime-tensorrt", "onnxruntime", "onnx", "cuda",
                 "ONNX Runtime, TensorRT execution provider, IO binding",
                 "onnxruntime_runner:OnnxRuntimeBackend", {"provider": "tensorrt"}, ("cache_dir", *_GPU),
-                symmetric_int8_only=True),
+                symmetric_int8_only=True, runtime="onnxruntime"),
     BackendSpec("openvino-cpu", "openvino", "onnx", "cpu",
                 "OpenVINO on CPU: fp32, fp16 or int8 (QDQ graphs) files, bf16 compute by precision hint; latency "
                 "hint, or throughput hint (batches > 1 as parallel requests)",
                 "openvino_runner:OpenVinoBackend", {}, ("threads", "inference_precision", "cache_dir", "throughput"),
-                modes=_OPENVINO_MODES),
+                modes=_OPENVINO_MODES, runtime="openvino"),
     BackendSpec("mnn-cpu", "mnn", "mnn", "cpu", "MNN on CPU: Winograd 3x3 convolutions (.mnn from export --format mnn)",
-                "mnn_runner:MnnBackend", {}, ("threads",), auto_rank=0, not_chosen=MNN_NOT_CHOSEN),
+                "mnn_runner:MnnBackend", {}, ("threads",), auto_rank=0, not_chosen=MNN_NOT_CHOSEN, runtime="mnn"),
     BackendSpec("ncnn-cpu", "ncnn", "ncnn", "cpu", "ncnn on CPU: Winograd 3x3 convolutions (.ncnn.param/.bin from "
-                "export --format ncnn)", "ncnn_runner:NcnnBackend", {}, ("threads",), auto_rank=0),
+                "export --format ncnn)", "ncnn_runner:NcnnBackend", {}, ("threads",), auto_rank=0, runtime="ncnn"),
     BackendSpec("tensorrt", "tensorrt", "tensorrt", "cuda", "TensorRT plan, execute_async_v3 on torch CUDA buffers",
                 "tensorrt_runner:TensorRTBackend", {}, _GPU, auto_rank=0, symmetric_int8_only=True),
 )  # fmt: skip

@@ -8,11 +8,12 @@ backend needs only its registry entry and runner module to be benchmarked.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..backends import BACKENDS, BackendSpec, Mode
+from ..formats import CHECKPOINT
 from ..forms import FORMS, join_hints, label
 from .records import UNSUPPORTED
 from .settings import BenchSettings
@@ -91,6 +92,31 @@ def _problem(spec: BackendSpec, artifact: Artifact) -> tuple[str, str] | None:
 def tensorrt_takes(form: str) -> bool:
     """Whether TensorRT builds a graph of this form (unknown names: let the runner decide)."""
     return form not in FORMS or FORMS[form].tensorrt
+
+
+def what_can_win(settings: BenchSettings) -> tuple[BenchSettings, list[str]]:
+    """The settings narrowed to what can be the answer on this machine, and one line per part left out with
+    why: backends that cannot run here (no CUDA device, a runtime missing) or are never chosen (MNN), and
+    graph forms that no remaining device can win with (``GraphForm.candidate_on``). PyTorch eager always
+    stays: it is every speed-up's baseline. ``settings.everything`` (``bench --all``) keeps it all."""
+    if settings.everything:
+        return settings, []
+    not_run: list[str] = []
+    kept: list[str] = []
+    for name in settings.backends:
+        spec = BACKENDS[name]
+        if reason := spec.unavailable_here():
+            not_run.append(f"{name}: {reason}")
+        elif spec.not_chosen and spec.runs != CHECKPOINT:
+            not_run.append(f"{name}: never chosen ({spec.not_chosen})")
+        else:
+            kept.append(name)
+    devices = sorted({BACKENDS[name].device for name in kept if BACKENDS[name].runs != CHECKPOINT})
+    forms = tuple(f for f in settings.export_precisions if any(FORMS[f].candidate_on(d) for d in devices))
+    if left := [f for f in settings.export_precisions if f not in forms and f in FORMS]:
+        where = " and ".join(devices) or "no device"
+        not_run.append(f"{', '.join(left)}: cannot be the fastest passing mode on {where} here")
+    return replace(settings, backends=tuple(kept), export_precisions=forms), not_run
 
 
 def plan_cases(settings: BenchSettings, artifacts: PreparedArtifacts) -> list[Case]:

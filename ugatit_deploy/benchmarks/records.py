@@ -298,6 +298,7 @@ class BenchResults(JsonCodec):
     floor: FloorSummary
     gates: dict[str, dict[str, float]]  # precision -> Gate.describe() of the gate applied
     gated_precisions: list[str]  # the precisions --gate named: they decide the exit code
+    not_run: list[str] = field(default_factory=list)  # what the plan left out here, with why (``plan.what_can_win``)
     records: list[BenchRecord] = field(default_factory=list)
 
     def gate_failures(self) -> list[str]:
@@ -335,7 +336,7 @@ def upgrade_v1(data: Mapping[str, Any]) -> dict[str, Any]:
     """A version 1 results.json dict as version 2: the keys older benches did not write as null (a record's
     ``variant`` as ""), and each record's ``form`` and ``compute`` from its label (``split_label``; its
     ``precision`` and ``variant`` are then checked against the ones they derive)."""
-    out = {**data, "schema_version": SCHEMA_VERSION}
+    out = {**data, "schema_version": SCHEMA_VERSION, "not_run": data.get("not_run", [])}
     for part, keys in _V1_ABSENT.items():
         if isinstance(out.get(part), Mapping):
             out[part] = {**dict.fromkeys(keys), **out[part]}

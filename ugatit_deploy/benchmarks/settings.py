@@ -52,6 +52,7 @@ class BenchSettings:
     int8: Int8Options = field(default_factory=Int8Options)  # calibration / --keep-fp when bench exports INT8
     command: str = ""  # the command line that reproduces the run, recorded in the results
     peaks: bool = True  # measure the matmul peaks (the floor); the fast path skips them
+    everything: bool = False  # bench --all: every backend, form and mode, also what cannot win here
 
     def check(self) -> None:
         """BenchError for values no stage can run with."""

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,7 +33,7 @@ from .floor import measure_peaks, model_flops
 from .machine import baseline_warning, machine_record
 from .measure import MeasureContext, Measured, measure_case, time_again
 from .peaks import Peak, describe, gflops_by_key
-from .plan import Case, plan_cases
+from .plan import Case, plan_cases, what_can_win
 from .prepare import prepare_artifacts
 from .records import SCHEMA, SCHEMA_VERSION, BenchResults, FloorSummary, Inputs, ModelInfo, RunSettings
 from .settings import BenchError, BenchSettings
@@ -114,18 +115,28 @@ def _keep_peaks(threads: int | None, peaks: dict) -> None:
                      {"cpu_class": cpu_class(), "threads": threads})  # fmt: skip
 
 
-def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> BenchRun:
-    """Measure every case; never raises for a backend problem (it becomes the record's status)."""
-    settings.check()
-    info, generator = open_generator(settings.checkpoint, settings.direction)
-    for note in info.notes:
-        log(f"note: {note}")
-    config = info.config_for(settings.direction)
+def _size(settings: BenchSettings, config: Any) -> int:
+    """The benchmarked size (BenchError for one the model cannot run)."""
     size = settings.size or config.img_size
     if size % 4 or size < 8:
         raise BenchError(f"--size {size}: U-GAT-IT needs a multiple of 4, at least 8")
     if not config.light and size != config.img_size:
         raise BenchError(f"--size {size}: a full (non-light) model only runs at its img_size {config.img_size}")
+    return size
+
+
+def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> BenchRun:
+    """Measure every case of what can win here (``plan.what_can_win``; everything with ``settings.everything``);
+    never raises for a backend problem (it becomes the record's status)."""
+    settings.check()
+    settings, not_run = what_can_win(settings)
+    for line in not_run:
+        log(f"not run here: {line} (bench --all measures it)")
+    info, generator = open_generator(settings.checkpoint, settings.direction)
+    for note in info.notes:
+        log(f"note: {note}")
+    config = info.config_for(settings.direction)
+    size = _size(settings, config)
     scored = trained_on_photos(info.metadata)
     images, names = load_inputs(settings.images, size, circles=not scored)
     sets = image_sets(names, settings.images)
@@ -188,6 +199,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
         floor=FloorSummary(flops, gflops_by_key(peaks), {key: peak.kernel for key, peak in peaks.items()}),
         gates={precision: gate.describe() for precision, gate in gates.items()},
         gated_precisions=sorted(settings.gates),
+        not_run=not_run,
         records=records,
     )
     return BenchRun(results, images, reference, outputs, labelled)

@@ -120,6 +120,11 @@ _HELP = f"""Benchmark every backend against the PyTorch FP32 reference: parity a
       ugatit-deploy bench --backends torch-cpu,openvino-cpu --isa native,avx2   # as on an AVX2-only CPU too
     """
 
+_ALL_HELP = (
+    "Measure the whole matrix: also backends this machine cannot run (listed as unavailable), backends never "
+    "chosen (MNN) and graph forms that cannot be the fastest passing mode here (on a CPU: fp16 and TensorRT's "
+    "int8). Default: what can win here, the rest listed under 'not run here'."
+)
 _ISA_HELP = (
     "Run the whole bench once per CPU class, each in its own process, and compare: e.g. native,avx2 measures "
     "this CPU as it is and as an AVX2-only CPU would run. A class is native (no cap) or a oneDNN ISA level (sse41, "
@@ -193,12 +198,13 @@ _ISA_HELP = (
     help="Folder for results.json, results.csv, report.md, latency.png, grid.png.",
 )
 @gate_option("Fail (exit 3) when a listed precision misses its gate:")
+@click.option("--all", "everything", is_flag=True, help=_ALL_HELP)
 @click.option("--isa", "isa_classes", default=None, callback=_isa_classes, metavar="CLASSES", help=_ISA_HELP)
 @limit_options()
 def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...], engines: tuple[Path, ...],
                   backends: tuple[str, ...], images: Path | None, batches: tuple[int, ...], size: int | None,
                   keep_fp: KeepFp, calib: Path | None, calib_images: int, warmup: int, iters: int, rounds: int,
-                  threads: int | None, out: Path, gates: dict[str, Gate],
+                  threads: int | None, out: Path, gates: dict[str, Gate], everything: bool,
                   isa_classes: tuple[IsaClass, ...]) -> None:  # fmt: skip
     """The bench command (its help is ``_HELP``)."""
     from ..benchmarks.settings import BenchSettings
@@ -207,7 +213,7 @@ def bench_command(ckpt: Path | None, direction: str, onnx_files: tuple[Path, ...
     settings = BenchSettings(checkpoint=resolve_checkpoint(ckpt), direction=direction, onnx=onnx_files,
                              engines=engines, backends=backends, images=images, batches=batches, size=size,
                              warmup=warmup, iters=iters, rounds=rounds, threads=threads, out=out, gates=gates,
-                             int8=int8_options(calib, calib_images, keep_fp),
+                             int8=int8_options(calib, calib_images, keep_fp), everything=everything,
                              command=command_line(context))  # fmt: skip
     if isa_classes:  # each class's bench records its own command line: without --isa, with its own --out
         each = replace(settings, command=command_line(context, leave_out=("isa_classes", "out")))
@@ -235,6 +241,8 @@ def _bench(settings: BenchSettings) -> None:
     files = write_outputs(run, settings.out)
     click.echo("")
     click.echo(format_table(run.results))
+    for line in run.results.not_run:
+        click.echo(f"not run here: {line}")
     click.echo("\n" + fastest_line(run.results.records).replace("**", ""))
     click.echo(f"wrote {', '.join(str(p) for p in files.values())}")
     failed = run.gate_failures()

@@ -69,6 +69,11 @@ class GraphForm:
     computes: ClassVar[tuple[str, ...]] = ()  # compute hints a runtime may apply to its file (``compute``)
     cpu_candidate: ClassVar[bool] = False  # a candidate of the CPU fast path (its file on OpenVINO)
 
+    def candidate_on(self, device: str) -> bool:
+        """Whether a file of this form can be the fastest passing mode on ``device`` (a registry device): on the
+        CPU the fast path's candidates, on CUDA the forms TensorRT builds."""
+        return self.cpu_candidate if device == "cpu" else self.tensorrt
+
     @property
     def tensorrt(self) -> bool:
         """Whether TensorRT builds it."""

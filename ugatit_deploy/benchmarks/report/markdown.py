@@ -163,6 +163,8 @@ def write_markdown(
         numeric = [name not in TEXT_COLUMNS for name in TABLE_COLUMNS]
         lines += _md_table(TABLE_COLUMNS, rows, numeric)
         lines += ["", fastest_line(records)]
+        if results.not_run:
+            lines += ["", "Not run here (`bench --all` measures them):", "", *(f"- {line}" for line in results.not_run)]
         if note := task_note(records):
             lines += ["", note]
         if notes := floor_notes(records):
