@@ -28,6 +28,7 @@ from ..core.fileio import atomic_output
 from ..core.imaging import IMAGE_EXTENSIONS, image_to_tensor, read_image, resize
 from ..core.reference_images import reference_batch, trained_on_photos
 from ..forms import gates_with
+from . import dominated
 from .compare import add_speedups, apply_peaks, best_peaks
 from .floor import measure_peaks, model_flops
 from .machine import baseline_warning, machine_record
@@ -125,6 +126,19 @@ def _size(settings: BenchSettings, config: Any) -> int:
     return size
 
 
+def _cases(settings: BenchSettings, size: int, history: str, not_run: list[str],
+           log: Callable[[str], None]) -> list[Case]:  # fmt: skip
+    """The planned cases, less those an earlier bench measured dominated here (added to ``not_run``)."""
+    cases = plan_cases(settings, prepare_artifacts(settings, size, log))
+    if settings.everything:
+        return cases
+    cases, skipped = dominated.skip_dominated(cases, dominated.load(history))
+    for line in skipped:
+        log(f"not run here: {line} (bench --all measures it)")
+    not_run += skipped
+    return cases
+
+
 def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> BenchRun:
     """Measure every case of what can win here (``plan.what_can_win``; everything with ``settings.everything``);
     never raises for a backend problem (it becomes the record's status)."""
@@ -148,7 +162,8 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
     gates = gates_with(settings.gates)
     flops = model_flops(config, size)
     peaks, reused = _first_peaks(settings.threads, log) if settings.peaks else ({}, True)
-    cases = plan_cases(settings, prepare_artifacts(settings, size, log))
+    history = dominated.history_key(checkpoint_sha256(settings.checkpoint), size, settings.threads)
+    cases = _cases(settings, size, history, not_run, log)
     task = TaskInputs.of(images, sets, reference) if scored else None
     context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops,
                              gflops_by_key(peaks), task)  # fmt: skip
@@ -162,6 +177,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
         peaks = best_peaks(peaks, measure_peaks(settings.threads))
     if not reused:
         _keep_peaks(settings.threads, peaks)
+    dominated.remember(records, history, datetime.now(timezone.utc).date().isoformat())
     apply_peaks(records, gflops_by_key(peaks))  # always: a Winograd runtime's note needs its backend
     add_speedups(records)
 

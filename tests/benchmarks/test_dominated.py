@@ -1,0 +1,54 @@
+"""Modes measured dominated on this CPU class are skipped by the next bench, with the figures named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.bench_results import latency, parity, record
+
+from ugatit_deploy.benchmarks import dominated
+from ugatit_deploy.benchmarks.plan import Case
+
+ONNX = Path("m_fp32.onnx")
+
+
+def _case(form: str, compute: str = "", backend: str = "openvino-cpu") -> Case:
+    return Case(backend, "cpu", ONNX, form, compute=compute)
+
+
+def _measured(form: str, ms: float, psnr: float, compute: str = "", backend: str = "openvino-cpu"):
+    return record(backend, form, 1, compute=compute, latency=latency(ms, ms, 1), parity=parity(0.01, psnr))
+
+
+@pytest.fixture
+def history(tmp_path, monkeypatch):
+    monkeypatch.setenv("UGATIT_DEPLOY_CACHE", str(tmp_path))
+    key = dominated.history_key("ab" * 32, 256, 2)
+    dominated.remember([_measured("fp32", 20.0, 200.0), _measured("fp32-winograd", 8.0, 200.0),
+                        _measured("int8-cpu", 7.9, 41.0), _measured("fp32", 5.0, 300.0, backend="onnxruntime-cpu")],
+                       key, "2026-12-06")  # fmt: skip
+    return dominated.load(key)
+
+
+def test_a_slower_and_no_more_accurate_mode_of_the_same_backend_is_skipped_with_its_figures(history):
+    cases = [_case("fp32"), _case("fp32-winograd"), _case("int8-cpu"), _case("fp32", backend="onnxruntime-cpu")]
+    kept, skipped = dominated.skip_dominated(cases, history)
+    assert kept == cases[1:]  # ORT's faster fp32 dominates nothing of OpenVINO's: another backend
+    assert skipped == ["openvino-cpu fp32: dominated on this CPU class (20.00 ms, 200.0 dB on 2026-12-06; "
+                       "openvino-cpu fp32-winograd: 8.00 ms, 200.0 dB)"]  # fmt: skip
+
+
+def test_a_faster_but_less_accurate_mode_dominates_nothing(history):
+    kept, skipped = dominated.skip_dominated([_case("fp32-winograd"), _case("int8-cpu")], history)
+    assert len(kept) == 2 and skipped == []  # int8-cpu is faster by less than the noise, and less accurate
+
+
+def test_a_mode_is_skipped_only_when_what_dominates_it_is_planned_too(history):
+    kept, skipped = dominated.skip_dominated([_case("fp32")], history)
+    assert kept == [_case("fp32")] and skipped == []
+
+
+def test_another_cpu_class_has_its_own_history(history, monkeypatch):
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert dominated.load(dominated.history_key("ab" * 32, 256, 2)) == {}
