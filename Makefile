@@ -20,10 +20,10 @@ demo: $(STAMP)
 	$(BIN)/ugatit-deploy demo --out reports/demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not cpp and not serve and not gpu"
+	$(BIN)/python -m pytest -m "not slow and not cpp and not serve and not gpu" --durations=10
 
 venv: $(STAMP)
 
