@@ -10,6 +10,7 @@ from ugatit_deploy.core.gates import WINOGRAD_FP32_GATE, Gate, GateError
 from ugatit_deploy.forms import (
     COMPUTE_HINTS,
     FORMS,
+    KERNELS,
     PrecisionError,
     forms_where,
     gates_with,
@@ -127,3 +128,9 @@ def test_any_gate_spec_parses_or_is_refused_with_a_gate_error(spec):
         assert "\n" not in str(exc)
     else:
         assert set(gates) <= set(label_names())
+
+
+def test_every_form_declares_a_known_kernel_and_hints():
+    assert all(form.kernel in KERNELS for form in FORMS.values())
+    assert all(set(form.computes) <= set(COMPUTE_HINTS) for form in FORMS.values())
+    assert all(hint.kernel in (None, *KERNELS) for hint in COMPUTE_HINTS.values())
