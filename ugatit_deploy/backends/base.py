@@ -26,7 +26,7 @@ from ..core.limits import Limits
 from ..core.metadata import ArtifactRecord, MetadataError, sidecar_path
 from ..core.optional import availability_of
 from ..formats import ArtifactFormat, read_record
-from ..forms import label
+from ..forms import Labelled
 
 
 class BackendError(UgatitDeployError):
@@ -56,7 +56,7 @@ class Availability:
 
 
 @dataclass
-class BackendInfo:
+class BackendInfo(Labelled):
     """What a backend runs, for tables and result records."""
 
     backend: str  # "torch-cpu", "onnxruntime-cuda", "tensorrt", ...
@@ -65,16 +65,6 @@ class BackendInfo:
     options: dict[str, Any] = field(default_factory=dict)
     file_variant: str = ""  # what sets this artifact apart from others of its form, e.g. "keep-fp 6"
     compute: str = ""  # the compute hints the runner applies (``forms.join_hints``: "bf16", "bf16+throughput")
-
-    @property
-    def precision(self) -> str:
-        """The run's label (``forms.label``): the form's name, or the arithmetic hint's on a float form."""
-        return label(self.form, self.compute)[0]
-
-    @property
-    def variant(self) -> str:
-        """The file's variant, with a hint that does not name the run after it (``keep-fp 6 +bf16``)."""
-        return " ".join(filter(None, (self.file_variant, label(self.form, self.compute)[1])))
 
     @property
     def size_mb(self) -> float:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..backends import BACKENDS, BackendSpec, Mode
 from ..formats import CHECKPOINT
-from ..forms import FORMS, join_hints, label
+from ..forms import FORMS, Labelled, join_hints
 from .records import UNSUPPORTED
 from .settings import BenchSettings
 
@@ -42,7 +42,7 @@ class PreparedArtifacts:
 
 
 @dataclass(frozen=True)
-class Case:
+class Case(Labelled):
     """One backend x artifact x mode to measure: what ``create_backend(backend, artifact, **options)`` gets.
     ``problem`` (status, reason) is decided before anything runs: the case becomes records without running."""
 
@@ -54,15 +54,6 @@ class Case:
     file_variant: str = ""
     problem: tuple[str, str] | None = None
     compute: str = ""  # the mode's compute hints (``forms.join_hints``)
-
-    @property
-    def precision(self) -> str:
-        """The run's label (``forms.label``)."""
-        return label(self.form, self.compute)[0]
-
-    @property
-    def variant(self) -> str:
-        return " ".join(filter(None, (self.file_variant, label(self.form, self.compute)[1])))
 
     @property
     def label(self) -> str:

@@ -66,6 +66,24 @@ def label(form: str, compute: str = "") -> tuple[str, str]:
     return arithmetic[0].name, ""
 
 
+class Labelled:
+    """A run's label read off its ``form``, ``compute`` and ``file_variant`` attributes (``label``)."""
+
+    form: str
+    compute: str
+    file_variant: str
+
+    @property
+    def precision(self) -> str:
+        """The run's name: the form's, or the arithmetic hint's on a float form."""
+        return label(self.form, self.compute)[0]
+
+    @property
+    def variant(self) -> str:
+        """The file's variant, with a hint that does not name the run after it (``keep-fp 6 +bf16``)."""
+        return " ".join(filter(None, (self.file_variant, label(self.form, self.compute)[1])))
+
+
 def kernel_of(form: str, compute: str = "") -> str:
     """The arithmetic of a run's convolutions (``base.KERNELS``): the form's INT8, else a hint's, else the form's."""
     own = FORMS[form].kernel if form in FORMS else "fp32"
