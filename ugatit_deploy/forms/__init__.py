@@ -28,6 +28,7 @@ from .registry import (
 
 __all__ = [
     "COMPUTE_HINTS", "FORMS", "KERNELS", "REFERENCE_FORM", "BuildContext", "ComputeHint", "FormGraph", "GraphForm",
-    "Labelled", "PrecisionError", "default_gates", "default_gates_help", "forms_help", "forms_where", "gates_with", "get_form",
-    "hints_of", "join_hints", "kernel_of", "label", "label_names", "lossy_labels", "parse_forms", "parse_gates",
+    "Labelled", "PrecisionError", "default_gates", "default_gates_help", "forms_help", "forms_where", "gates_with",
+    "get_form", "hints_of", "join_hints", "kernel_of", "label", "label_names", "lossy_labels", "parse_forms",
+    "parse_gates",
 ]  # fmt: skip
