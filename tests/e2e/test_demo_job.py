@@ -18,11 +18,15 @@ def test_demo_writes_the_report_folder(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--out", str(out), "--iters", "1"])
     assert result.exit_code == 0, result.output
     assert f"report: {out / 'report.md'}" in result.output
-    for name in ("report.md", "results.json", "results.csv", "latency.png", "grid.png"):
+    for name in ("report.md", "results.json", "results.csv", "latency.png", "grid.png", "grid_all_modes.png"):
         assert (out / name).stat().st_size > 0, name
+    assert Image.open(out / "grid.png").size == (1220, 1044)  # 4 photos at 256 px: input, reference, chosen, error
     assert len(list((out / "onnx").glob("*.onnx"))) == 6  # fp32, fp32-winograd, fp32-int8x3, fp16, int8, int8-cpu
     results = json.loads((out / "results.json").read_text())
     assert results["settings"]["batches"] == [1, 8]
+    if not results["machine"].get("gpu"):  # the CUDA modes: listed under the table, not rows of it
+        not_run = result.output.split("\nnot run here:\n")[1].split("\n\n")[0]
+        assert "torch-cuda" in not_run and "tensorrt" in not_run
     assert {r["backend"] for r in results["records"] if r["status"] == "ok"} >= {"torch-cpu", "onnxruntime-cpu"}
     assert results["inputs"]["names"] == ["astronaut.png", "chelsea.png", "coffee.png", "rocket.png"]  # photos only
     scored = [r["task"] for r in results["records"] if r["status"] == "ok"]
