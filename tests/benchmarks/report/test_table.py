@@ -73,6 +73,7 @@ def test_modes_this_machine_cannot_run_are_listed_under_the_table_by_reason():
     cuda = ("torch-cuda", "onnxruntime-tensorrt", "onnxruntime-cuda")
     results.records += [record(backend, "fp32", batch, status="unavailable", reason="no CUDA device")
                         for backend in cuda for batch in (1, 8)]  # fmt: skip
+    results.records.append(record("onnxruntime-tensorrt", "int8-cpu", 1, status="unsupported", reason="uint8"))
     results.records += [record("openvino-cpu", "fp32", 1), record("openvino-cpu", "fp32", 1, compute="bf16",
                         status="unavailable", reason="this CPU has no native BF16 instructions")]  # fmt: skip
     table = format_table(results)
@@ -81,7 +82,8 @@ def test_modes_this_machine_cannot_run_are_listed_under_the_table_by_reason():
         "  onnxruntime-cuda, onnxruntime-tensorrt, torch-cuda: no CUDA device",
         "  openvino-cpu bf16: this CPU has no native BF16 instructions",
     ]
-    assert [row.split()[0] for row in _table_rows(table)] == ["onnxruntime-cpu"] * 2 + ["torch-cpu", "openvino-cpu"]
+    assert [row.split()[0] for row in _table_rows(table)] == ["onnxruntime-cpu"] * 2 + [
+        "torch-cpu", "onnxruntime-tensorrt", "openvino-cpu"]  # fmt: skip
 
 
 def test_each_form_tensorrt_refuses_shows_its_own_reason():

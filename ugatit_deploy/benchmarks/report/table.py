@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..records import OK, UNAVAILABLE, BenchRecord, BenchResults
+from ..records import OK, UNAVAILABLE, UNSUPPORTED, BenchRecord, BenchResults
 
 MISSING = "-"
 TABLE_REASON_CHARS = 40
@@ -253,14 +253,15 @@ def used_columns(rows: Sequence[Sequence[str]]) -> list[int]:
 
 
 def unavailable_lines(records: Sequence[BenchRecord]) -> list[str]:
-    """One line per reason modes cannot run on this machine: the backends it stops (a backend's modes, where
-    others of it have another status or reason), in name order, then the reason."""
+    """One line per reason modes cannot run on this machine: the backends it stops, in name order, then the
+    reason. A backend that ran here, or cannot for another reason too, is named with its modes."""
     reasons = {id(record): " ".join(record.reason.split()) or UNAVAILABLE for record in records}
     groups: dict[str, set[str]] = {}
     for record in (r for r in records if r.status == UNAVAILABLE):
         reason = reasons[id(record)]
         same_backend = (r for r in records if r.backend == record.backend)
-        whole = all(r.status == UNAVAILABLE and reasons[id(r)] == reason for r in same_backend)
+        whole = all(r.status == UNSUPPORTED or (r.status == UNAVAILABLE and reasons[id(r)] == reason)
+                    for r in same_backend)  # fmt: skip
         groups.setdefault(reason, set()).add(record.backend if whole else f"{record.backend} {mode_text(record)}")
     return [f"{', '.join(sorted(names))}: {reason}" for reason, names in groups.items()]
 
