@@ -12,6 +12,7 @@ from ugatit_deploy.benchmarks.report import (
     GRID_GAP,
     GRID_LABEL_WIDTH,
     GRID_MAX_COLUMNS,
+    GRID_SAME_LEVELS,
     SUMMARY_MAX_COLUMNS,
     SUMMARY_MAX_SIDE,
     chosen_grid,
@@ -34,6 +35,14 @@ def _tile(image: Image.Image, row: int, column: int, tile_h: int, tile_w: int) -
     left = GRID_LABEL_WIDTH + GRID_GAP + column * (tile_w + GRID_GAP)
     top = GRID_GAP + row * (tile_h + GRID_GAP)
     return np.asarray(image)[top : top + tile_h, left : left + tile_w]
+
+
+def _text_lines(label: np.ndarray) -> int:
+    """How many lines of text a label cell holds: runs of pixel rows with ink (one blank row inside a line, as
+    between the dot of an i and its stem, closed)."""
+    inked = (label != GRID_BACKGROUND).any(axis=-1).any(axis=-1)
+    inked[1:-1] |= inked[:-2] & inked[2:]
+    return int(inked[0]) + int(np.count_nonzero(inked[1:] & ~inked[:-1]))
 
 
 def test_grid_has_the_expected_pixel_size(tmp_path, grid_arrays):
@@ -98,12 +107,25 @@ def test_modes_with_identical_images_are_drawn_once(tmp_path, grid_arrays):
         assert not _tile(rgb, 5, 0, 128, 160).any()
 
 
-# grid.png, from the bundled photos at the main job's 256 px: the photos in, their turned copies as the reference
+# From here on the bundled photos at the main job's 256 px: the photos in, their turned copies as the reference
 
 
 @pytest.fixture(scope="module")
 def photos():
     return reference_batch(256, demo=0).numpy(), photo_variants(256).numpy()
+
+
+def test_modes_within_one_8_bit_level_of_an_earlier_one_are_drawn_once_under_its_name(tmp_path, photos):
+    inputs, reference = photos
+    modes = {"onnxruntime-cpu fp32": reference + 1e-5, "ncnn-cpu fp32": reference - 1e-5,  # FP32-grade: as drawn
+             "mnn-cpu fp32": reference + 3e-3}  # x10: 7.6 levels of grey in its error map  # fmt: skip
+    path = image_grid(inputs, reference, modes, tmp_path / "grid_all_modes.png")
+    with Image.open(path) as image:
+        assert image.size == (1220, GRID_GAP + (2 + 2 * 2) * (256 + GRID_GAP))  # input, reference, 2 modes drawn
+        labels = np.asarray(image.convert("RGB"))[:, :GRID_LABEL_WIDTH]
+    lines = [_text_lines(labels[top : top + 256]) for top in range(GRID_GAP, image.size[1], 256 + GRID_GAP)]
+    assert lines == [1, 2, 4, 3, 2, 3]  # onnxruntime-cpu, fp32, same to 1/255:, ncnn-cpu fp32; then mnn-cpu's rows
+    assert GRID_SAME_LEVELS == 1
 
 
 def test_the_main_jobs_grid_is_four_rows_of_its_four_photos_at_full_size(tmp_path, photos):
@@ -141,14 +163,6 @@ def test_without_a_passing_mode_the_grid_shows_the_inputs_and_the_reference(tmp_
     path = chosen_grid(inputs, reference, tmp_path / "grid.png", None)
     with Image.open(path) as image:
         assert image.size == (1220, GRID_GAP + 2 * (256 + GRID_GAP))
-
-
-def _text_lines(label: np.ndarray) -> int:
-    """How many lines of text a label cell holds: runs of pixel rows with ink (one blank row inside a line, as
-    between the dot of an i and its stem, closed)."""
-    inked = (label != GRID_BACKGROUND).any(axis=-1).any(axis=-1)
-    inked[1:-1] |= inked[:-2] & inked[2:]
-    return int(inked[0]) + int(np.count_nonzero(inked[1:] & ~inked[:-1]))
 
 
 def test_the_chosen_rows_are_labelled_with_the_mode_and_the_caption(tmp_path, photos):

@@ -1,13 +1,13 @@
 """The image grids: grid.png (``chosen_grid``: the inputs, the PyTorch FP32 reference and the chosen mode's output
 and error map, small enough for a laptop screen) and grid_all_modes.png (``image_grid``: every mode's output and
-error map, modes with identical images drawn once)."""
+error map, modes whose images draw the same, to one 8-bit level, drawn once)."""
 
 from __future__ import annotations
 
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ GRID_MAX_COLUMNS = 6  # grid_all_modes.png: the first 6 images
 SUMMARY_MAX_COLUMNS = 8  # grid.png: the first 8 images
 SUMMARY_MAX_SIDE = 2000  # grid.png: tiles shrink so that neither side is longer
 GRID_MIN_TILE = 128
+GRID_SAME_LEVELS = 1  # grid_all_modes.png draws once the modes whose 8-bit images differ by at most this
 GRID_LABEL_WIDTH = 176
 GRID_GAP = 4
 GRID_BACKGROUND = (255, 255, 255)
@@ -168,6 +169,13 @@ def _mode_rows(label: Sequence[str], error_label: Sequence[str], output: np.ndar
     return [_Row(label, _to_rgb_tiles(output)), _Row([*error_label, f"|error| x{amplify:g}"], error, error=True)]
 
 
+def _same_as_drawn(a: Sequence[_Row], b: Sequence[_Row]) -> bool:
+    """Whether two modes' rows draw the same: no 8-bit value of output or error map more than
+    GRID_SAME_LEVELS apart (FP32-grade runtimes differ by one level in a few pixels of rounding)."""
+    pairs = zip(a, b, strict=True)
+    return all(int(np.abs(x.tiles.astype(np.int16) - y.tiles).max()) <= GRID_SAME_LEVELS for x, y in pairs)
+
+
 def image_grid(
     inputs: np.ndarray,
     reference: np.ndarray,
@@ -179,21 +187,22 @@ def image_grid(
 
     One column per image (the first GRID_MAX_COLUMNS). Small images are upscaled by an integer
     nearest-neighbour factor to at least GRID_MIN_TILE px. Error maps are grayscale: black = identical.
-    Modes whose shown images are identical to an earlier mode's are not drawn again: that mode's label
-    names them (``= <label>``).
+    A mode whose rows draw the same as an earlier mode's (``_same_as_drawn``) is not drawn again: the
+    earlier mode's label names it under "same to 1/255:".
     """
     rows, reference = _first_rows(inputs, reference, GRID_MAX_COLUMNS, amplify)
-    groups: list[tuple[list[str], np.ndarray]] = []  # (labels, images) of each distinct output
+    groups: list[tuple[list[str], list[_Row]]] = []  # (labels, rows) of each mode drawn
     for label, images in outputs.items():
         output = _check_images(label, np.asarray(images)[:GRID_MAX_COLUMNS], reference.shape)
-        same = next((labels for labels, shown in groups if np.array_equal(shown, output, equal_nan=True)), None)
+        drawn = _mode_rows(_mode_lines(label), _mode_lines(label), output, reference, amplify)
+        same = next((labels for labels, earlier in groups if _same_as_drawn(earlier, drawn)), None)
         if same is not None:
             same.append(label)
         else:
-            groups.append(([label], output))
-    for labels, output in groups:
-        label = _mode_lines(labels[0]) + [f"= {other}" for other in labels[1:]]
-        rows += _mode_rows(label, _mode_lines(labels[0]), output, reference, amplify)
+            groups.append(([label], drawn))
+    for labels, (output_row, error_row) in groups:
+        others = ["same to 1/255:", *labels[1:]] if labels[1:] else []
+        rows += [replace(output_row, label=[*output_row.label, *others]), error_row]
     return _render(rows, path, None)
 
 

@@ -170,7 +170,8 @@ def _md_outputs(report: Path, grid: _PathLike | None, all_modes: _PathLike | Non
                   f"![Fastest passing mode's outputs and error maps]({_link(grid, report)})"]  # fmt: skip
     if all_modes is not None:
         lines += ["", f"Every mode's output and error map: [{Path(all_modes).name}]({_link(all_modes, report)}) "
-                  "(modes whose images are identical are drawn once, under the first one's name)."]  # fmt: skip
+                  "(modes whose images and error maps draw the same, to one 8-bit level, are drawn once, named "
+                  "under the first one's)."]  # fmt: skip
     return lines
 
 
