@@ -81,7 +81,7 @@ def test_engines_are_built_per_file_and_a_failure_stays_with_its_file(tmp_path, 
 def test_each_format_the_backends_run_is_exported_by_its_own_entry(tmp_path, monkeypatch):
     exported = []
 
-    def fake_export(settings, log, fmt):
+    def fake_export(settings, log, fmt, progress=False):
         exported.append(fmt.name)
         return [Artifact(fmt.name, tmp_path / f"m{fmt.suffixes[0]}", "fp32")]
 

@@ -1,6 +1,6 @@
-"""``ugatit-deploy bench``: the command line it records, and ``--isa`` (one child bench per CPU class, each
-the hidden ``bench-child`` command on a settings file). The bench itself end to end is in
-tests/e2e/test_bench_command.py."""
+"""``ugatit-deploy bench``: the command line it records, what it prints and writes from a run, and ``--isa`` (one
+child bench per CPU class, each the hidden ``bench-child`` command on a settings file). The bench itself end to
+end is in tests/e2e/test_bench_command.py."""
 
 from __future__ import annotations
 
@@ -123,3 +123,23 @@ def test_isa_native_and_avx2_run_each_class_in_its_own_bench(tmp_path, demo_onnx
     assert " ms, " in rows["openvino-cpu fp32 (latency_hint)"][1]
     assert " ms" not in rows["openvino-cpu bf16 (latency_hint)"][1]  # no BF16 under the AVX2 cap: words instead
     assert "[avx2] " in result.output and "[native] " in result.output
+
+
+def test_bench_prints_the_modes_tried_here_and_writes_both_grids(tmp_path, monkeypatch):
+    from PIL import Image
+    from support.bench_results import make_results
+
+    from ugatit_deploy.benchmarks import suite
+    from ugatit_deploy.core.reference_images import photo_variants, reference_batch
+
+    photos, turned = reference_batch(64, demo=0).numpy(), photo_variants(64).numpy()
+    run = suite.BenchRun(make_results(), photos, turned, {"onnxruntime-cpu fp32": turned, "torch-cpu fp32": turned})
+    monkeypatch.setattr(suite, "run_bench", lambda settings, log: run)
+    result = CliRunner().invoke(main, ["bench", "--ckpt", SHAPES, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "\ntensorrt " not in result.output  # unavailable here: not a row
+    assert "\n\nnot run here:\n  tensorrt: TensorRT is not installed\n" in result.output
+    assert f"{tmp_path / 'grid.png'}, {tmp_path / 'grid_all_modes.png'}, {tmp_path / 'report.md'}" in result.output
+    with Image.open(tmp_path / "grid.png") as grid, Image.open(tmp_path / "grid_all_modes.png") as every:
+        assert grid.size == (176 + 4 + 4 * 132, 4 + 4 * 132)  # 4 photos, 64 px upscaled to 128: 4 rows
+        assert every.size == (176 + 4 + 4 * 132, 4 + 4 * 132)  # the two modes' identical images: drawn once

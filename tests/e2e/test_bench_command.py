@@ -63,7 +63,7 @@ def cpu_bench(tmp_path_factory, circles):
 
 def test_bench_writes_every_output_file(cpu_bench):
     out, _, _ = cpu_bench
-    for name in ("results.json", "results.csv", "report.md", "latency.png", "grid.png"):
+    for name in ("results.json", "results.csv", "report.md", "latency.png", "grid.png", "grid_all_modes.png"):
         assert (out / name).stat().st_size > 0, name
     assert sorted(p.name for p in (out / "onnx").glob("*.onnx")) == sorted(
         f"demo_shapes_a2b_a2b_{p}.onnx" for p in ("fp16", "fp32", "fp32-winograd", "fp32-int8x3", "int8", "int8-cpu")

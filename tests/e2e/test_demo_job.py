@@ -19,14 +19,18 @@ def test_demo_writes_the_report_folder(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--out", str(out), "--iters", "1"])
     assert result.exit_code == 0, result.output
     assert f"report: {out / 'report.md'}" in result.output
-    for name in ("report.md", "results.json", "results.csv", "latency.png", "grid.png"):
+    for name in ("report.md", "results.json", "results.csv", "latency.png", "grid.png", "grid_all_modes.png"):
         assert (out / name).stat().st_size > 0, name
+    assert Image.open(out / "grid.png").size == (1220, 1044)  # 4 photos at 256 px: input, reference, chosen, error
     results = json.loads((out / "results.json").read_text())
     lines = [line for line in results["not_run"] if "cannot be the fastest" in line]
     left_out = lines[0].split(":")[0].split(", ") if lines else []
     exported = sorted(p.stem.rsplit("_", 1)[1] for p in (out / "onnx").glob("*.onnx"))
     assert exported == sorted(f for f in FORMS if f not in left_out) and "fp32" in exported  # what can win here
     assert results["settings"]["batches"] == [1, 8]
+    if not results["machine"].get("gpu"):  # the CUDA modes: listed under the table, not rows of it
+        not_run = result.output.split("\nnot run here:\n")[1].split("\n\n")[0]
+        assert "torch-cuda" in not_run and "tensorrt" in not_run
     assert {r["backend"] for r in results["records"] if r["status"] == "ok"} >= {"torch-cpu", "onnxruntime-cpu"}
     assert results["inputs"]["names"] == ["astronaut.png", "chelsea.png", "coffee.png", "rocket.png"]  # photos only
     scored = [r["task"] for r in results["records"] if r["status"] == "ok"]

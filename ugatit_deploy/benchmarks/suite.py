@@ -2,7 +2,7 @@
 
 ``run_bench(settings)`` returns the results (``BenchResults``, documented in docs/benchmarks.md) and
 the images the report needs; ``write_outputs`` turns them into results.json / .csv, report.md, a latency
-chart and an image grid. The CLI and the main-job demo both call these two functions.
+chart and the image grids. The CLI and the main-job demo both call these two functions.
 
 The stages, each in its own module: prepare (``prepare``: the artifacts the asked-for backends run,
 exporting ONNX and building engines when none are given) -> plan (``plan``: the cases, pure) -> measure
@@ -25,10 +25,13 @@ from ..checkpoint import checkpoint_sha256, open_generator
 from ..core import cache
 from ..core.cpu_caps import cpu_class
 from ..core.fileio import atomic_output
+from ..core.gates import FAST_PATH_GATE
 from ..core.imaging import IMAGE_EXTENSIONS, image_to_tensor, read_image, resize
+from ..core.progress import above, progress_bar
 from ..core.reference_images import reference_batch, trained_on_photos
 from ..forms import gates_with
 from . import dominated
+from .choose import choose_fastest
 from .compare import add_speedups, apply_peaks, best_peaks
 from .floor import measure_peaks, model_flops
 from .machine import baseline_warning, machine_record
@@ -36,7 +39,7 @@ from .measure import MeasureContext, Measured, measure_case, time_again
 from .peaks import Peak, describe, gflops_by_key
 from .plan import Case, plan_cases, what_can_win
 from .prepare import prepare_artifacts
-from .records import SCHEMA, SCHEMA_VERSION, BenchResults, FloorSummary, Inputs, ModelInfo, RunSettings
+from .records import SCHEMA, SCHEMA_VERSION, BenchRecord, BenchResults, FloorSummary, Inputs, ModelInfo, RunSettings
 from .settings import BenchError, BenchSettings
 from .task import TaskInputs
 
@@ -111,6 +114,21 @@ def _first_peaks(threads: int | None, log: Callable[[str], None]) -> tuple[dict,
     return peaks, reused
 
 
+def _measure_all(cases: Sequence[Case], settings: BenchSettings, context: MeasureContext, log: Callable[[str], None],
+                 progress: bool) -> list[Measured]:  # fmt: skip
+    """Every case measured, then timed again for each further round, under a progress bar of cases."""
+    with progress_bar(cases, desc="measuring", unit="mode", enabled=progress) as bar:
+        write = above(bar, log)
+        measured = [measure_case(case, settings.batches, context, write) for case in bar]
+    if settings.rounds > 1:
+        with progress_bar(range(2, settings.rounds + 1), desc="timing rounds", unit="round", enabled=progress) as bar:
+            write = above(bar, log)
+            for round_index in bar:
+                write(f"timing round {round_index} of {settings.rounds}")
+                time_again(measured, context, write)
+    return measured
+
+
 def _keep_peaks(threads: int | None, peaks: dict) -> None:
     cache.write_json(PEAKS, _peaks_key(threads), {name: asdict(peak) for name, peak in peaks.items()},
                      {"cpu_class": cpu_class(), "threads": threads})  # fmt: skip
@@ -126,10 +144,10 @@ def _size(settings: BenchSettings, config: Any) -> int:
     return size
 
 
-def _cases(settings: BenchSettings, size: int, history: str, not_run: list[str],
-           log: Callable[[str], None]) -> list[Case]:  # fmt: skip
+def _cases(settings: BenchSettings, size: int, history: str, not_run: list[str], log: Callable[[str], None],
+           progress: bool) -> list[Case]:  # fmt: skip
     """The planned cases, less those an earlier bench measured dominated here (added to ``not_run``)."""
-    cases = plan_cases(settings, prepare_artifacts(settings, size, log))
+    cases = plan_cases(settings, prepare_artifacts(settings, size, log, progress))
     if settings.everything:
         return cases
     cases, skipped = dominated.skip_dominated(cases, dominated.load(history))
@@ -139,9 +157,10 @@ def _cases(settings: BenchSettings, size: int, history: str, not_run: list[str],
     return cases
 
 
-def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> BenchRun:
+def run_bench(settings: BenchSettings, log: Callable[[str], None] = print, progress: bool = True) -> BenchRun:
     """Measure every case of what can win here (``plan.what_can_win``; everything with ``settings.everything``);
-    never raises for a backend problem (it becomes the record's status)."""
+    never raises for a backend problem (it becomes the record's status). ``progress``: bars over the exports
+    and the cases on stderr (only ever drawn on a terminal)."""
     settings.check()
     settings, not_run = what_can_win(settings)
     for line in not_run:
@@ -163,14 +182,11 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print) -> Be
     flops = model_flops(config, size)
     peaks, reused = _first_peaks(settings.threads, log) if settings.peaks else ({}, True)
     history = dominated.history_key(checkpoint_sha256(settings.checkpoint), size, settings.threads)
-    cases = _cases(settings, size, history, not_run, log)
+    cases = _cases(settings, size, history, not_run, log, progress)
     task = TaskInputs.of(images, sets, reference) if scored else None
     context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops,
                              gflops_by_key(peaks), task)  # fmt: skip
-    measured: list[Measured] = [measure_case(case, settings.batches, context, log) for case in cases]
-    for round_index in range(2, settings.rounds + 1):
-        log(f"timing round {round_index} of {settings.rounds}")
-        time_again(measured, context, log)
+    measured = _measure_all(cases, settings, context, log, progress)
     records = [record for m in measured for record in m.records]
     if settings.rounds > 1 and not reused:  # the peak drifts too: the best of the first and the last measurement
         log("measuring the matmul peaks again")
@@ -234,18 +250,29 @@ def read_json(path: Path) -> BenchResults:
 
 
 def write_outputs(run: BenchRun, out: Path) -> dict[str, Path]:
-    """results.json, results.csv, report.md, latency.png and grid.png in ``out``."""
-    from .report import image_grid, plot_latency, write_csv, write_markdown
+    """results.json, results.csv, report.md, latency.png, grid.png (the inputs, the reference and the fastest
+    passing mode, ``choose_fastest`` with FAST_PATH_GATE, as the main job chooses) and grid_all_modes.png."""
+    from .report import chosen_grid, image_grid, plot_latency, write_csv, write_markdown
 
     out.mkdir(parents=True, exist_ok=True)
     files = {"json": write_json(run.results, out / "results.json")}
     files["csv"] = write_csv(run.results, out / "results.csv")
-    chart = plot_latency(run.results, out / "latency.png")
-    grid = image_grid(run.inputs, run.reference, run.outputs, out / "grid.png") if run.outputs else None
-    if chart:
+    if chart := plot_latency(run.results, out / "latency.png"):
         files["chart"] = chart
-    if grid:
-        files["grid"] = grid
+    if run.outputs:
+        best = choose_fastest(run.results.records, FAST_PATH_GATE)
+        chosen = (best.label, run.outputs[best.label]) if best is not None and best.label in run.outputs else None
+        caption = _chosen_caption(best) if chosen is not None and best is not None else []
+        files["grid"] = chosen_grid(run.inputs, run.reference, out / "grid.png", chosen, caption)
+        files["grid_all_modes"] = image_grid(run.inputs, run.reference, run.outputs, out / "grid_all_modes.png")
     files["report"] = out / "report.md"
-    write_markdown(run.results, files["report"], chart, grid)
+    write_markdown(run.results, files["report"], chart, files.get("grid"), files.get("grid_all_modes"))
     return files
+
+
+def _chosen_caption(record: BenchRecord) -> list[str]:
+    """What grid.png says under the chosen mode's name: its time per image and its PSNR."""
+    from .report.table import fmt_fixed, fmt_ms
+
+    lines = [f"{fmt_ms(record.latency.ms_per_image.p50)} ms/img"] if record.latency else []
+    return lines + ([f"PSNR {fmt_fixed(record.parity.psnr_db, 1)} dB"] if record.parity else [])

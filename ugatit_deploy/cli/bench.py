@@ -195,7 +195,8 @@ _ISA_HELP = (
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("bench"),
     show_default=True,
-    help="Folder for results.json, results.csv, report.md, latency.png, grid.png.",
+    help="Folder for results.json, results.csv, report.md, latency.png, grid.png (the fastest passing mode), "
+    "grid_all_modes.png.",
 )
 @gate_option("Fail (exit 3) when a listed precision misses its gate:")
 @click.option("--all", "everything", is_flag=True, help=_ALL_HELP)

@@ -27,7 +27,8 @@ def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> No
     benchmarks the backends and modes this machine can run at batch 1 and 8 (parity and latency; what it
     leaves out is listed with the reason), translates the demo images with the fastest one whose images
     pass (FP32: max abs 1e-3; lossy modes: PSNR >= 35 dB and SSIM >= 0.98), and writes the table, chart,
-    image grid and translations into OUT. Exports, peaks and choices are cached: a second run reuses them.
+    image grids (grid.png: that mode; grid_all_modes.png: every mode) and translations into OUT. Exports,
+    peaks and choices are cached: a second run reuses them.
     """
     from PIL import Image
     from tqdm import tqdm
@@ -73,7 +74,8 @@ def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> No
                    f"{out / 'translated'}")  # fmt: skip
         if faces is not None:
             click.echo(f"faces: the astronaut's face found, translated and pasted back (infer --faces): {faces}")
-    click.echo(f"report: {files['report']}  (table, {files.get('chart', '-')}, {files.get('grid', '-')})")
+    images = ", ".join(str(files[key]) for key in ("chart", "grid", "grid_all_modes") if key in files)
+    click.echo(f"report: {files['report']}  (table, {images or 'no images'})")
 
 
 def _faces_example(runner: Backend, out: Path) -> Path | None:

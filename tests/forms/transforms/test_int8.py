@@ -256,3 +256,18 @@ def test_conv_outputs_float_quantizes_only_what_enters_each_convolution(outputs,
              and producers[n.input[0]].op_type == "DequantizeLinear"]  # fmt: skip
     assert len(convs) == 19
     assert {consumers[c.output[0]] == "QuantizeLinear" for c in convs} == {quantized_after_conv}
+
+
+def test_calibration_draws_a_bar_over_its_images_on_a_terminal(monkeypatch):
+    from support.terminal import Terminal, stderr_as
+
+    from ugatit_deploy import load_generator
+    from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+    from ugatit_deploy.forms.transforms import int8
+    from ugatit_deploy.forms.transforms.int8_options import QuantRecipe
+
+    model = export_graph(load_generator(shapes_model_path()), GraphOptions())
+    batches = int8.calibration_set(None, 2, {}, "a2b", 64).batches
+    terminal = stderr_as(monkeypatch, Terminal())
+    FORMS["int8-cpu"].quantize(model, batches, None, recipe=QuantRecipe("minmax"))
+    assert "calibrating:   0%|          | 0/2 [" in terminal.getvalue()

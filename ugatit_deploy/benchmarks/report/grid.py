@@ -1,10 +1,13 @@
-"""grid.png: the inputs, the PyTorch FP32 reference and, per backend, its output and amplified error map."""
+"""The image grids: grid.png (``chosen_grid``: the inputs, the PyTorch FP32 reference and the chosen mode's output
+and error map, small enough for a laptop screen) and grid_all_modes.png (``image_grid``: every mode's output and
+error map, modes whose images draw the same, to one 8-bit level, drawn once)."""
 
 from __future__ import annotations
 
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +17,22 @@ from ...core.fileio import atomic_output
 from ...core.parity import to_uint8
 
 # Image grid layout, in pixels. Tests compute the expected PNG size from these.
-GRID_MAX_COLUMNS = 6
+GRID_MAX_COLUMNS = 6  # grid_all_modes.png: the first 6 images
+SUMMARY_MAX_COLUMNS = 8  # grid.png: the first 8 images
+SUMMARY_MAX_SIDE = 2000  # grid.png: tiles shrink so that neither side is longer
 GRID_MIN_TILE = 128
+GRID_SAME_LEVELS = 1  # grid_all_modes.png draws once the modes whose 8-bit images differ by at most this
 GRID_LABEL_WIDTH = 176
 GRID_GAP = 4
 GRID_BACKGROUND = (255, 255, 255)
 GRID_TEXT = (0, 0, 0)
+
+
+@dataclass(frozen=True)
+class _Row:
+    label: Sequence[str]  # lines, wrapped to the label column
+    tiles: np.ndarray  # N x H x W x 3 uint8
+    error: bool = False  # an error map: shrunk by its brightest pixels, so one wrong pixel stays visible
 
 
 def _check_images(name: str, images: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray:
@@ -29,11 +42,6 @@ def _check_images(name: str, images: np.ndarray, shape: tuple[int, ...] | None) 
     if shape is not None and array.shape != shape:
         raise ValueError(f"{name}: shape {array.shape} does not match the reference {shape}")
     return array
-
-
-def _tile_scale(height: int, width: int) -> int:
-    """Integer nearest-neighbour factor that makes the shorter side at least GRID_MIN_TILE (1 if it already is)."""
-    return max(1, math.ceil(GRID_MIN_TILE / min(height, width)))
 
 
 def _to_rgb_tiles(images: np.ndarray) -> np.ndarray:
@@ -50,25 +58,122 @@ def _error_tiles(output: np.ndarray, reference: np.ndarray, amplify: float) -> n
     return np.repeat(gray[..., None], 3, axis=-1)
 
 
-def _fit_text(text: str, font: Any, width: int) -> str:
-    """``text`` shortened with '...' until it fits ``width`` pixels in ``font``."""
-    if font.getlength(text) <= width:
-        return text
-    while text and font.getlength(text + "...") > width:
-        text = text[:-1]
-    return text + "..."
+def _mode_lines(label: str) -> list[str]:
+    """A runner label as label lines: its backend, then the rest (``openvino-cpu`` / ``int8-cpu keep-fp 3``)."""
+    backend, _, mode = label.partition(" ")
+    return [backend, mode] if mode else [backend]
 
 
-def _draw_label(draw: Any, font: Any, lines: Sequence[str], top: int, tile_height: int) -> None:
-    # The default font is bitmap/Latin-1 on some Pillow builds: keep labels ASCII.
-    lines = [
-        _fit_text(line.encode("ascii", "replace").decode(), font, GRID_LABEL_WIDTH - 2 * GRID_GAP) for line in lines
-    ]
+def _wrap(text: str, font: Any, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` pixels, broken between words; a word too long ends with '...'."""
+    text = text.encode("ascii", "replace").decode()  # the default font is bitmap/Latin-1 on some Pillow builds
+    lines: list[str] = []
+    for word in text.split() or [""]:
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and font.getlength(joined) <= width:
+            lines[-1] = joined
+            continue
+        if font.getlength(word) > width:
+            while len(word) > 1 and font.getlength(word + "...") > width:
+                word = word[:-1]
+            word += "..."
+        lines.append(word)
+    return lines
+
+
+def _draw_label(draw: Any, font: Any, label: Sequence[str], top: int, tile_height: int) -> None:
+    """The label's lines, wrapped, centred on the row; lines past the row's height become '+N more'."""
+    width = GRID_LABEL_WIDTH - 2 * GRID_GAP
+    lines = [wrapped for line in label for wrapped in _wrap(line, font, width)]
     line_height = font.getbbox("Ag")[3] + 3
+    fits = max(1, tile_height // line_height)
+    if len(lines) > fits:
+        lines = lines[: fits - 1] + [f"+{len(lines) - fits + 1} more lines"]
     y = top + max(0, (tile_height - line_height * len(lines)) // 2)
     for line in lines:
         draw.text((GRID_GAP, y), line, fill=GRID_TEXT, font=font)
         y += line_height
+
+
+def _tile_size(height: int, width: int, columns: int, rows: int, max_side: int | None) -> tuple[int, int]:
+    """Tile (height, width): an integer upscale to at least GRID_MIN_TILE on the short side, then, with
+    ``max_side``, shrunk (aspect kept) until the whole grid fits in max_side x max_side."""
+    scale: float = max(1, math.ceil(GRID_MIN_TILE / min(height, width)))
+    if max_side is not None:
+        fit_w = ((max_side - GRID_LABEL_WIDTH - GRID_GAP) / columns - GRID_GAP) / width
+        fit_h = ((max_side - GRID_GAP) / rows - GRID_GAP) / height
+        scale = min(scale, fit_w, fit_h)
+    return max(1, math.floor(height * scale)), max(1, math.floor(width * scale))
+
+
+def _resized(tile: Any, size: tuple[int, int], error: bool) -> Any:
+    """A tile at ``size`` (width, height): pixels repeated when larger, averaged (error maps: their maximum)
+    when smaller."""
+    from PIL import Image, ImageFilter
+
+    if tile.size == size:
+        return tile
+    if size[0] >= tile.width:
+        return tile.resize(size, Image.Resampling.NEAREST)
+    if error:
+        window = math.ceil(tile.width / size[0])
+        tile = tile.filter(ImageFilter.MaxFilter(window + 1 - window % 2))
+        return tile.resize(size, Image.Resampling.NEAREST)
+    return tile.resize(size, Image.Resampling.BOX)
+
+
+def _render(rows: Sequence[_Row], path: str | os.PathLike[str], max_side: int | None) -> Path:
+    """Write the rows as a PNG: a label column, then one tile per image, every row the same tiles wide."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    columns, height, width = rows[0].tiles.shape[:3]
+    tile_h, tile_w = _tile_size(height, width, columns, len(rows), max_side)
+    canvas = Image.new(
+        "RGB",
+        (GRID_LABEL_WIDTH + GRID_GAP + columns * (tile_w + GRID_GAP), GRID_GAP + len(rows) * (tile_h + GRID_GAP)),
+        GRID_BACKGROUND,
+    )
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default()
+    for row_index, row in enumerate(rows):
+        top = GRID_GAP + row_index * (tile_h + GRID_GAP)
+        _draw_label(draw, font, row.label, top, tile_h)
+        for column in range(columns):
+            tile = _resized(Image.fromarray(np.ascontiguousarray(row.tiles[column])), (tile_w, tile_h), row.error)
+            canvas.paste(tile, (GRID_LABEL_WIDTH + GRID_GAP + column * (tile_w + GRID_GAP), top))
+    target = Path(path)
+    with atomic_output(target) as handle:
+        canvas.save(handle, format="PNG")
+    return target
+
+
+def _first_rows(inputs: np.ndarray, reference: np.ndarray, columns: int,
+                amplify: float) -> tuple[list[_Row], np.ndarray]:  # fmt: skip
+    """The input and reference rows of the first ``columns`` images, and that reference (checked)."""
+    if not amplify > 0:
+        raise ValueError(f"amplify must be positive, got {amplify}")
+    reference = _check_images("reference", reference, None)[:columns]
+    inputs = _check_images("inputs", inputs, None)[:columns]
+    if inputs.shape != reference.shape:
+        raise ValueError(f"inputs: shape {inputs.shape} does not match the reference {reference.shape}")
+    if reference.shape[0] == 0:
+        raise ValueError("an image grid needs at least one image")
+    first = [_Row(["input"], _to_rgb_tiles(inputs)), _Row(["reference", "torch fp32"], _to_rgb_tiles(reference))]
+    return first, reference
+
+
+def _mode_rows(label: Sequence[str], error_label: Sequence[str], output: np.ndarray, reference: np.ndarray,
+               amplify: float) -> list[_Row]:  # fmt: skip
+    """A mode's output row and its error map row."""
+    error = _error_tiles(output, reference, amplify)
+    return [_Row(label, _to_rgb_tiles(output)), _Row([*error_label, f"|error| x{amplify:g}"], error, error=True)]
+
+
+def _same_as_drawn(a: Sequence[_Row], b: Sequence[_Row]) -> bool:
+    """Whether two modes' rows draw the same: no 8-bit value of output or error map more than
+    GRID_SAME_LEVELS apart (FP32-grade runtimes differ by one level in a few pixels of rounding)."""
+    pairs = zip(a, b, strict=True)
+    return all(int(np.abs(x.tiles.astype(np.int16) - y.tiles).max()) <= GRID_SAME_LEVELS for x, y in pairs)
 
 
 def image_grid(
@@ -78,49 +183,47 @@ def image_grid(
     path: str | os.PathLike[str],
     amplify: float = 10.0,
 ) -> Path:
-    """PNG of inputs, the torch FP32 reference and, per backend, its output and error map (|out - ref| x amplify).
+    """PNG of inputs, the torch FP32 reference and, per mode, its output and error map (|out - ref| x amplify).
 
     One column per image (the first GRID_MAX_COLUMNS). Small images are upscaled by an integer
     nearest-neighbour factor to at least GRID_MIN_TILE px. Error maps are grayscale: black = identical.
+    A mode whose rows draw the same as an earlier mode's (``_same_as_drawn``) is not drawn again: the
+    earlier mode's label names it under "same to 1/255:".
     """
-    from PIL import Image, ImageDraw, ImageFont
-
-    if not amplify > 0:
-        raise ValueError(f"amplify must be positive, got {amplify}")
-    reference = _check_images("reference", reference, None)[:GRID_MAX_COLUMNS]
-    inputs = _check_images("inputs", inputs, None)[:GRID_MAX_COLUMNS]
-    if inputs.shape != reference.shape:
-        raise ValueError(f"inputs: shape {inputs.shape} does not match the reference {reference.shape}")
-    columns, _, height, width = reference.shape
-    if columns == 0:
-        raise ValueError("image_grid needs at least one image")
-
-    rows: list[tuple[list[str], np.ndarray]] = [(["input"], _to_rgb_tiles(inputs))]
-    rows.append((["reference", "torch fp32"], _to_rgb_tiles(reference)))
+    rows, reference = _first_rows(inputs, reference, GRID_MAX_COLUMNS, amplify)
+    groups: list[tuple[list[str], list[_Row]]] = []  # (labels, rows) of each mode drawn
     for label, images in outputs.items():
         output = _check_images(label, np.asarray(images)[:GRID_MAX_COLUMNS], reference.shape)
-        rows.append(([label], _to_rgb_tiles(output)))
-        rows.append(([label, f"|error| x{amplify:g}"], _error_tiles(output, reference, amplify)))
+        drawn = _mode_rows(_mode_lines(label), _mode_lines(label), output, reference, amplify)
+        same = next((labels for labels, earlier in groups if _same_as_drawn(earlier, drawn)), None)
+        if same is not None:
+            same.append(label)
+        else:
+            groups.append(([label], drawn))
+    for labels, (output_row, error_row) in groups:
+        others = ["same to 1/255:", *labels[1:]] if labels[1:] else []
+        rows += [replace(output_row, label=[*output_row.label, *others]), error_row]
+    return _render(rows, path, None)
 
-    scale = _tile_scale(height, width)
-    tile_h, tile_w = height * scale, width * scale
-    canvas = Image.new(
-        "RGB",
-        (GRID_LABEL_WIDTH + GRID_GAP + columns * (tile_w + GRID_GAP), GRID_GAP + len(rows) * (tile_h + GRID_GAP)),
-        GRID_BACKGROUND,
-    )
-    draw = ImageDraw.Draw(canvas)
-    font = ImageFont.load_default()
-    for row_index, (label_lines, tiles) in enumerate(rows):
-        top = GRID_GAP + row_index * (tile_h + GRID_GAP)
-        _draw_label(draw, font, label_lines, top, tile_h)
-        for column in range(columns):
-            tile = Image.fromarray(np.ascontiguousarray(tiles[column]))
-            if scale > 1:
-                tile = tile.resize((tile_w, tile_h), Image.Resampling.NEAREST)
-            canvas.paste(tile, (GRID_LABEL_WIDTH + GRID_GAP + column * (tile_w + GRID_GAP), top))
 
-    target = Path(path)
-    with atomic_output(target) as handle:
-        canvas.save(handle, format="PNG")
-    return target
+def chosen_grid(
+    inputs: np.ndarray,
+    reference: np.ndarray,
+    path: str | os.PathLike[str],
+    chosen: tuple[str, np.ndarray] | None,
+    caption: Sequence[str] = (),
+    amplify: float = 10.0,
+) -> Path:
+    """PNG of inputs, the torch FP32 reference and the chosen mode's (label, images) output and error map.
+
+    One column per image (the first SUMMARY_MAX_COLUMNS); tiles are sized as ``image_grid``'s, then shrunk
+    until neither side of the PNG passes SUMMARY_MAX_SIDE. The output row is labelled "fastest passing",
+    the mode and ``caption``'s lines; ``chosen`` None (no mode passed) leaves the input and reference rows.
+    """
+    rows, reference = _first_rows(inputs, reference, SUMMARY_MAX_COLUMNS, amplify)
+    if chosen is not None:
+        label, images = chosen
+        output = _check_images(label, np.asarray(images)[:SUMMARY_MAX_COLUMNS], reference.shape)
+        rows += _mode_rows(["fastest passing:", *_mode_lines(label), *caption], _mode_lines(label), output,
+                           reference, amplify)  # fmt: skip
+    return _render(rows, path, SUMMARY_MAX_SIDE)

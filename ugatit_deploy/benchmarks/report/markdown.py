@@ -1,5 +1,6 @@
 """report.md: the run's context (model, inputs, machine, settings, gates), the records table with full
-reasons, the quality of each input set, and links to the chart and the image grid."""
+reasons (the modes this machine cannot run listed under it), the quality of each input set, the chart, the
+image grid of the fastest passing mode and a link to the grid of every mode."""
 
 from __future__ import annotations
 
@@ -22,8 +23,13 @@ from .table import (
     peak_lines,
     quality_by_set_rows,
     row_cells,
+    shown_records,
     task_note,
+    unavailable_lines,
+    used_columns,
 )
+
+_PathLike = str | os.PathLike[str]
 
 _HOW_TO_READ = (
     "Every backend runs the same input images and is compared with the PyTorch FP32 "
@@ -137,16 +143,56 @@ def fastest_line(records: list[BenchRecord]) -> str:
             f"{best.latency.ms_per_image.p50:.2f} ms per image.")
 
 
+def _md_results(records: Sequence[BenchRecord]) -> list[str]:
+    """The records table (columns with a value in some row), the choice, the notes, what cannot run here."""
+    rows = [row_cells(record, None) for record in shown_records(records)]
+    used = used_columns(rows)
+    columns = [TABLE_COLUMNS[i] for i in used]
+    lines = _md_table(columns, [[row[i] for i in used] for row in rows], [name not in TEXT_COLUMNS for name in columns])
+    lines += ["", fastest_line(list(records))]
+    if note := task_note(records):
+        lines += ["", note]
+    if notes := floor_notes(records):
+        lines += ["", f"% peak not shown ({NOTE_MARK} in the peak column):", "", *(f"- {n}" for n in notes)]
+    if unavailable := unavailable_lines(records):
+        lines += ["", "Not run here (this machine cannot run them):", "", *(f"- {line}" for line in unavailable)]
+    return lines
+
+
+def _md_not_run(not_run: Sequence[str]) -> list[str]:
+    """What the plan left out (``plan.what_can_win``, dominated modes), with why."""
+    if not not_run:
+        return []
+    return ["", "Not planned here (`bench --all` measures them):", "", *(f"- {line}" for line in not_run)]
+
+
+def _md_outputs(report: Path, grid: _PathLike | None, all_modes: _PathLike | None) -> list[str]:
+    """The Outputs section: grid.png shown, grid_all_modes.png linked."""
+    if grid is None and all_modes is None:
+        return []
+    lines = ["", "## Outputs", ""]
+    if grid is not None:
+        lines += ["Rows: input, PyTorch FP32 reference, the fastest passing mode's output (the mode the main job "
+                  "runs) and its amplified error map (black = identical).", "",
+                  f"![Fastest passing mode's outputs and error maps]({_link(grid, report)})"]  # fmt: skip
+    if all_modes is not None:
+        lines += ["", f"Every mode's output and error map: [{Path(all_modes).name}]({_link(all_modes, report)}) "
+                  "(modes whose images and error maps draw the same, to one 8-bit level, are drawn once, named "
+                  "under the first one's)."]  # fmt: skip
+    return lines
+
+
 def write_markdown(
     results: BenchResults,
     path: str | os.PathLike[str],
     chart: str | os.PathLike[str] | None = None,
     grid: str | os.PathLike[str] | None = None,
+    all_modes: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Write report.md: context sections, gates, the records table (full reasons) and the chart/grid images.
 
-    ``chart`` and ``grid`` are paths to the PNGs (as written by plot_latency / image_grid); the report links
-    them relative to its own folder.
+    ``chart``, ``grid`` and ``all_modes`` are paths to the PNGs (plot_latency, chosen_grid, image_grid); the
+    report shows the chart and grid and links all_modes, relative to its own folder.
     """
     target = Path(path)
     lines = ["# U-GAT-IT deployment benchmark", ""]
@@ -158,32 +204,12 @@ def write_markdown(
 
     records = results.records
     lines += ["", "## Results", ""]
-    if records:
-        rows = [row_cells(record, None) for record in records]
-        numeric = [name not in TEXT_COLUMNS for name in TABLE_COLUMNS]
-        lines += _md_table(TABLE_COLUMNS, rows, numeric)
-        lines += ["", fastest_line(records)]
-        if results.not_run:
-            lines += ["", "Not run here (`bench --all` measures them):", "", *(f"- {line}" for line in results.not_run)]
-        if note := task_note(records):
-            lines += ["", note]
-        if notes := floor_notes(records):
-            lines += ["", f"% peak not shown ({NOTE_MARK} in the peak column):", "", *(f"- {n}" for n in notes)]
-    else:
-        lines.append("No records.")
+    lines += _md_results(records) if records else ["No records."]
+    lines += _md_not_run(results.not_run)
     lines += _md_quality_by_set(records, results.inputs.sets or {})
     if chart is not None:
         lines += ["", "## Latency", "", f"![Latency per image, p50 with p99 whisker]({_link(chart, target)})"]
-    if grid is not None:
-        lines += [
-            "",
-            "## Outputs",
-            "",
-            "Rows: input, PyTorch FP32 reference, then each backend's output and its amplified error map "
-            "(black = identical).",
-            "",
-            f"![Backend outputs and error maps]({_link(grid, target)})",
-        ]
+    lines += _md_outputs(target, grid, all_modes)
     lines += ["", "## How to read this", "", _HOW_TO_READ, ""]
 
     with atomic_output(target) as handle:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..records import OK, BenchRecord, BenchResults
+from ..records import OK, UNAVAILABLE, UNSUPPORTED, BenchRecord, BenchResults
 
 MISSING = "-"
 TABLE_REASON_CHARS = 40
@@ -29,6 +29,7 @@ TABLE_COLUMNS = (
     "peak",
     "vs eager",
 )
+KEY_COLUMNS = ("backend", "precision", "batch", "status")  # shown even where every other cell of a column is empty
 # Left-aligned text columns; every other column is numeric and right-aligned.
 TEXT_COLUMNS = {"backend", "precision", "status", "peak"}
 NOTE_MARK = "*"  # after a record's peak key where its floor has a note (listed under the table)
@@ -240,34 +241,63 @@ def _merged_rows(records: Sequence[BenchRecord]) -> list[list[str]]:
     return rows
 
 
-def _not_run(records: Sequence[BenchRecord]) -> list[str]:
-    """One line per distinct reason a backend did not run, in full."""
+def shown_records(records: Sequence[BenchRecord]) -> list[BenchRecord]:
+    """The records the tables show: all but those of modes this machine cannot run (``unavailable_lines``)."""
+    return [record for record in records if record.status != UNAVAILABLE]
+
+
+def used_columns(rows: Sequence[Sequence[str]]) -> list[int]:
+    """Indices of the TABLE_COLUMNS worth showing: KEY_COLUMNS and every column with a value in some row."""
+    return [index for index, name in enumerate(TABLE_COLUMNS)
+            if name in KEY_COLUMNS or any(row[index] != MISSING for row in rows)]  # fmt: skip
+
+
+def unavailable_lines(records: Sequence[BenchRecord]) -> list[str]:
+    """One line per reason modes cannot run on this machine: the backends it stops, in name order, then the
+    reason. A backend that ran here, or cannot for another reason too, is named with its modes."""
+    reasons = {id(record): " ".join(record.reason.split()) or UNAVAILABLE for record in records}
+    groups: dict[str, set[str]] = {}
+    for record in (r for r in records if r.status == UNAVAILABLE):
+        reason = reasons[id(record)]
+        same_backend = (r for r in records if r.backend == record.backend)
+        whole = all(r.status == UNSUPPORTED or (r.status == UNAVAILABLE and reasons[id(r)] == reason)
+                    for r in same_backend)  # fmt: skip
+        groups.setdefault(reason, set()).add(record.backend if whole else f"{record.backend} {mode_text(record)}")
+    return [f"{', '.join(sorted(names))}: {reason}" for reason, names in groups.items()]
+
+
+def _cut_reasons(records: Sequence[BenchRecord]) -> list[str]:
+    """One line per reason the table cuts short (longer than TABLE_REASON_CHARS), in full, after its modes."""
     lines: dict[str, list[str]] = {}
     for record in records:
-        if record.status != OK and record.reason and record.latency is None:
-            names = lines.setdefault(f"{record.status}: {record.reason}", [])
-            label = f"{record.backend} {record.precision}"
-            if label not in names:
+        reason = " ".join(record.reason.split())
+        if record.status != OK and len(reason) > TABLE_REASON_CHARS:
+            names = lines.setdefault(f"{record.status}: {reason}", [])
+            if (label := f"{record.backend} {mode_text(record)}") not in names:
                 names.append(label)
     return [f"  {', '.join(names)}: {reason}" for reason, names in lines.items()]
 
 
 def format_table(results: BenchResults) -> str:
-    """A fixed-width terminal table under a model/machine header, then the full reasons of what did not run."""
+    """A fixed-width terminal table under a model/machine header: the modes tried here (columns with a value
+    in some row), then notes, the modes this machine cannot run and the reasons the table cuts short."""
     records = results.records
-    rows = _merged_rows(records)
-    widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(TABLE_COLUMNS)]
+    rows = _merged_rows(shown_records(records))
+    used = used_columns(rows)
+    columns = [TABLE_COLUMNS[i] for i in used]
+    rows = [[row[i] for i in used] for row in rows]
+    widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(columns)]
 
     def line(cells: Sequence[str]) -> str:
         padded = [
             cell.ljust(width) if name in TEXT_COLUMNS else cell.rjust(width)
-            for cell, width, name in zip(cells, widths, TABLE_COLUMNS, strict=True)
+            for cell, width, name in zip(cells, widths, columns, strict=True)
         ]
         return "  ".join(padded).rstrip()
 
     header = [f"model: {model_summary(results)}", f"machine: {machine_summary(results)}"]
     header += [f"peak {line}" for line in peak_lines(results)] + [""]
-    body = [line(TABLE_COLUMNS), "  ".join("-" * width for width in widths)]
+    body = [line(columns), "  ".join("-" * width for width in widths)]
     body += [line(row) for row in rows] if rows else ["(no records)"]
     if note := task_note(records):
         body += ["", note]
@@ -279,6 +309,8 @@ def format_table(results: BenchResults) -> str:
         for row in quality:
             pairs = [f"{name} {row[2 + 2 * i]} / {row[3 + 2 * i]}" for i, name in enumerate(sets)]
             body.append(f"  {row[0]} b{row[1]}: " + ", ".join(pairs))
-    if not_run := _not_run(records):
-        body += ["", "not run here:", *not_run]
+    if unavailable := unavailable_lines(records):
+        body += ["", "not run here:", *(f"  {line}" for line in unavailable)]
+    if cut := _cut_reasons(shown_records(records)):
+        body += ["", "reasons in full:", *cut]
     return "\n".join(header + body)

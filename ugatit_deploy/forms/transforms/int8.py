@@ -24,7 +24,7 @@ import inspect
 import io
 import logging
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from ...core.errors import UgatitDeployError
 from ...core.imaging import IMAGE_EXTENSIONS, ImageReadError, image_to_tensor, read_image, resize
 from ...core.onnx_contract import INPUT_NAME, conv_layers
 from ...core.optional import onnxruntime
+from ...core.progress import progress_bar
 from ...core.reference_images import demo_images, photo_crops, trained_on_photos
 from .int8_options import KeepFp, QuantRecipe
 
@@ -114,9 +115,10 @@ class _Reader:
     """onnxruntime.quantization.CalibrationDataReader over prepared arrays; ``set_range`` lets ORT
     calibrate in strides (``CalibStridedMinMax``) so it never holds every image's activations at once."""
 
-    def __init__(self, batches: list[np.ndarray]) -> None:
+    def __init__(self, batches: list[np.ndarray], on_next: Callable[[int], object] | None = None) -> None:
         self._batches = batches
         self._iter: Iterator[np.ndarray] = iter(batches)
+        self._on_next = on_next  # called with 1 per batch handed out (a progress bar's update)
 
     def __len__(self) -> int:
         return len(self._batches)
@@ -126,7 +128,11 @@ class _Reader:
 
     def get_next(self) -> dict[str, np.ndarray] | None:
         batch = next(self._iter, None)
-        return None if batch is None else {INPUT_NAME: batch}
+        if batch is None:
+            return None
+        if self._on_next is not None:
+            self._on_next(1)
+        return {INPUT_NAME: batch}
 
 
 # ORT's calibrators keep every calibration image's activations in memory until they compute ranges:
@@ -192,9 +198,10 @@ def _calibrate(source: Path, batches: list[np.ndarray], recipe: QuantRecipe, cac
 
     model = onnx.load(source, load_external_data=False)
     stride = calibration_stride(model, batches) or len(batches)
-    with tempfile.TemporaryDirectory(prefix="ugatit-calib-") as tmp:
+    bar = progress_bar(total=len(batches), desc="calibrating", unit="img")
+    with tempfile.TemporaryDirectory(prefix="ugatit-calib-") as tmp, bar:
         calibrator = _calibrator(source, Path(tmp), recipe)
-        reader = _Reader(batches)
+        reader = _Reader(batches, bar.update)
         for start in range(0, len(batches), stride):
             reader.set_range(start, start + stride)
             calibrator.collect_data(reader)
