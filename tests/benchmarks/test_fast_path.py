@@ -43,8 +43,10 @@ def test_infer_with_openvino_takes_the_fastest_passing_mode_once_and_meets_its_g
     first = _infer_openvino(inputs, tmp_path / "a")
     assert first.exit_code == 0, first.output
     assert "the fastest OpenVINO CPU mode that passes" in first.output and "wrote 4 files" in first.output
-    (exported,) = (tmp_path / "cache").rglob("*_int8-cpu.onnx")
+    (exported,) = (tmp_path / "cache" / "fast-path").rglob("*_int8-cpu.onnx")  # a copy of the export cache's
+    (cached,) = (tmp_path / "cache" / "exports").rglob("*_int8-cpu.onnx")
     (choice,) = (tmp_path / "cache").rglob("choice-*.json")
+    assert exported.read_bytes() == cached.read_bytes()
     stamps = exported.stat().st_mtime_ns, choice.stat().st_mtime_ns
 
     second = _infer_openvino(inputs, tmp_path / "b")
