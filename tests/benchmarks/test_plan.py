@@ -158,3 +158,11 @@ def test_bench_all_keeps_the_whole_matrix(monkeypatch):
     _machine(monkeypatch, cuda=False)
     everything = BenchSettings(checkpoint=CKPT, everything=True)
     assert what_can_win(everything) == (everything, [])
+
+
+def test_given_files_or_no_file_runner_leave_the_forms_alone(monkeypatch):
+    _machine(monkeypatch, cuda=False)
+    given, not_run = what_can_win(BenchSettings(checkpoint=CKPT, onnx=(FP32,), backends=("openvino-cpu", "tensorrt")))
+    assert given.backends == ("openvino-cpu",) and not_run == ["tensorrt: no CUDA device is visible"]
+    eager, not_run = what_can_win(BenchSettings(checkpoint=CKPT, backends=("torch-cpu", "torch-cuda")))
+    assert eager.backends == ("torch-cpu",) and not_run == ["torch-cuda: no CUDA device is visible"]

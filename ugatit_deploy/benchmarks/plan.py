@@ -103,10 +103,11 @@ def what_can_win(settings: BenchSettings) -> tuple[BenchSettings, list[str]]:
         else:
             kept.append(name)
     devices = sorted({BACKENDS[name].device for name in kept if BACKENDS[name].runs != CHECKPOINT})
+    if settings.onnx or not devices:  # files given, or nothing left that runs an exported file: no export to narrow
+        return replace(settings, backends=tuple(kept)), not_run
     forms = tuple(f for f in settings.export_precisions if any(FORMS[f].candidate_on(d) for d in devices))
     if left := [f for f in settings.export_precisions if f not in forms and f in FORMS]:
-        where = " and ".join(devices) or "no device"
-        not_run.append(f"{', '.join(left)}: cannot be the fastest passing mode on {where} here")
+        not_run.append(f"{', '.join(left)}: cannot be the fastest passing mode on {' and '.join(devices)} here")
     return replace(settings, backends=tuple(kept), export_precisions=forms), not_run
 
 

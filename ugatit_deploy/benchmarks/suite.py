@@ -152,7 +152,7 @@ def _cases(settings: BenchSettings, size: int, history: str, not_run: list[str],
         return cases
     cases, skipped = dominated.skip_dominated(cases, dominated.load(history))
     for line in skipped:
-        log(f"not run here: {line} (bench --all measures it)")
+        log(f"not planned here: {line} (bench --all measures it)")
     not_run += skipped
     return cases
 
@@ -164,7 +164,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print, progr
     settings.check()
     settings, not_run = what_can_win(settings)
     for line in not_run:
-        log(f"not run here: {line} (bench --all measures it)")
+        log(f"not planned here: {line} (bench --all measures it)")
     info, generator = open_generator(settings.checkpoint, settings.direction)
     for note in info.notes:
         log(f"note: {note}")
