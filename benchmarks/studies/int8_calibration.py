@@ -256,12 +256,11 @@ def _check_held_out(calibration: Sequence[np.ndarray], inputs: np.ndarray) -> No
 def _keep_fp_auto(args: argparse.Namespace, generator: torch.nn.Module, base: onnx.ModelProto,
                   calibration: CalibrationSet, recipe: QuantRecipe) -> list[str]:  # fmt: skip
     """The layers ``--keep-fp auto`` keeps float with ``recipe`` (chosen as the export chooses them)."""
-    from ugatit_deploy.export.sensitivity import fewest_float_layers, sensitivity_of_generator
+    from ugatit_deploy.export.int8_search import search_keep_fp
+    from ugatit_deploy.export.sensitivity import reference_sets
 
-    photos = photo_variants(int(calibration.holdout.shape[-1]))
-    ranked = sensitivity_of_generator(generator, base, calibration, FORMS[args.variant], photos, recipe=recipe)
-    return fewest_float_layers(generator, base, calibration, FORMS[args.variant], photos, ranked, AUTO_KEEP_FP_GATE,
-                               recipe)  # fmt: skip
+    sets = reference_sets(generator, calibration, photo_variants(int(calibration.holdout.shape[-1])))
+    return search_keep_fp(base, calibration, FORMS[args.variant], sets, AUTO_KEEP_FP_GATE, recipe).kept
 
 
 def main(argv: Sequence[str] | None = None) -> None:

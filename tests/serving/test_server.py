@@ -221,7 +221,8 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0(onnx_model, tmp_pat
     time.sleep(0.5)
     from tritonclient.utils import InferenceServerException
 
-    with pytest.raises(InferenceServerException, match="Server is stopping"):  # new requests are refused
+    # new requests are refused: "Server is stopping", or, once Triton has begun unloading, "unknown model"
+    with pytest.raises(InferenceServerException, match="Server is stopping|has no available versions"):
         infer(served.grpc_url, _images(9, 1, (64, 64)))
     for thread in threads:
         thread.join(120)

@@ -51,7 +51,7 @@ def main() -> None:
       ugatit-deploy data synth --out shapes  a small two-domain dataset (circles -> squares)
       ugatit-deploy train --dataset shapes --light --img-size 64 --ch 8 --dis-ch 16 --batch-size 8
       ugatit-deploy export --precision fp32,fp16,int8   validated ONNX files of the built-in model
-      ugatit-deploy sensitivity              which layers INT8 hurts most (then export --keep-fp N)
+      ugatit-deploy sensitivity              which layers INT8 hurts most, each alone
       ugatit-deploy bench                    parity and latency of every backend, with a report
       ugatit-deploy infer photos/ --out out/ translate images (checkpoint, ONNX or engine)
       ugatit-deploy serve                    serve it from a Triton Inference Server (CPU)

@@ -39,14 +39,15 @@ def sensitivity_command(ckpt: Path | None, direction: str, variant: str, calib: 
     calibration run) and the images are compared with PyTorch FP32 on held-out images of the
     calibration domain and on natural photos (the bundled ones, turned by 90 degrees). The table lists
     the worst layer first, with its share of the multiply-accumulates: leave the worst few in float
-    with `export --keep-fp N` (or by name, or `auto`). Takes one INT8 quantization and evaluation per
-    layer (19 for U-GAT-IT).
+    by name with `export --keep-fp NAMES`. Takes one INT8 quantization and evaluation per layer (19
+    for U-GAT-IT): a diagnostic. `--keep-fp N` and `auto` rank the layers in one quantized graph
+    instead, by the error each adds with every layer quantized.
 
     \b
     Examples:
       ugatit-deploy sensitivity
       ugatit-deploy sensitivity --ckpt run.pt --calib data/selfie2anime/testA --out sens/
-      ugatit-deploy export --ckpt run.pt --precision int8-cpu --keep-fp 3
+      ugatit-deploy export --ckpt run.pt --precision int8-cpu --keep-fp UpBlock2.7,DownBlock.9
     """
     from tqdm import tqdm
 

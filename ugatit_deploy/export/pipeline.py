@@ -139,14 +139,15 @@ def _io(options: GraphOptions, dynamic_size: bool, size: int) -> IoSpec:
                   tuple(TensorSpec(n, tuple(dims[n]), "float32") for n in options.output_names))  # fmt: skip
 
 
-# The layers a sensitivity run chose, by (graph, variant, calibration, --keep-fp): one process exporting the
+# The layers --keep-fp chose, by (graph, variant, calibration, --keep-fp): one process exporting the
 # same graph several times (bench and the main job: ONNX and ncnn INT8 files) ranks the layers once.
 _CHOSEN: dict[tuple[str, str, str, str], list[str]] = {}
 
 
-def _layers_to_keep(job: _Export, form: QdqForm) -> list[str]:
-    """``--keep-fp`` as layer names: a count means that many of the worst layers of a sensitivity run;
-    ``auto`` the fewest worst layers that meet AUTO_KEEP_FP_GATE on held-out images and turned photos."""
+def _layers_to_keep(job: _Export, form: QdqForm, folder: Path) -> list[str]:
+    """``--keep-fp`` as layer names: a count means that many of the layers that add the most error with every
+    layer quantized (``int8_search``); ``auto`` the fewest of them that meet AUTO_KEEP_FP_GATE on held-out images
+    and turned photos."""
     keep_fp: KeepFp = job.int8.keep_fp
     if keep_fp.names or not keep_fp:
         return list(keep_fp.names)
@@ -154,36 +155,52 @@ def _layers_to_keep(job: _Export, form: QdqForm) -> list[str]:
     key = (hashlib.sha256(job.base.SerializeToString()).hexdigest(), form.name, job.calibration.source,
            repr((keep_fp, job.int8.recipe)))  # fmt: skip
     if key not in _CHOSEN:
-        _CHOSEN[key] = _rank_and_choose(job, form)
+        _CHOSEN[key] = _rank_and_choose(job, form, folder)
     else:
         job.log(f"  {form.name}: keeping in float the layers chosen earlier: {', '.join(_CHOSEN[key]) or 'none'}")
     return list(_CHOSEN[key])
 
 
-def _rank_and_choose(job: _Export, form: QdqForm) -> list[str]:
-    """A sensitivity run, then the layers ``--keep-fp`` (a count or auto) keeps in float."""
-    from .sensitivity import fewest_float_layers, sensitivity_of_generator, worst_layers
+def _rank_and_choose(job: _Export, form: QdqForm, folder: Path) -> list[str]:
+    """The layers ``--keep-fp`` (a count or auto) keeps in float, from ranking the layers by the error each adds in
+    one quantized graph (``int8_search``): a count takes that many of the worst; auto bisects for the fewest. The
+    calibration ranges are cached in ``folder``, where the export's own quantization finds them."""
+    from tqdm import tqdm
+
+    from .int8_search import rank_by_added_error, search_keep_fp
+    from .sensitivity import reference_sets
 
     keep_fp: KeepFp = job.int8.keep_fp
     assert job.calibration is not None
     photos = photo_variants(int(job.calibration.holdout.shape[-1]))
-    job.log(f"  {form.name}: quantizing each layer alone to rank the layers by sensitivity")
+    sets = reference_sets(job.generator, job.calibration, photos)
     recipe = job.int8.recipe
-    results = sensitivity_of_generator(job.generator, job.base, job.calibration, form, photos, recipe=recipe)
-    if keep_fp.auto:
-        worst = fewest_float_layers(job.generator, job.base, job.calibration, form, photos, results,
-                                    AUTO_KEEP_FP_GATE, recipe)  # fmt: skip
-    else:
-        worst = worst_layers(results, keep_fp.count)
-    by_layer = {r.layer: r for r in results}
-    job.log("  keeping in float: " + (", ".join(f"{n} ({by_layer[n].psnr_db:.1f} dB alone)" for n in worst) or "none"))
-    return worst
+    if not keep_fp.auto:
+        job.log(f"  {form.name}: quantizing every layer once to rank the layers by the error each adds")
+        ranking, _ = rank_by_added_error(job.base, job.calibration, form, sets, recipe, folder)
+        worst = [e.layer for e in ranking[: keep_fp.count]]
+        job.log("  keeping in float: " + ", ".join(worst))
+        return worst
+
+    def bar(total: int) -> tqdm:
+        return tqdm(total=total, desc="  --keep-fp auto", unit="graph", leave=False, disable=None)
+
+    def log(line: str) -> None:
+        with tqdm.external_write_mode():  # the bar cleared while the line is written, then drawn again
+            job.log(line)
+
+    job.log(f"  {form.name}: --keep-fp auto: ranking the layers in one quantized graph, then bisecting for the fewest "
+            f"in float that meet {AUTO_KEEP_FP_GATE.spec('gate').removeprefix('gate:')}")  # fmt: skip
+    search = search_keep_fp(job.base, job.calibration, form, sets, AUTO_KEEP_FP_GATE, recipe, log, bar, folder)
+    job.log(f"  keeping in float: {', '.join(search.kept) or 'none'} ({len(search.steps)} graphs measured, "
+            f"{search.seconds:.0f} s)")  # fmt: skip
+    return search.kept
 
 
 def _graph(job: _Export, form: GraphForm, folder: Path) -> tuple[onnx.ModelProto, Quantization | None]:
     """The graph of one form (a format that quantizes itself gets the FP32 graph) and what its record says
     about its quantization."""
-    keep = _layers_to_keep(job, cast(QdqForm, form)) if form.float_layers else []
+    keep = _layers_to_keep(job, cast(QdqForm, form), folder) if form.float_layers else []
     context = BuildContext(job.base, job.template.model.img_size, job.calibration, folder, keep, job.int8.recipe,
                            job.fmt.float_rgb_out, job.fmt.quantizes_itself, job.log)  # fmt: skip
     built = form.build(context)

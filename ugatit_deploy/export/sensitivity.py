@@ -2,8 +2,9 @@
 
 Each quantizable convolution is quantized *alone* (every other layer float, ranges from one shared
 calibration) and the generator's images are compared with the FP32 reference: the lower the PSNR, the
-more that layer costs. The worst layers are the ones to leave in float (``export --keep-fp``).
-Calibration runs once; every single-layer graph reuses its cached ranges.
+more that layer costs: the ``sensitivity`` diagnostic (n quantized graphs). ``export --keep-fp N`` and ``auto``
+rank the layers in one quantized graph instead (``export.int8_search``). Calibration runs once; every
+single-layer graph reuses its cached ranges.
 """
 
 from __future__ import annotations
@@ -27,6 +28,16 @@ from ..core.parity import image_parity
 from ..forms.qdq import QdqForm
 from ..forms.transforms.int8 import CalibrationSet, float_layers
 from ..forms.transforms.int8_options import QuantRecipe
+
+ImageSets = dict[str, tuple[np.ndarray, np.ndarray]]  # image set name -> (inputs, FP32 reference outputs)
+
+
+def reference_sets(generator: torch.nn.Module, calibration: CalibrationSet, photos: torch.Tensor) -> ImageSets:
+    """The image sets ``--keep-fp`` chooses on: the calibration domain's held-out images and ``photos``, each
+    with the PyTorch generator's (FP32) outputs."""
+    with torch.inference_mode():
+        return {name: (images.numpy(), generator(images)[0].numpy())
+                for name, images in (("held-out", calibration.holdout), ("photos", photos))}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,7 @@ def layer_sensitivity(
     model: onnx.ModelProto,
     calibration: CalibrationSet,
     form: QdqForm,
-    image_sets: dict[str, tuple[np.ndarray, np.ndarray]],
+    image_sets: ImageSets,
     macs: dict[str, float],
     progress: Callable[[Iterable[str]], Iterable[str]] = lambda layers: layers,
     recipe: QuantRecipe = QuantRecipe(),  # noqa: B008 - frozen dataclass, never mutated
@@ -173,10 +184,7 @@ def sensitivity_of_generator(
 ) -> list[LayerSensitivity]:
     """``layer_sensitivity`` on the calibration domain's held-out images and on natural photos, both
     against the PyTorch generator (FP32) itself."""
-    image_sets = {}
-    with torch.inference_mode():
-        for name, images in (("held-out", calibration.holdout), ("photos", photos)):
-            image_sets[name] = (images.numpy(), generator(images)[0].numpy())
+    image_sets = reference_sets(generator, calibration, photos)
     size = int(calibration.holdout.shape[-1])
     macs = layer_macs(generator, size)
     return layer_sensitivity(model, calibration, form, image_sets, macs, progress, recipe)
@@ -192,13 +200,11 @@ def fewest_float_layers(
     gate: Gate,
     recipe: QuantRecipe = QuantRecipe(),  # noqa: B008 - frozen dataclass, never mutated
 ) -> list[str]:
-    """The shortest prefix of the worst layers that, kept in float, makes the INT8 images pass ``gate``
+    """The per-layer sweep's ``--keep-fp auto`` (``export.int8_search`` replaced it; kept for the comparison
+    study): the shortest prefix of the worst layers that, kept in float, makes the INT8 images pass ``gate``
     on the held-out images and on ``photos``; ExportError when even all of them do not. (Ordering by
     error per MAC instead was measured worse on the demo model: 7 layers, 41 % of the MACs, vs 6.)"""
-    sets = []
-    with torch.inference_mode():
-        for images in (calibration.holdout, photos):
-            sets.append((images.numpy(), generator(images)[0].numpy()))
+    sets = list(reference_sets(generator, calibration, photos).values())
     ranked = worst_layers(results, len(results))
     with tempfile.TemporaryDirectory(prefix="ugatit-keepfp-") as cache:
         for count in range(len(ranked) + 1):

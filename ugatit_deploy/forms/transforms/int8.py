@@ -1,8 +1,8 @@
 """INT8 ONNX: static QuantizeLinear/DequantizeLinear (QDQ) graphs calibrated on real images.
 
 Two variants, both quantizing only convolutions (the normalizations, the rho mix and the tiny MLP stay float;
-so do the convolutions in ``float_layers``, and any named in ``keep_fp``, e.g. the worst layers of a
-sensitivity run, ``export.sensitivity``):
+so do the convolutions in ``float_layers``, and any named in ``keep_fp``, e.g. those ``--keep-fp auto`` chose,
+``export.int8_search``):
 
 - ``int8``     TensorRT-style: int8 activations with symmetric scales, every zero point 0 (TensorRT
                refuses anything else). What a strongly typed TensorRT 11 engine is built from.

@@ -31,9 +31,9 @@ DEFAULT_CONV_OUTPUTS = "float"
 
 @dataclass(frozen=True)
 class KeepFp:
-    """INT8 convolutions to leave in float: none, ``auto`` (the fewest of the most sensitive layers that
-    meet the fast-path gate), a count N (the N most sensitive layers), or layer names (module paths such
-    as ``UpBlock2.2``). Exactly one of the three forms, or none."""
+    """INT8 convolutions to leave in float: none, ``auto`` (the fewest of the layers adding the most error
+    that meet the fast-path gate), a count N (the N adding the most, ``export.int8_search``), or layer names
+    (module paths such as ``UpBlock2.2``). Exactly one of the three forms, or none."""
 
     auto: bool = False
     count: int = 0
