@@ -2,7 +2,7 @@
 #   make demo    create .venv, install ugatit-deploy (CPU torch 2.13.0), run the main job
 #   make test    create .venv, install with the test extras, run the test suite
 # and one for the inner loop:
-#   make test-fast   the unmarked tests only (no slow, cpp, serve or gpu marker): a few minutes
+#   make test-fast   the unmarked tests only (no slow, cpp, serve, gpu or nightly marker): under a minute
 # Both are idempotent: the virtual environment is re-installed only when pyproject.toml changes.
 
 PYTHON ?= python3
@@ -14,16 +14,29 @@ TORCH  ?= torch==2.13.0
 PYTRITON ?= nvidia-pytriton==0.7.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast venv clean fuzz
+.PHONY: demo test test-fast test-nightly test-classes venv clean fuzz
 
 demo: $(STAMP)
 	$(BIN)/ugatit-deploy demo --out reports/demo
 
+# Two pytest-xdist workers, each test file on one worker (its module fixtures built once); they share the
+# session cache, so an export one worker made the other reuses.
 test: $(STAMP)
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -m "not nightly" -n 2 --dist loadfile --durations=15
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not cpp and not serve and not gpu" --durations=10
+	$(BIN)/python -m pytest -m "not slow and not cpp and not serve and not gpu and not nightly" --durations=10
+
+# The real-size runs left out of make test: the built-in 256 px model's whole main job (several minutes).
+test-nightly: $(STAMP)
+	$(BIN)/python -m pytest -m nightly --durations=5
+
+# The fast lane as each CPU class would run it (no test may depend on the host's ISA): under the AVX2 cap,
+# then with the capability checks faked to an AVX-512 VNNI EPYC, an AVX-512 BF16 one and an AMX Xeon.
+FAKE_CLASSES ?= AVX512_CORE_VNNI AVX512_CORE_BF16 AVX512_CORE_AMX
+test-classes: $(STAMP)
+	ONEDNN_MAX_CPU_ISA=AVX2 $(MAKE) --no-print-directory test-fast
+	for class in $(FAKE_CLASSES); do UGATIT_DEPLOY_FAKE_CPU=$$class $(MAKE) --no-print-directory test-fast || exit 1; done
 
 venv: $(STAMP)
 

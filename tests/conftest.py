@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,16 @@ from ugatit_deploy.cli import main
 from ugatit_deploy.core.reference_images import demo_images, photo_paths
 from ugatit_deploy.export import GraphOptions, export_checkpoint
 
+# Session fixtures that export or build (seconds each): a test that takes one is slow, whatever its own time, so
+# that make test-fast (the inner loop) never pays for them.
+EXPORTING_FIXTURES = {"tiny", "tiny_exports", "trt_onnx_files", "demo_onnx", "mnn_file", "ncnn_file", "cpp_build"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if EXPORTING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 def _quiet(_line: str) -> None:
     """Export logs nothing in fixtures."""
@@ -25,10 +36,36 @@ def _quiet(_line: str) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The tests' own ``UGATIT_DEPLOY_CACHE`` (fast-path exports, trusted-model marks), never the user's."""
+    """The tests' own ``UGATIT_DEPLOY_CACHE`` (exports, peaks, fast-path choices, trusted-model marks), never the
+    user's; under pytest-xdist one for all workers (its entries are written atomically), so an export one worker
+    made is the other's too."""
     import os
 
-    os.environ["UGATIT_DEPLOY_CACHE"] = str(tmp_path_factory.mktemp("ugatit-cache"))
+    cache = _shared_root(tmp_path_factory) / "ugatit-cache"
+    cache.mkdir(exist_ok=True)
+    os.environ["UGATIT_DEPLOY_CACHE"] = str(cache)
+
+
+def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's temporary folder; under pytest-xdist the run's, above each worker's own."""
+    import os
+
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _faked_peaks() -> Iterator[None]:
+    """Benches in tests use fixed matmul peaks (above any 2-core CPU's, so every share of peak stays within
+    100 %): measuring them costs seconds per CPU class. tests/benchmarks/test_peaks.py measures the real ones."""
+    from ugatit_deploy.benchmarks import suite
+    from ugatit_deploy.benchmarks.peaks import CPU_BF16, CPU_FP32, CPU_INT8, Peak
+
+    faked = {CPU_FP32: Peak(1000.0, "faked by tests/conftest.py"), CPU_INT8: Peak(4000.0, "faked by tests/conftest.py"),
+             CPU_BF16: Peak(None, "not measured: faked by tests/conftest.py")}  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(suite, "measure_peaks", lambda threads: dict(faked))
+        yield
 
 
 @pytest.fixture
@@ -51,8 +88,14 @@ def test_images() -> torch.Tensor:
 
 @pytest.fixture(scope="session")
 def cpp_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The C++ runner built once per session (support/cpp_build.py)."""
-    return build_runner(tmp_path_factory.mktemp("cpp-build"))
+    """The C++ runner built once per session (support/cpp_build.py); a second xdist worker waits for the first's
+    build and finds it up to date."""
+    import fcntl
+
+    root = _shared_root(tmp_path_factory)
+    with open(root / "cpp-build.lock", "ab") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        return build_runner(root / "cpp-build")
 
 
 # -------------------------------------------------------------- exports shared by several test folders

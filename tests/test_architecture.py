@@ -109,6 +109,7 @@ def test_imports_never_run_back_up_the_layers():
     assert _edges_that_run_back() == []
 
 
+@pytest.mark.slow
 def test_the_layering_check_catches_an_edge_that_runs_back(tmp_path, monkeypatch):
     # The check itself, on a planted file: a backend importing export must be reported.
     planted = PACKAGE / "backends" / "_planted_for_test.py"

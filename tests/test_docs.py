@@ -46,3 +46,30 @@ def test_every_relative_link_in_docs_and_the_results_index_resolves():
             if target not in GENERATED and not target.exists():
                 broken.append(f"{page.relative_to(ROOT)}: {link}")
     assert broken == []
+
+
+PAGES_AND_README = [*(p.relative_to(ROOT) for p in sorted(DOCS.glob("*.md"))), Path("README.md")]
+SOURCE_PATH = re.compile(r"`(ugatit_deploy/[\w/]+/(?!my)\w+\.py)`")  # my*.py: a file the reader adds
+IMPORT = re.compile(r"^from (ugatit_deploy[\w.]*) import ([\w, ]+)$", re.MULTILINE)
+
+
+def test_every_package_file_a_page_names_exists():
+    missing = [f"{page}: {path}" for page in PAGES_AND_README
+               for path in SOURCE_PATH.findall((ROOT / page).read_text(encoding="utf-8"))
+               if not (ROOT / path).is_file()]  # fmt: skip
+    assert missing == []
+
+
+def test_every_import_in_a_page_imports():
+    import importlib
+
+    broken = []
+    for page in PAGES_AND_README:
+        for module, names in IMPORT.findall((ROOT / page).read_text(encoding="utf-8")):
+            try:
+                imported = importlib.import_module(module)
+                absent = [n.strip() for n in names.split(",") if not hasattr(imported, n.strip())]
+            except ImportError as exc:
+                absent = [str(exc)]
+            broken += [f"{page}: from {module}: {name}" for name in absent]
+    assert broken == []

@@ -46,6 +46,7 @@ def test_top_level_folders_are_readmes_and_scripts_not_packages(folder):
     assert not (ROOT / folder / "__init__.py").exists()
 
 
+@pytest.mark.slow
 def test_a_checkout_on_pythonpath_imports_every_part_with_nothing_installed(tmp_path):
     # A copy of the package alone: if anything still came from an install, __file__ would say so.
     checkout = tmp_path / "checkout"
@@ -109,7 +110,8 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path, wheel):
 
 
 STUDIES = ("winograd_graph", "ncnn_layer_profile", "cpp_end_to_end", "serve_bench", "export_graph_report",
-           "train_throughput", "face_detection", "real_inputs", "int8_calibration", "mnn_interference")  # fmt: skip
+           "train_throughput", "face_detection", "real_inputs", "int8_calibration", "mnn_interference",
+           "int8_search")  # fmt: skip
 # Doors: thin scripts that run a CLI command. Lab: the studies and the official-architecture writer, argparse
 # scripts with their own code that import the package and are never installed.
 DOORS = ["training/train.py", "training/train_cartoon.py", "training/make_shapes.py", "export/export.py",
@@ -151,6 +153,7 @@ def test_lab_scripts_import_the_package_by_name_and_run_as_scripts(script):
     assert any(_is_main_guard(node) for node in tree.body)
 
 
+@pytest.mark.slow
 def test_the_lab_is_out_of_the_package():
     assert not (ROOT / "ugatit_deploy" / "benchmarks" / "studies").exists()
     assert not (ROOT / "ugatit_deploy" / "benchmarks" / "official_checkpoint.py").exists()
@@ -195,6 +198,7 @@ def test_the_wheel_holds_no_script(wheel):
     assert scripts == []
 
 
+@pytest.mark.slow
 def test_a_script_reports_a_user_mistake_in_one_line(tmp_path):
     script = str(ROOT / "export" / "export.py")
     done = subprocess.run([sys.executable, script, "--ckpt", "missing.pt", "--out", str(tmp_path)], cwd=tmp_path,

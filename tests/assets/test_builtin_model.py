@@ -14,6 +14,8 @@ from ugatit_deploy.core.reference_images import photo_paths
 from ugatit_deploy.training.cartoon_trainer import cam_logits
 from ugatit_deploy.training.task_score import cartoons_of, task_score
 
+pytestmark = pytest.mark.slow  # its fixtures export or train (seconds each): not the inner loop
+
 
 @pytest.fixture(scope="module")
 def generator():

@@ -10,6 +10,8 @@ from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.training.shape_metrics import evaluate_translation
 from ugatit_deploy.training.synth import generate
 
+pytestmark = pytest.mark.slow  # its fixtures export or train (seconds each): not the inner loop
+
 
 @pytest.fixture(scope="module")
 def scores(tmp_path_factory):

@@ -9,6 +9,8 @@ import pytest
 
 from ugatit_deploy.backends import Availability, Backend, BackendError, BackendInfo, create_backend
 
+pytestmark = pytest.mark.slow  # its fixtures export or train (seconds each): not the inner loop
+
 
 class _Recording(Backend):
     """A runner that records the hooks ``run`` calls and the values passed between them."""

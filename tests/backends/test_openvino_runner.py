@@ -27,6 +27,8 @@ from ugatit_deploy.core.metadata import read_sidecar, write_sidecar
 from ugatit_deploy.core.parity import image_parity
 from ugatit_deploy.export import GraphOptions, export_checkpoint
 
+pytestmark = pytest.mark.slow  # its fixtures export (seconds each): not the inner loop
+
 NO_OPENVINO = "the OpenVINO runner needs openvino: pip install 'ugatit-deploy[openvino]'"
 # int8-cpu TINY, bf16 hint against the f32 hint: measured 39.6 dB (34.3 dB with an earlier calibration); against
 # PyTorch FP32 37.9 dB, the f32 hint's 38.3 dB (35.98 and 36.26 dB).
@@ -85,8 +87,11 @@ def test_what_the_cpu_lacks_is_unavailable_with_a_reason(tmp_path, monkeypatch, 
     ("precision", "options", "message"),
     [
         ("fp32", {"inference_precision": "int8"}, "must be one of fp32, bf16, got 'int8'"),
-        ("fp16", {"inference_precision": "bf16"},
-         "^openvino bf16 runs fp32, int8-cpu ONNX files only; model_fp16.onnx is fp16$"),
+        (
+            "fp16",
+            {"inference_precision": "bf16"},
+            "^openvino bf16 runs fp32, int8-cpu ONNX files only; model_fp16.onnx is fp16$",
+        ),
     ],
 )
 def test_precisions_openvino_cannot_give_are_one_line_errors(tmp_path, precision, options, message):

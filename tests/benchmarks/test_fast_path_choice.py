@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ugatit_deploy.benchmarks import fast_path
 from ugatit_deploy.benchmarks.fast_path import FAST_PATH_INT8, fast_path_settings
 from ugatit_deploy.benchmarks.plan import PreparedArtifacts, plan_cases
@@ -11,6 +13,8 @@ from ugatit_deploy.benchmarks.prepare import reusable
 from ugatit_deploy.core.cpu_caps import cpu_class
 from ugatit_deploy.core.gates import FAST_PATH_GATE
 from ugatit_deploy.forms import FORMS
+
+pytestmark = pytest.mark.slow  # its fixtures export or train (seconds each): not the inner loop
 
 
 def test_the_fast_path_is_the_bench_of_openvino_on_the_cpu_candidate_forms_at_batch_1(tmp_path):

@@ -30,6 +30,7 @@ from ugatit_deploy.core.errors import UnavailableError
 AVX2_CAP = {"ONEDNN_MAX_CPU_ISA": "AVX2"}
 
 
+@pytest.mark.slow
 def test_the_peaks_measured_here_are_positive_and_int8_is_at_least_fp32():
     pytest.importorskip("openvino")
     measured = measure_cpu_peaks(threads=2, sizes=(512, 1024))
@@ -45,6 +46,7 @@ def test_the_peaks_measured_here_are_positive_and_int8_is_at_least_fp32():
         assert bf16.gflops is not None and bf16.gflops > 0 and re.search(r"\(brgemm_avx512_(amx_)?bf16\)", bf16.kernel)
 
 
+@pytest.mark.slow
 def test_the_bf16_peak_is_not_measured_under_the_avx2_cap(monkeypatch):
     pytest.importorskip("openvino")
     monkeypatch.setattr(cpu_caps, "read_cpu_flags", lambda: frozenset({"avx2", "avx512f", "avx512_bf16"}))  # any host
@@ -54,6 +56,7 @@ def test_the_bf16_peak_is_not_measured_under_the_avx2_cap(monkeypatch):
     assert measured[CPU_FP32].gflops is not None and measured[CPU_INT8].gflops is not None
 
 
+@pytest.mark.slow
 def test_under_the_avx2_cap_every_kernel_is_avx2_class_and_bf16_is_absent():
     # oneDNN reads the cap once, at process start: a fresh process
     pytest.importorskip("openvino")
@@ -69,6 +72,7 @@ def test_under_the_avx2_cap_every_kernel_is_avx2_class_and_bf16_is_absent():
     assert measured[CPU_INT8][0] is not None and "I8" in measured[CPU_INT8][1]
 
 
+@pytest.mark.slow
 def test_a_matmul_that_did_not_run_in_int8_gives_no_int8_peak(monkeypatch):
     pytest.importorskip("openvino")
     float_model = peaks._matmul_model
@@ -78,6 +82,7 @@ def test_a_matmul_that_did_not_run_in_int8_gives_no_int8_peak(monkeypatch):
     assert measured[CPU_INT8].kernel.startswith("not measured: OpenVINO ran the int8 u8 x i8 MatMul in f32 (")
 
 
+@pytest.mark.slow
 def test_a_form_that_did_not_run_in_int8_is_skipped_and_the_others_give_the_peak(monkeypatch):
     pytest.importorskip("openvino")
     model = peaks._matmul_model  # the plain MatMul runs in float; the FullyConnected and 1x1 conv in int8
@@ -107,6 +112,7 @@ def test_the_1x1_convolution_does_as_many_multiply_adds_as_the_matmuls(n):
     assert height * width == n and height <= width
 
 
+@pytest.mark.slow
 def test_without_openvino_torch_measures_fp32_and_there_is_no_bf16_or_int8_peak(monkeypatch):
     def missing():
         raise UnavailableError("openvino is not installed: pip install 'ugatit-deploy[openvino]'")

@@ -8,6 +8,7 @@ import copy
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.paths import TESTS
@@ -85,12 +86,14 @@ def _through_json(data: dict[str, Any]) -> Any:
     return json.loads(json.dumps(data, allow_nan=True))
 
 
+@pytest.mark.slow
 @fuzz(300)
 @given(RECORD)
 def test_any_record_is_read_back_as_written(record):
     assert BenchRecord.from_dict(_through_json(record.to_dict())) == record
 
 
+@pytest.mark.slow
 @fuzz(50)
 @given(st.lists(RECORD, max_size=3))
 def test_any_results_file_of_this_version_reads_back_as_written(records):
@@ -109,6 +112,7 @@ def read_or_refuse(data: Any) -> BenchResults | None:
         return None
 
 
+@pytest.mark.slow
 @fuzz(200)
 @given(JSON, st.dictionaries(TEXT, JSON, max_size=6), st.sampled_from([1, 2]))
 def test_garbage_is_refused_with_a_schema_error(anything, keys, version):
@@ -138,6 +142,7 @@ def _mutated(data: Any, path: tuple[Any, ...], garbage: Any, delete: bool) -> An
 @fuzz(400)
 @given(st.sampled_from([V1, V2]).flatmap(lambda data: st.tuples(st.just(data), st.sampled_from(_paths(data)))),
        JSON, st.booleans())  # fmt: skip
+@pytest.mark.slow
 def test_a_damaged_results_file_reads_or_is_refused_in_one_line(chosen, garbage, delete):
     data, path = chosen
     read_or_refuse(_mutated(data, path, garbage, delete))

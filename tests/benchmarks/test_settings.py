@@ -160,6 +160,7 @@ def test_any_text_is_settings_or_a_one_line_error(text):
     _parsed_or_one_line_error(text)
 
 
+@pytest.mark.slow
 @seed(20240612)
 @settings(max_examples=200, deadline=None, database=None)
 @given(JSON_VALUES)
@@ -167,6 +168,7 @@ def test_any_json_value_is_settings_or_a_one_line_error(value):
     _parsed_or_one_line_error(json.dumps(value))
 
 
+@pytest.mark.slow
 @seed(20240613)
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.sampled_from(PLACES), JSON_VALUES | st.just(DELETE := object()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from support.terminal import Terminal, stderr_as
 
@@ -55,18 +56,21 @@ def _bench(out: Path, progress: bool) -> BenchRun:
     return run_bench(settings, log=lambda _: None, progress=progress)
 
 
+@pytest.mark.slow
 def test_the_bench_draws_a_bar_over_the_modes_it_measures_on_a_terminal(tmp_path, monkeypatch):
     terminal = stderr_as(monkeypatch, Terminal())
     _bench(tmp_path, progress=True)
     assert "measuring:   0%|          | 0/1 [" in terminal.getvalue()
 
 
+@pytest.mark.slow
 def test_the_bench_draws_no_bar_when_told_not_to(tmp_path, monkeypatch):
     terminal = stderr_as(monkeypatch, Terminal())
     _bench(tmp_path, progress=False)
     assert terminal.getvalue() == ""
 
 
+@pytest.mark.slow
 def test_grid_png_shows_the_fastest_passing_mode_and_grid_all_modes_png_every_mode(tmp_path):
     files = write_outputs(_bench(tmp_path, progress=False), tmp_path)
     tile = GRID_GAP + 2 * 64  # 64 px images upscaled to 128

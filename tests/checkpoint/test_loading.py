@@ -29,6 +29,7 @@ from ugatit_deploy.model import GeneratorConfig
         GeneratorConfig(ngf=4, n_blocks=9, img_size=256, light=True),
     ],
 )
+@pytest.mark.slow
 def test_official_checkpoint_config_is_read_from_the_weights(tmp_path, config):
     path = tmp_path / "ckpt.pt"
     torch.save(official_checkpoint(config), path)
@@ -45,6 +46,7 @@ def test_inspect_official_checkpoint(official_ckpt):
     assert info.generators["a2b"] == GeneratorConfig(ngf=8, n_blocks=2, img_size=256, light=True)
 
 
+@pytest.mark.slow
 def test_generator_file_round_trip_keeps_weights_config_and_metadata(tmp_path, test_images):
     generator = make_generator(TINY).eval()
     path = tmp_path / "gen.pt"
@@ -72,6 +74,7 @@ def test_generator_file_loads_with_plain_torch_load_weights_only(tmp_path):
     assert payload["config"] == {"ngf": 8, "n_blocks": 2, "img_size": 64, "light": True}
 
 
+@pytest.mark.slow
 def test_official_to_generator_file_to_loaded_model(official_ckpt, tmp_path, test_images):
     original = load_generator(official_ckpt, "b2a")
     path = tmp_path / "b2a.pt"

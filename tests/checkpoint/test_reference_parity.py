@@ -19,6 +19,7 @@ CONFIGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"ngf{c.ngf}-nb{c.n_blocks}-{c.img_size}-light{c.light}")
 @pytest.mark.parametrize("direction", ["a2b", "b2a"])
 def test_official_checkpoint_outputs_match_the_float64_reference(tmp_path, test_images, config, direction):
@@ -47,6 +48,7 @@ def test_loaded_generator_is_in_eval_mode_on_the_requested_device(official_ckpt)
     assert {p.dtype for p in generator.parameters()} == {torch.float32}
 
 
+@pytest.mark.slow
 def test_a2b_and_b2a_are_different_networks(official_ckpt, test_images):
     with torch.no_grad():
         a2b = load_generator(official_ckpt, "a2b")(test_images)[0]

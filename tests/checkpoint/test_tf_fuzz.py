@@ -248,24 +248,28 @@ def test_the_forger_rewrites_the_fixture_index_faithfully(tmp_path: Path) -> Non
     assert_same_or_refused(folder)
 
 
+@pytest.mark.slow
 @fuzz(120)
 @given(how=damage(len(ORIGINAL[INDEX]), tail=FOOTER_SIZE))
 def test_damaged_index_reads_the_same_or_is_refused(tmp_path: Path, how: tuple[str, int, int | bytes]) -> None:
     assert_same_or_refused(write_checkpoint(tmp_path, {INDEX: damaged(ORIGINAL[INDEX], how)}))
 
 
+@pytest.mark.slow
 @fuzz(60)
 @given(how=damage(len(ORIGINAL[DATA]), tail=64))
 def test_damaged_data_shard_reads_the_same_or_is_refused(tmp_path: Path, how: tuple[str, int, int | bytes]) -> None:
     assert_same_or_refused(write_checkpoint(tmp_path, {DATA: damaged(ORIGINAL[DATA], how)}))
 
 
+@pytest.mark.slow
 @fuzz(20)
 @given(how=damage(len(ORIGINAL[STATE])))
 def test_damaged_state_file_reads_the_same_or_is_refused(tmp_path: Path, how: tuple[str, int, int | bytes]) -> None:
     assert_same_or_refused(write_checkpoint(tmp_path, {STATE: damaged(ORIGINAL[STATE], how)}))
 
 
+@pytest.mark.slow
 @fuzz(20)
 @given(path=st.text(max_size=40) | st.text(alphabet="a/.\\\0\n", min_size=250, max_size=400))
 def test_any_path_in_the_state_file_reads_the_same_or_is_refused(tmp_path: Path, path: str) -> None:
@@ -275,6 +279,7 @@ def test_any_path_in_the_state_file_reads_the_same_or_is_refused(tmp_path: Path,
 # ------------------------------------------------------------------------------------------------ forgery
 
 
+@pytest.mark.slow
 @fuzz(100)
 @given(how=forgery())
 def test_forged_index_reads_or_is_refused_in_one_line(tmp_path: Path, how: Forgery) -> None:

@@ -9,6 +9,8 @@ from click.testing import CliRunner
 
 from ugatit_deploy.cli import main
 
+pytestmark = pytest.mark.slow  # its fixtures export or train (seconds each): not the inner loop
+
 
 def _cli(*args):
     return CliRunner().invoke(main, ["build", *map(str, args)])

@@ -39,6 +39,7 @@ def test_export_cli_bad_input_is_one_line(tiny_checkpoints, tmp_path, args, mess
     assert not list(tmp_path.glob("**/*.onnx")) and not list(tmp_path.glob("**/*.tmp"))
 
 
+@pytest.mark.slow
 def test_export_cli_writes_files_and_sidecars(tiny_checkpoints, tmp_path):
     result = _cli("--ckpt", tiny_checkpoints["light"], "--out", tmp_path, "--precision", "fp32")
     assert result.exit_code == 0, result.output

@@ -17,6 +17,7 @@ def _infer(*args):
     return CliRunner().invoke(main, ["infer", *map(str, args)])
 
 
+@pytest.mark.slow
 def test_onnx_file_through_the_cli_writes_the_same_pixels_up_to_one_level(infer_inputs, demo_onnx, tmp_path):
     result = _infer(infer_inputs, "--model", demo_onnx, "--out", tmp_path)
     assert result.exit_code == 0 and "onnxruntime-cpu fp32 (pil resize): wrote 4 files" in result.output
@@ -25,6 +26,7 @@ def test_onnx_file_through_the_cli_writes_the_same_pixels_up_to_one_level(infer_
         assert np.abs(written - tensor_to_uint8(demo_reference(source))[0]).max() <= 1
 
 
+@pytest.mark.slow
 def test_keep_size_restores_each_inputs_size(infer_inputs, tmp_path):
     assert _infer(infer_inputs / "wide.jpg", "--out", tmp_path, "--keep-size").exit_code == 0
     assert Image.open(tmp_path / "wide.png").size == (100, 60)
@@ -32,6 +34,7 @@ def test_keep_size_restores_each_inputs_size(infer_inputs, tmp_path):
     assert Image.open(tmp_path / "model_size" / "wide.png").size == (256, 256)  # the built-in model's size
 
 
+@pytest.mark.slow
 def test_heatmap_is_written_beside_each_translation(infer_inputs, tmp_path):
     assert _infer(infer_inputs / "circle_0.png", "--out", tmp_path, "--heatmap").exit_code == 0
     assert Image.open(tmp_path / "circle_0_heatmap.png").size == (256, 256)
@@ -44,6 +47,7 @@ def test_heatmap_from_an_onnx_without_cam_outputs_is_a_clear_error(infer_inputs,
     )
 
 
+@pytest.mark.slow
 def test_unreadable_files_are_reported_and_skipped(infer_inputs, tmp_path):
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not a png")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ugatit_deploy import __version__
@@ -29,6 +30,7 @@ def test_version():
     assert result.output.strip() == f"ugatit-deploy, version {__version__}"
 
 
+@pytest.mark.slow
 def test_installed_entry_point_prints_no_traceback(tmp_path):
     """The real console script, in a fresh process: stderr carries one line, the exit code is 1."""
     script = Path(sys.executable).with_name("ugatit-deploy")
@@ -44,6 +46,7 @@ def test_installed_entry_point_prints_no_traceback(tmp_path):
     assert done.stderr.strip() == f"Error: checkpoint not found: {tmp_path / 'missing.pt'}"
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_cli():
     done = subprocess.run([sys.executable, "-m", "ugatit_deploy", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and __version__ in done.stdout

@@ -22,6 +22,7 @@ def test_data_synth_cli(tmp_path):
     assert len(list((tmp_path / "d" / "testA").iterdir())) == 8
 
 
+@pytest.mark.slow
 def test_train_cli_runs_two_steps(tmp_path):
     root = make_dataset(tmp_path / "shapes", n=2)
     result = _cli(
@@ -57,6 +58,7 @@ def test_train_cli_bad_options_give_one_error_line(tmp_path, args, message):
     assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0]
 
 
+@pytest.mark.slow
 def test_training_checkpoints_never_leave_temp_files(tmp_path):
     root = make_dataset(tmp_path / "shapes", n=2)
     Trainer(tiny_config(root, tmp_path / "runs"), progress=False, log=lambda _: None).run()

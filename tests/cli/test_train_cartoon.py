@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 from support.paths import REPO
@@ -16,6 +17,7 @@ TINY = ["--ngf", "4", "--n-res", "1", "--img-size", "32", "--crop", "16", "--bat
         "--eval-freq", "2", "--save-freq", "2", "--holdout-every", "4", "--no-bf16", "--no-progress"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_train_cartoon_trains_and_reports_the_held_out_score(tmp_path):
     for index, path in enumerate(photo_paths() * 2):
         Image.open(path).convert("RGB").resize((40, 40)).save(tmp_path / f"{index}.png")
@@ -27,6 +29,7 @@ def test_train_cartoon_trains_and_reports_the_held_out_score(tmp_path):
     assert "held-out task PSNR" in result.output and (out / "state.pt").is_file()
 
 
+@pytest.mark.slow
 def test_a_missing_photo_folder_is_one_line_and_exit_1(tmp_path):
     result = subprocess.run([sys.executable, str(REPO / "training" / "train_cartoon.py"), "--photos",
                              str(tmp_path / "nope"), "--out", str(tmp_path / "run")],

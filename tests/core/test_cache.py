@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from ugatit_deploy.core import cache
 
@@ -52,3 +56,28 @@ def test_copied_files_replace_what_is_there(tmp_path):
     (tmp_path / "out" / "m.onnx").write_bytes(b"old")
     (copied,) = cache.copy_files([source], tmp_path / "out")
     assert copied.read_bytes() == b"new" and source.read_bytes() == b"new"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fcntl: the lock is a no-op on Windows")
+def test_a_second_holder_of_an_entry_lock_waits_for_the_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("UGATIT_DEPLOY_CACHE", str(tmp_path))
+    order: list[str] = []
+
+    def second() -> None:
+        with cache.locked("exports", "abc"):
+            order.append("second")
+
+    with cache.locked("exports", "abc"):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        waiting.join(0.3)
+        assert waiting.is_alive()  # blocked on the lock
+        order.append("first")
+    waiting.join(10)
+    assert order == ["first", "second"]
+
+
+def test_locks_of_other_entries_do_not_wait(tmp_path, monkeypatch):
+    monkeypatch.setenv("UGATIT_DEPLOY_CACHE", str(tmp_path))
+    with cache.locked("exports", "abc"), cache.locked("exports", "def"), cache.locked("peaks", "abc"):
+        assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == ["abc.lock", "def.lock"]

@@ -11,6 +11,8 @@ from ugatit_deploy.core.cpu_caps import (
     bf16_unavailable_reason,
     cap_allows,
     cap_environment,
+    cpu_class,
+    faked_flags,
     missing_flags,
     onednn_cap,
     read_cpu_flags,
@@ -25,6 +27,34 @@ def test_flags_come_from_the_first_flags_line():
 
 def test_no_flags_line_gives_no_flags():
     assert read_cpu_flags("processor : 0\n") == frozenset()
+
+
+def test_a_faked_class_replaces_the_host_flags_with_its_levels(monkeypatch):
+    monkeypatch.setenv("UGATIT_DEPLOY_FAKE_CPU", "avx512_core_bf16")
+    flags = read_cpu_flags()
+    assert {"avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16"} <= flags and "amx_tile" not in flags
+    assert bf16_unavailable_reason(environ={}) is None
+    assert missing_flags("AVX512_CORE_BF16", flags) == [] and missing_flags("AVX512_CORE_AMX", flags) != []
+
+
+def test_a_faked_class_is_its_own_cpu_class(monkeypatch):
+    monkeypatch.setenv("UGATIT_DEPLOY_FAKE_CPU", "AVX2")
+    avx2 = cpu_class()
+    monkeypatch.setenv("UGATIT_DEPLOY_FAKE_CPU", "AVX512_CORE_AMX")
+    assert cpu_class() != avx2
+    assert read_cpu_flags() == faked_flags("AVX512_CORE_AMX")
+
+
+def test_a_faked_class_never_hides_given_cpuinfo(monkeypatch):
+    monkeypatch.setenv("UGATIT_DEPLOY_FAKE_CPU", "AVX2")
+    assert read_cpu_flags(CPUINFO) == {"fpu", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16"}
+
+
+def test_an_unknown_faked_class_names_the_levels(monkeypatch):
+    monkeypatch.setenv("UGATIT_DEPLOY_FAKE_CPU", "AVX1024")
+    expected = r"^UGATIT_DEPLOY_FAKE_CPU=AVX1024: not a oneDNN ISA level \(one of SSE41, AVX, AVX2,"
+    with pytest.raises(ValueError, match=expected):
+        read_cpu_flags()
 
 
 def test_cap_is_read_upper_case_and_all_means_none():

@@ -63,6 +63,7 @@ def test_an_oversized_image_is_an_image_read_error_so_folders_skip_it(tmp_path):
         read_image(path)
 
 
+@pytest.mark.slow
 def test_the_1_kb_jpeg_claiming_65500_squared_is_refused_with_under_100_mb_of_peak_memory(tmp_path):
     path = _write(tmp_path, "bomb.jpg", jpeg_claiming(65500, 65500))
     assert path.stat().st_size < 1500
@@ -110,6 +111,7 @@ PHOTO_BYTES = photo_paths()[1].read_bytes()  # chelsea the cat, PNG
 JPEG_BYTES = _jpeg_of_photo()
 
 
+@pytest.mark.slow
 @settings(max_examples=150, derandomize=True, database=None, deadline=None)
 @given(st.data())
 def test_a_damaged_photo_reads_or_is_refused_in_one_line(data):

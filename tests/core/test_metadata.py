@@ -142,6 +142,7 @@ def _mutations(data: object, rng: random.Random) -> object:
     return rng.choice([None, "", 0, 3.5, False, [], {}])
 
 
+@pytest.mark.slow
 def test_fuzzed_sidecars_read_or_fail_with_one_metadata_error(tmp_path):
     rng = random.Random(20261201)
     artifact = tmp_path / "m.onnx"
@@ -221,6 +222,7 @@ JSON_VALUES = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, derandomize=True, database=None, deadline=None)
 @given(st.sampled_from(ONNX_KEYS), st.one_of(JSON_VALUES.map(json.dumps), st.text(max_size=40)))
 def test_any_onnx_metadata_value_reads_or_is_one_metadata_error(key, value):
@@ -236,6 +238,7 @@ def test_any_onnx_metadata_value_reads_or_is_one_metadata_error(key, value):
 
 @settings(max_examples=200, derandomize=True, database=None, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@pytest.mark.slow
 @given(st.sampled_from(["model", "io", "source", "preprocessing"]), JSON_VALUES)
 def test_any_nested_value_in_a_sidecar_reads_or_is_one_metadata_error(tmp_path_factory, key, value):
     data = artifact_record().to_dict()

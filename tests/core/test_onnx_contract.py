@@ -8,6 +8,8 @@ from support.models import TINY, make_generator
 from ugatit_deploy.core.onnx_contract import INPUT_NAME, NORM_DOMAIN, OUTPUT_NAMES, conv_layers, dim_names, inline_norms
 from ugatit_deploy.export import GraphOptions, export_graph
 
+pytestmark = pytest.mark.slow  # its fixtures export or train (seconds each): not the inner loop
+
 
 @pytest.fixture(scope="module")
 def graph():

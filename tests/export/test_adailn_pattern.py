@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections import Counter
 
 import onnx
+import pytest
 
 from ugatit_deploy.export import inline_norms
+
+pytestmark = pytest.mark.slow  # its fixtures export or train (seconds each): not the inner loop
 
 
 def test_each_norm_is_one_ugatit_node_with_a_local_function_body(tiny_exports):

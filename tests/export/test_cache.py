@@ -27,6 +27,7 @@ def fresh_cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
+@pytest.mark.slow
 def test_the_second_export_is_copied_from_the_cache_and_says_so(fresh_cache):
     first, second = [], []
     files = cached_export(SHAPES, "a2b", "fp32", ONNX, Int8Options(), first.append)
@@ -38,6 +39,7 @@ def test_the_second_export_is_copied_from_the_cache_and_says_so(fresh_cache):
                       f"({export_key(SHAPES, 'a2b', 'fp32', ONNX, Int8Options())})"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_damaged_cached_file_is_exported_again(fresh_cache):
     (path, _sidecar) = cached_export(SHAPES, "a2b", "fp32", ONNX, Int8Options(), lambda _: None)
     path.write_bytes(path.read_bytes()[:-10])

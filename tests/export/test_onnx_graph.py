@@ -36,6 +36,7 @@ def test_graph_io_names_and_dynamic_axes(tiny_exports):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(32, 48), (96, 64), (128, 128)])
 def test_light_model_runs_at_other_sizes_with_dynamic_hw(tiny_exports, tiny_checkpoints, size):
     generator = load_generator(tiny_checkpoints["light"])
@@ -50,6 +51,7 @@ def test_full_model_refuses_another_size(tiny_exports):
         _run(tiny_exports["full"]["fp32"], np.zeros((1, 3, 32, 32), np.float32))
 
 
+@pytest.mark.slow
 def test_static_batch_export(tiny_checkpoints, tmp_path):
     (path,) = export_checkpoint(tiny_checkpoints["light"], out=tmp_path / "s.onnx",
                                 options=GraphOptions(dynamic_batch=False), log=lambda _: None)  # fmt: skip

@@ -16,6 +16,8 @@ from ugatit_deploy.cli import main
 from ugatit_deploy.core.metadata import read_sidecar, write_sidecar
 from ugatit_deploy.export.triton import TritonError, write_triton_repo
 
+pytestmark = pytest.mark.slow  # its fixtures export or train (seconds each): not the inner loop
+
 model_config_pb2 = pytest.importorskip("tritonclient.grpc.model_config_pb2", reason="tritonclient is not installed")
 text_format = pytest.importorskip("google.protobuf.text_format")
 

@@ -64,6 +64,7 @@ def fancy(monkeypatch):
     return FANCY
 
 
+@pytest.mark.slow
 def test_a_new_format_is_exported_validated_and_named_like_the_others(fancy, tmp_path):
     result = CliRunner().invoke(main, ["export", "--ckpt", SHAPES, "--format", "fancy", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

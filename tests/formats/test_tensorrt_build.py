@@ -150,6 +150,7 @@ def test_parse_failure_is_reported_and_nothing_written(trt_onnx_files, tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_fp32_engines_are_built_without_tf32(tmp_path, monkeypatch):
     ckpt = tmp_path / "g.pt"
     save_generator(make_generator(SMALL), ckpt)

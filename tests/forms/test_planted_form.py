@@ -29,6 +29,7 @@ def planted(monkeypatch):
     return PLANTED
 
 
+@pytest.mark.slow
 def test_export_writes_the_planted_form_with_its_sidecar_and_gate(planted, tmp_path):
     result = CliRunner().invoke(main, ["export", "--ckpt", str(SHAPES), "--precision", "fp32-planted",
                                        "--out", str(tmp_path)])  # fmt: skip
@@ -45,6 +46,7 @@ def test_its_gate_is_a_default_and_moves_with_gate(planted):
     assert gates_with(parse_gates("fp32-planted:psnr=80"))["fp32-planted"] == Gate(min_psnr_db=80.0, max_abs=1e-3)
 
 
+@pytest.mark.slow
 def test_the_bench_measures_it_labels_it_and_the_choice_takes_it(planted, tmp_path):
     settings = BenchSettings(checkpoint=SHAPES, backends=("onnxruntime-cpu",), export_precisions=("fp32-planted",),
                              iters=2, warmup=0, peaks=False, out=tmp_path)  # fmt: skip
@@ -55,6 +57,7 @@ def test_the_bench_measures_it_labels_it_and_the_choice_takes_it(planted, tmp_pa
     assert choose_fastest(records) is records[0]
 
 
+@pytest.mark.slow
 def test_the_fast_path_plans_it_in_each_mode_its_hints_allow(planted, tmp_path):
     settings = fast_path_settings(SHAPES, "a2b", 1, tmp_path)
     assert "fp32-planted" in settings.export_precisions

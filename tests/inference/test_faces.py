@@ -68,6 +68,7 @@ def test_three_faces_of_a_group_photo_are_found_at_their_places(pipeline, group)
         assert x < cx < x + 85 * scale and y < cy < y + 90 * scale
 
 
+@pytest.mark.slow
 def test_each_face_of_a_group_photo_changes_and_the_rest_keeps_its_pixels(pipeline, group):
     result = pipeline.process(group, "group.jpg")
     out = result.images[".png"]

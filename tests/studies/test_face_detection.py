@@ -31,6 +31,7 @@ def test_the_selfie_count_and_framing_come_from_the_faces_found(detector):
     assert 0.05 < framing["eye_distance"]["median"] < 0.12  # her eyes are 22 px apart in 256
 
 
+@pytest.mark.slow
 def test_composites_count_faces_found_in_their_tiles(detector):
     result = composites(detector, [photo_paths()[0]], [photo_paths()[2]], count=2, seed=1)
     assert result["images"] == 2 and result["faces"] >= 2 and 0 <= result["found"] <= result["faces"]

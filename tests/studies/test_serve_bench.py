@@ -41,6 +41,7 @@ def test_served_rows_are_compared_with_direct_calls_at_the_same_concurrency():
     assert "overhead_p50_pct" not in rows[1]
 
 
+@pytest.mark.slow
 def test_the_chart_is_written(tmp_path):
     rows = [{"mode": mode, "concurrency": c, "images_per_s": 10.0 * c, "p50_ms": 1.0 + c, "p99_ms": 2.0 + c}
             for mode in ("served", "direct") for c in (1, 4)]  # fmt: skip

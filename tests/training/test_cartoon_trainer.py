@@ -31,6 +31,7 @@ def train(photos, out, iterations: int) -> CartoonTrainer:
     return trainer
 
 
+@pytest.mark.slow
 def test_a_run_writes_the_generator_state_logs_samples_and_holdout(photos, tmp_path):
     trainer = train(photos, tmp_path, 4)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cartoon_a2b.pt", "holdout.txt", "losses.csv",
@@ -42,6 +43,7 @@ def test_a_run_writes_the_generator_state_logs_samples_and_holdout(photos, tmp_p
     assert generator.ngf == 4 and generator.light
 
 
+@pytest.mark.slow
 def test_resuming_in_two_sittings_gives_the_same_weights(photos, tmp_path):
     once = train(photos, tmp_path / "once", 4).generator.state_dict()
     config = CartoonConfig(photos=(photos,), out=tmp_path / "twice", iterations=4, holdout_every=4, **TINY)

@@ -24,6 +24,7 @@ def test_synth_is_deterministic_and_labelled(tmp_path):
     assert {spec.shape for name, spec in meta.items() if name.startswith("testB")} == {"square"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("blur", [0.0, 1.5])
 def test_shape_classifier_reads_every_synthetic_image_correctly(tmp_path, blur):
     root = tmp_path / "s"

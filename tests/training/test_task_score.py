@@ -17,6 +17,7 @@ def photos() -> np.ndarray:
     return np.stack([np.asarray(Image.open(p).convert("RGB")) for p in photo_paths()])
 
 
+@pytest.mark.slow
 def test_doing_nothing_scores_the_inputs_own_score(photos):
     score = task_score(photos, photos.copy())
     assert score.images == len(photos)
@@ -24,6 +25,7 @@ def test_doing_nothing_scores_the_inputs_own_score(photos):
     assert score.gain_db == 0.0
 
 
+@pytest.mark.slow
 def test_a_perfect_cartoon_scores_infinite_psnr_and_ssim_one(photos):
     score = task_score(photos, cartoons_of(photos))
     assert math.isinf(score.psnr_db) and score.ssim == pytest.approx(1.0)
@@ -31,6 +33,7 @@ def test_a_perfect_cartoon_scores_infinite_psnr_and_ssim_one(photos):
     assert 10 < score.input_psnr_db < 20 and score.input_ssim < 0.8
 
 
+@pytest.mark.slow
 def test_passing_the_cartoons_gives_the_same_score(photos):
     outputs = np.clip(photos.astype(int) + 9, 0, 255).astype(np.uint8)
     assert task_score(photos, outputs) == task_score(photos, outputs, cartoons_of(photos))

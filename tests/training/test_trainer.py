@@ -23,6 +23,7 @@ def dataset(tmp_path_factory):
     return make_dataset(tmp_path_factory.mktemp("data") / "shapes")
 
 
+@pytest.mark.slow
 def test_two_step_run_writes_the_official_six_network_checkpoint(dataset, tmp_path):
     config = tiny_config(dataset, tmp_path)
     Trainer(config, progress=False, log=lambda _: None).run()
@@ -41,6 +42,7 @@ def test_two_step_run_writes_the_official_six_network_checkpoint(dataset, tmp_pa
     assert export.metadata["trained_steps"] == 2 and export.generators["a2b"].img_size == 64
 
 
+@pytest.mark.slow
 def test_losses_are_logged_per_step(dataset, tmp_path):
     Trainer(tiny_config(dataset, tmp_path, iterations=3), progress=False, log=lambda _: None).run()
     lines = (tmp_path / "tiny" / "losses.csv").read_text().splitlines()
@@ -53,6 +55,7 @@ def _run(config, on_step=None):
     return trainer, trainer.run(on_step)
 
 
+@pytest.mark.slow
 def test_resume_continues_the_same_loss_curve_exactly(dataset, tmp_path):
     _, full = _run(tiny_config(dataset, tmp_path / "full", iterations=4, batch_size=2))
 
@@ -78,6 +81,7 @@ def test_resume_continues_the_same_loss_curve_exactly(dataset, tmp_path):
             assert torch.equal(value, uninterrupted[name][key]), f"{name}.{key}"
 
 
+@pytest.mark.slow
 def test_ctrl_c_finishes_the_step_saves_and_resume_matches(dataset, tmp_path):
     def press_ctrl_c(trainer, record):
         if record["step"] == 2:
@@ -98,6 +102,7 @@ def test_ctrl_c_finishes_the_step_saves_and_resume_matches(dataset, tmp_path):
     assert rest == full[2:]
 
 
+@pytest.mark.slow
 def test_resume_with_another_architecture_is_refused(dataset, tmp_path):
     _run(tiny_config(dataset, tmp_path))
     with pytest.raises(Exception, match="cannot resume tiny: its checkpoint has architecture"):
@@ -109,12 +114,14 @@ def test_resume_without_a_checkpoint_is_refused(dataset, tmp_path):
         Trainer(tiny_config(dataset, tmp_path, resume=True), progress=False)
 
 
+@pytest.mark.slow
 def test_a_second_run_with_the_same_name_must_resume(dataset, tmp_path):
     _run(tiny_config(dataset, tmp_path))
     with pytest.raises(Exception, match="already holds checkpoints .* pass --resume"):
         Trainer(tiny_config(dataset, tmp_path), progress=False)
 
 
+@pytest.mark.slow
 def test_resume_from_official_weights_only_starts_fresh_optimizers(dataset, tmp_path):
     _run(tiny_config(dataset, tmp_path))
     (tmp_path / "tiny" / "model" / "tiny_resume.pt").unlink()  # as if trained by the official code
@@ -125,6 +132,7 @@ def test_resume_from_official_weights_only_starts_fresh_optimizers(dataset, tmp_
     assert [r["step"] for r in trainer.run()] == [3]
 
 
+@pytest.mark.slow
 def test_sample_grids_are_written_at_print_freq(dataset, tmp_path):
     _run(tiny_config(dataset, tmp_path, iterations=2, print_freq=1))
     images = sorted(p.name for p in (tmp_path / "tiny" / "img").iterdir())
@@ -134,12 +142,14 @@ def test_sample_grids_are_written_at_print_freq(dataset, tmp_path):
     assert grid.mode == "RGB"
 
 
+@pytest.mark.slow
 def test_bf16_autocast_step_runs_and_keeps_weights_float32(dataset, tmp_path):
     trainer, history = _run(tiny_config(dataset, tmp_path, amp=True))
     assert all(math.isfinite(r["g_loss"]) and math.isfinite(r["d_loss"]) for r in history)
     assert {p.dtype for p in trainer.nets["genA2B"].parameters()} == {torch.float32}
 
 
+@pytest.mark.slow
 def test_rho_stays_in_the_unit_interval_after_each_step(dataset, tmp_path):
     trainer, _ = _run(tiny_config(dataset, tmp_path, lr=0.5))  # a huge LR pushes rho out of [0, 1]
     rhos = torch.cat([p.detach().flatten() for n, p in trainer.nets["genA2B"].named_parameters() if n.endswith("rho")])

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from importlib import metadata
 from pathlib import Path
@@ -58,6 +59,23 @@ def cache_key(**parts: Any) -> str:
 def entry(kind: str, key: str) -> Path:
     """The folder of one cache entry (not created)."""
     return cache_root() / kind / key
+
+
+@contextmanager
+def locked(kind: str, key: str) -> Iterator[None]:
+    """Hold one entry's lock while making it: a second process (or test worker) asking for the same work waits,
+    then finds it made, instead of making it alongside. Without ``fcntl`` (Windows) there is no lock; entries
+    are still written atomically."""
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None  # type: ignore[assignment]
+    folder = cache_root() / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{key}.lock", "ab") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def read_json(kind: str, key: str) -> Any | None:

@@ -15,6 +15,9 @@ import os
 from collections.abc import Mapping
 
 CAP_VARIABLE = "ONEDNN_MAX_CPU_ISA"
+# Pretend this CPU is of a oneDNN level's class (its flags replace /proc/cpuinfo's) for every capability question
+# this package asks: how the suite shows that no test depends on the host's ISA. The kernels still run on the host.
+FAKE_CPU_VARIABLE = "UGATIT_DEPLOY_FAKE_CPU"
 
 # oneDNN's ISA levels, lowest first (its docs, "CPU Dispatcher Control"); a cap allows its level and those below.
 ONEDNN_ISA_ORDER = (
@@ -63,7 +66,11 @@ BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo flags of native BF16 c
 
 
 def read_cpu_flags(cpuinfo: str | None = None) -> frozenset[str]:
-    """The first ``flags`` line of /proc/cpuinfo (or of ``cpuinfo``); empty where there is none."""
+    """The first ``flags`` line of /proc/cpuinfo (or of ``cpuinfo``); empty where there is none. Without
+    ``cpuinfo``, ``$UGATIT_DEPLOY_FAKE_CPU`` (a oneDNN level) gives that level's flags instead."""
+    fake = os.environ.get(FAKE_CPU_VARIABLE, "").strip().upper()
+    if cpuinfo is None and fake:
+        return faked_flags(fake)
     if cpuinfo is None:
         try:
             with open("/proc/cpuinfo") as handle:
@@ -75,6 +82,13 @@ def read_cpu_flags(cpuinfo: str | None = None) -> frozenset[str]:
         if key.strip() == "flags":
             return frozenset(value.split())
     return frozenset()
+
+
+def faked_flags(level: str) -> frozenset[str]:
+    """The /proc/cpuinfo flags of a CPU of oneDNN ``level``'s class (with FMA, which every level from AVX2 has)."""
+    if level not in _NEEDS:
+        raise ValueError(f"{FAKE_CPU_VARIABLE}={level}: not a oneDNN ISA level (one of {', '.join(ONEDNN_ISA_ORDER)})")
+    return frozenset([*_level_flags(level), "sse4_2", "fma"])
 
 
 def onednn_cap(environ: Mapping[str, str] | None = None) -> str | None:

@@ -39,6 +39,18 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         raise
 
 
+def check_writable(target: str | os.PathLike[str]) -> None:
+    """Fail now, in the words ``atomic_output`` would use later, when ``target``'s folder cannot take a file:
+    before minutes of work whose result could not be written. Creates the folder."""
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=target.parent):
+            pass
+    except OSError as exc:
+        raise UgatitDeployError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -59,9 +59,15 @@ def cached_export(checkpoint: Path, direction: str, form: str, fmt: ArtifactForm
                   log: Callable[[str], None]) -> list[Path]:  # fmt: skip
     """The files of one export (artifact, sidecar, companions) from the cache, exporting them there first when
     they are not: ExportError (also a failure kept from an earlier run), UnavailableError as export raises."""
+    key = export_key(checkpoint, direction, form, fmt, int8)
+    with cache.locked(KIND, key):  # a concurrent run making the same export: wait for it, then reuse it
+        return _cached_export(checkpoint, direction, form, fmt, int8, log, key)
+
+
+def _cached_export(checkpoint: Path, direction: str, form: str, fmt: ArtifactFormat, int8: Int8Options,
+                   log: Callable[[str], None], key: str) -> list[Path]:  # fmt: skip
     from .pipeline import export_checkpoint
 
-    key = export_key(checkpoint, direction, form, fmt, int8)
     folder = cache.entry(KIND, key)
     path = fmt.artifact_path(folder, checkpoint, direction, form)
     if _intact(path, fmt):

@@ -22,6 +22,7 @@ import torch
 
 from ..checkpoint import checkpoint_sha256, open_generator
 from ..core.errors import UnavailableError
+from ..core.fileio import check_writable
 from ..core.gates import FAST_PATH_GATE, Gate
 from ..core.metadata import (
     ArtifactRecord,
@@ -111,6 +112,8 @@ def export_checkpoint(
     info, generator = open_generator(ckpt, direction)
     config = info.config_for(direction)
     paths = artifact_paths(Path(out), ckpt, direction, precisions, target)
+    for path in paths.values():
+        check_writable(path)
     calibration = None
     if any(FORMS[p].calibrated for p in precisions):
         calibration = calibration_set(int8.calib, int8.calib_images, info.metadata, direction, config.img_size)

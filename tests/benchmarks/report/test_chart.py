@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image
 from support.bench_results import make_results
 
@@ -10,6 +11,7 @@ from ugatit_deploy.benchmarks.report import (
 )
 
 
+@pytest.mark.slow
 def test_chart_is_a_valid_png(tmp_path):
     path = plot_latency(make_results(), tmp_path / "latency.png")
     assert path == tmp_path / "latency.png"

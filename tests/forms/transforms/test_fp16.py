@@ -17,6 +17,7 @@ def _run(path, x):
     return ort_session(onnx.load(path)).run(None, {"input": x})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["light", "full"])
 def test_fp16_reaches_50_db_and_1e_2_and_stays_finite_on_extremes(tiny_exports, tiny_checkpoints, name):
     generator = load_generator(tiny_checkpoints[name])

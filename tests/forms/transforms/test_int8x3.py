@@ -21,6 +21,8 @@ from ugatit_deploy.export.onnx_graph import export_graph
 from ugatit_deploy.export.validate import ort_session
 from ugatit_deploy.forms.transforms.int8x3 import Range, activation_scale, conv_input_ranges, int8x3_form, weight_digits
 
+pytestmark = pytest.mark.slow  # its fixtures export or train (seconds each): not the inner loop
+
 
 @pytest.fixture(scope="module")
 def light_graph(tiny_checkpoints) -> onnx.ModelProto:

@@ -20,6 +20,8 @@ from ugatit_deploy.export.onnx_graph import export_graph
 from ugatit_deploy.export.validate import ort_session
 from ugatit_deploy.forms.transforms.winograd import winograd_form
 
+pytestmark = pytest.mark.slow  # its fixtures export or train (seconds each): not the inner loop
+
 
 def _three_by_three(model: onnx.ModelProto) -> int:
     """The dense 3x3 stride-1 convolutions of a graph."""
