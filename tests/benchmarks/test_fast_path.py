@@ -33,13 +33,40 @@ def inputs(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def warm_exports(tmp_path_factory):
+    """The shapes model's fast-path exports, made once: each test seeds its own cache with them (hard links),
+    so it pays for timing and choosing, which it checks, not for exporting, which tests/export checks."""
+    import os
+
+    from ugatit_deploy.benchmarks.fast_path import cpu_fast_path
+
+    cache, before = tmp_path_factory.mktemp("fast-path-cache"), os.environ["UGATIT_DEPLOY_CACHE"]
+    os.environ["UGATIT_DEPLOY_CACHE"] = str(cache)
+    try:
+        cpu_fast_path(shapes_model_path(), threads=2, log=lambda _: None)
+    finally:
+        os.environ["UGATIT_DEPLOY_CACHE"] = before
+    return cache / "exports"
+
+
+def _seeded(cache, warm_exports):
+    """A fresh cache folder holding only the warm exports (no choice, no fast-path copy)."""
+    import os
+    import shutil
+
+    shutil.copytree(warm_exports, cache / "exports", copy_function=os.link)
+    return cache
+
+
 def _infer_openvino(inputs, out):
     args = ["infer", str(inputs), "--model", SHAPES, "--backend", "openvino", "--out", str(out)]
     return CliRunner().invoke(main, args)
 
 
-def test_infer_with_openvino_takes_the_fastest_passing_mode_once_and_meets_its_gate(inputs, tmp_path, monkeypatch):
-    monkeypatch.setenv("UGATIT_DEPLOY_CACHE", str(tmp_path / "cache"))
+def test_infer_with_openvino_takes_the_fastest_passing_mode_once_and_meets_its_gate(inputs, tmp_path, monkeypatch,
+                                                                                  warm_exports):  # fmt: skip
+    monkeypatch.setenv("UGATIT_DEPLOY_CACHE", str(_seeded(tmp_path / "cache", warm_exports)))
     first = _infer_openvino(inputs, tmp_path / "a")
     assert first.exit_code == 0, first.output
     assert "the fastest OpenVINO CPU mode that passes" in first.output and "wrote 4 files" in first.output
@@ -63,14 +90,17 @@ def test_infer_with_openvino_takes_the_fastest_passing_mode_once_and_meets_its_g
     assert FAST_PATH_GATE.failures(image_parity(reference.numpy(), images)) == []
 
 
-def _fast_path_in_child(tmp_path, cap: str | None) -> dict:
+def _fast_path_in_child(tmp_path, cap: str | None, warm_exports) -> dict:
     """cpu_fast_path on the shapes model in a fresh process (oneDNN reads its ISA cap at start-up)."""
     import json
     import os
     import subprocess
     import sys
 
-    env = {**os.environ, "UGATIT_DEPLOY_CACHE": str(tmp_path / "cache")}
+    cache = tmp_path / "cache"
+    if not cache.exists():
+        _seeded(cache, warm_exports)
+    env = {**os.environ, "UGATIT_DEPLOY_CACHE": str(cache)}
     env.pop("ONEDNN_MAX_CPU_ISA", None)
     if cap:
         env["ONEDNN_MAX_CPU_ISA"] = cap
@@ -84,8 +114,10 @@ def _fast_path_in_child(tmp_path, cap: str | None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_under_the_avx2_cap_the_fast_path_skips_bf16_in_words_and_takes_the_fastest_passing_mode(tmp_path):
-    choice = _fast_path_in_child(tmp_path, "AVX2")
+def test_under_the_avx2_cap_the_fast_path_skips_bf16_in_words_and_takes_the_fastest_passing_mode(
+    tmp_path, warm_exports
+):
+    choice = _fast_path_in_child(tmp_path, "AVX2", warm_exports)
     assert choice["mode"].split()[0] in ("int8-cpu", "fp32", "fp32-winograd", "fp32-int8x3")
     measured = {line.split(":")[0] for line in choice["skipped"] if "slower than" in line} | {choice["mode"]}
     assert {"fp32", "fp32-winograd"} <= measured  # both FP32 forms pass and are timed
@@ -97,8 +129,9 @@ def test_under_the_avx2_cap_the_fast_path_skips_bf16_in_words_and_takes_the_fast
     assert all(float(line.split(": ")[1].split(" ms")[0]) >= choice["ms"] for line in slower)
 
 
-def test_the_choice_is_kept_per_cpu_class(tmp_path):
-    native, capped = _fast_path_in_child(tmp_path, None), _fast_path_in_child(tmp_path, "AVX2")
+def test_the_choice_is_kept_per_cpu_class(tmp_path, warm_exports):
+    native = _fast_path_in_child(tmp_path, None, warm_exports)
+    capped = _fast_path_in_child(tmp_path, "AVX2", warm_exports)
     files = sorted(p.name for p in (tmp_path / "cache").rglob("choice-*.json"))
     assert len(files) == 2 and ("-avx2-threads2-" in files[0]) != ("-avx2-threads2-" in files[1])
     assert native["mode"] and capped["mode"]

@@ -54,6 +54,8 @@ def cpu_bench(tmp_path_factory, circles):
             "--out",
             str(out),
             "--all",  # the whole matrix, also what cannot win on this CPU
+            "--calib-images",
+            "16",  # INT8 calibration is tests/forms/transforms/test_int8.py's subject, not this bench's
             *FAST,
         ],
     )

@@ -16,9 +16,9 @@ from ugatit_deploy.backends import BACKENDS
 from ugatit_deploy.benchmarks.choose import choose_fastest, meets
 from ugatit_deploy.benchmarks.records import BenchResults
 from ugatit_deploy.cli import main
-from ugatit_deploy.cli.demo import DEMO_CALIB_IMAGES
 from ugatit_deploy.core.gates import FAST_PATH_GATE
 from ugatit_deploy.forms import FORMS
+from ugatit_deploy.forms.transforms.int8_options import QUICK_CALIB_IMAGES
 
 pytestmark = pytest.mark.slow  # whole commands, each a few seconds to minutes
 
@@ -100,7 +100,7 @@ def test_what_the_demo_left_out_would_not_have_won_in_bench_all(demo_run, tmp_pa
     """bench --all measures the whole CPU matrix side by side; none of the modes the demo's plan left out
     passes the demo's gate and runs faster than the fastest passing mode of those it kept (20 % for noise)."""
     _, _, demo = demo_run
-    same_int8 = ["--keep-fp", "auto", "--calib-images", str(DEMO_CALIB_IMAGES)]  # the demo's: its exports are reused
+    same_int8 = ["--keep-fp", "auto", "--calib-images", str(QUICK_CALIB_IMAGES)]  # the demo's: its exports are reused
     result = CliRunner().invoke(main, ["bench", "--ckpt", SHAPES, "--backends", "cpu", "--all", "--iters", "5",
                                        *same_int8, "--out", str(tmp_path)])  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -23,12 +23,13 @@ from ..core.errors import UgatitDeployError
 from ..core.fileio import atomic_output, cache_root
 from ..core.gates import FAST_PATH_GATE
 from ..forms import forms_where, lossy_labels
-from ..forms.transforms.int8_options import Int8Options, KeepFp
+from ..forms.transforms.int8_options import QUICK_CALIB_IMAGES, Int8Options, KeepFp
 from .choose import choose_fastest, why_not_chosen
 from .prepare import reusable
 from .settings import BenchSettings
 
-FAST_PATH_INT8 = Int8Options(keep_fp=KeepFp(auto=True))  # the fewest float layers that pass the gate
+# The fewest float layers that pass the gate, calibrated on the main job's few images (the first call's time).
+FAST_PATH_INT8 = Int8Options(calib_images=QUICK_CALIB_IMAGES, keep_fp=KeepFp(auto=True))
 BACKEND = "openvino-cpu"
 
 

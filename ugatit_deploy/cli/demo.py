@@ -10,8 +10,6 @@ import click
 from ..backends.base import Backend
 from .options import checkpoint_options, resolve_checkpoint
 
-DEMO_CALIB_IMAGES = 16
-
 
 @click.command("demo")
 @checkpoint_options("The model to run the pipeline on (official PyTorch or TensorFlow checkpoint, or generator file).",
@@ -41,7 +39,7 @@ def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> No
     from ..core.gates import FAST_PATH_GATE
     from ..core.parity import to_uint8
     from ..forms import lossy_labels
-    from ..forms.transforms.int8_options import Int8Options, KeepFp
+    from ..forms.transforms.int8_options import QUICK_CALIB_IMAGES, Int8Options, KeepFp
     from ..inference.translate import translate_files
 
     checkpoint = resolve_checkpoint(ckpt)
@@ -50,9 +48,7 @@ def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> No
     # Lossy modes (fp16, bf16, int8) must produce images a viewer cannot tell from FP32 to be chosen; the
     # INT8 exports keep the fewest sensitive layers in float that make them so (--keep-fp auto).
     lossy = {name: FAST_PATH_GATE for name in lossy_labels()}
-    # 16 calibration images, not 64: measured on the built-in model, the same layers kept in float and 39.6 dB
-    # instead of 39.3 dB for int8-cpu, in 65 s instead of 143 s (the main job must stay under 5 minutes).
-    int8 = Int8Options(calib_images=DEMO_CALIB_IMAGES, keep_fp=KeepFp(auto=True))
+    int8 = Int8Options(calib_images=QUICK_CALIB_IMAGES, keep_fp=KeepFp(auto=True))
     settings = BenchSettings(checkpoint=checkpoint, direction=direction, out=out, batches=(1, 8), warmup=3, iters=iters,
                              command=command, gates=lossy, int8=int8)  # fmt: skip
     run = run_bench(settings, log=click.echo)
