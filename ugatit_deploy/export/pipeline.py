@@ -170,6 +170,7 @@ def _rank_and_choose(job: _Export, form: QdqForm, folder: Path) -> list[str]:
     calibration ranges are cached in ``folder``, where the export's own quantization finds them."""
     from tqdm import tqdm
 
+    from ..core.progress import progress_bar
     from .int8_search import rank_by_added_error, search_keep_fp
     from .sensitivity import reference_sets
 
@@ -186,7 +187,7 @@ def _rank_and_choose(job: _Export, form: QdqForm, folder: Path) -> list[str]:
         return worst
 
     def bar(total: int) -> tqdm:
-        return tqdm(total=total, desc="  --keep-fp auto", unit="graph", leave=False, disable=None)
+        return progress_bar(desc="  --keep-fp auto", unit="graph", total=total)
 
     def log(line: str) -> None:
         with tqdm.external_write_mode():  # the bar cleared while the line is written, then drawn again
