@@ -52,3 +52,15 @@ def test_a_mode_is_skipped_only_when_what_dominates_it_is_planned_too(history):
 def test_another_cpu_class_has_its_own_history(history, monkeypatch):
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "SSE41")  # a cap no run of the suite has: another class
     assert dominated.load(dominated.history_key("ab" * 32, 256, 2)) == {}
+
+
+def test_psnr_a_few_tenths_of_a_db_apart_counts_as_as_accurate(tmp_path, monkeypatch):
+    """Two FP32 graphs of one model (direct and Winograd) measured 94.51 and 94.49 dB: the slower is dominated."""
+    monkeypatch.setenv("UGATIT_DEPLOY_CACHE", str(tmp_path))
+    key = dominated.history_key("cd" * 32, 256, 2)
+    dominated.remember([_measured("fp32", 706.0, 94.51), _measured("fp32-winograd", 535.0, 94.49),
+                        _measured("int8-cpu", 300.0, 41.2)], key, "2026-12-07")  # fmt: skip
+    kept, skipped = dominated.skip_dominated([_case("fp32"), _case("fp32-winograd"), _case("int8-cpu")],
+                                             dominated.load(key))  # fmt: skip
+    assert kept == [_case("fp32-winograd"), _case("int8-cpu")]  # int8-cpu is faster, but 53 dB less accurate
+    assert skipped[0].startswith("openvino-cpu fp32: dominated on this CPU class (706.00 ms, 94.5 dB")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ugatit_deploy.benchmarks.latency import measure_latency, summarize, time_interleaved
+from ugatit_deploy.benchmarks.latency import MIN_TIMED_RUNS, measure_latency, summarize, time_interleaved
 
 
 def test_latency_summary_per_batch_and_per_image():
@@ -40,6 +40,34 @@ def test_timing_loop_warms_up_then_times_synchronized_runs():
     assert backend.calls == ["stage", "sync"] + ["execute", "sync"] * 5
     assert summary.samples_ms == [2.0, 2.0, 2.0]  # each timed run spans one clock tick of 2 ms
     assert summary.ms_per_image.p50 == 0.5
+
+
+def test_a_time_budget_stops_the_timed_runs_once_spent_after_the_fewest_runs():
+    backend, ticks = _RecordingBackend(), iter(range(0, 100_000, 1000))  # each timed run spans 1 s
+    summary = measure_latency(backend, np.zeros((1, 3, 8, 8)), warmup=0, iters=20, clock=lambda: next(ticks) / 1e3,
+                              max_seconds=2.5)  # fmt: skip
+    assert summary.iters == MIN_TIMED_RUNS == 5  # the budget was spent after 3 runs; a median needs a few
+
+
+def test_a_time_budget_stops_the_timed_runs_at_the_first_run_that_spends_it():
+    backend, ticks = _RecordingBackend(), iter(range(0, 100_000, 1000))
+    summary = measure_latency(backend, np.zeros((1, 3, 8, 8)), warmup=0, iters=20, clock=lambda: next(ticks) / 1e3,
+                              max_seconds=6.5)  # fmt: skip
+    assert summary.iters == 7
+
+
+def test_a_time_budget_gives_the_warm_up_a_third_of_it():
+    backend, ticks = _RecordingBackend(), iter(range(0, 100_000, 1000))  # each call of the clock: 1 s later
+    measure_latency(backend, np.zeros((1, 3, 8, 8)), warmup=10, iters=5, clock=lambda: next(ticks) / 1e3,
+                    max_seconds=6.0)  # fmt: skip
+    assert backend.calls.count("execute") == 2 + 5  # 1 s, then 2 s >= 6 s / 3: two warm-up runs, five timed
+
+
+def test_fast_runs_reach_iters_before_the_budget():
+    backend, ticks = _RecordingBackend(), iter(range(0, 10_000, 2))
+    summary = measure_latency(backend, np.zeros((1, 3, 8, 8)), warmup=0, iters=20, clock=lambda: next(ticks) / 1e3,
+                              max_seconds=5.0)  # fmt: skip
+    assert summary.iters == 20
 
 
 class _FakeTime:

@@ -125,10 +125,16 @@ def test_an_artifact_that_could_not_be_made_is_planned_with_its_problem():
     ]
 
 
-def _machine(monkeypatch, cuda: bool) -> None:
-    """A machine with or without a CUDA device, whatever this one has."""
+def _machine(monkeypatch, cuda: bool, cpu: str = "AVX512_CORE_VNNI", cap: str | None = None) -> None:
+    """A machine with or without a CUDA device and a CPU of oneDNN class ``cpu`` (capped at ``cap``), whatever this
+    one has."""
     monkeypatch.setattr(BackendSpec, "unavailable_here",
                         lambda self: None if cuda or self.device == "cpu" else "no CUDA device is visible")  # fmt: skip
+    monkeypatch.setenv("UGATIT_DEPLOY_FAKE_CPU", cpu)
+    if cap is None:
+        monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    else:
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
 
 
 def test_on_a_cpu_only_machine_the_plan_keeps_what_can_win_and_says_why_not_the_rest(monkeypatch):
@@ -144,6 +150,25 @@ def test_on_a_cpu_only_machine_the_plan_keeps_what_can_win_and_says_why_not_the_
         "tensorrt: no CUDA device is visible",
         "fp16, int8: cannot be the fastest passing mode on cpu here",
     ]
+
+
+def test_without_int8_dot_products_the_three_product_form_is_left_out_with_the_reason(monkeypatch):
+    _machine(monkeypatch, cuda=False, cpu="AVX2")
+    settings, not_run = what_can_win(BenchSettings(checkpoint=CKPT))
+    assert settings.export_precisions == ("fp32", "fp32-winograd", "int8-cpu")
+    assert not_run[-2:] == [
+        "fp32-int8x3: cannot be the fastest passing mode on cpu here (this CPU has no INT8 dot-product instructions "
+        "(AVX-VNNI, AVX512_VNNI or AMX_INT8), so it cannot beat FP32)",
+        "fp16, int8: cannot be the fastest passing mode on cpu here",
+    ]
+
+
+def test_a_cap_below_vnni_leaves_the_three_product_form_out_on_a_vnni_cpu(monkeypatch):
+    _machine(monkeypatch, cuda=False, cpu="AVX512_CORE_AMX", cap="AVX2")
+    settings, not_run = what_can_win(BenchSettings(checkpoint=CKPT))
+    assert "fp32-int8x3" not in settings.export_precisions
+    assert not_run[-2].endswith("(ONEDNN_MAX_CPU_ISA=AVX2 caps oneDNN below AVX512_CORE_VNNI: no INT8 dot products, "
+                                "so it cannot beat FP32)")  # fmt: skip
 
 
 def test_with_a_gpu_the_forms_tensorrt_builds_are_candidates_too(monkeypatch):

@@ -34,6 +34,12 @@ def test_settings_no_stage_can_run_are_refused():
         BenchSettings(checkpoint=CKPT, iters=0).check()
 
 
+@pytest.mark.parametrize("seconds", [-1.0, math.nan])
+def test_a_time_budget_below_zero_or_nan_is_refused(seconds):
+    with pytest.raises(BenchError, match="--max-time must be >= 0 seconds"):
+        BenchSettings(checkpoint=CKPT, max_time=seconds).check()
+
+
 # ------------------------------------------------------------------------------- the JSON codec
 
 
@@ -44,7 +50,7 @@ def _every_field_set() -> BenchSettings:
                                    weight_bits=7))  # fmt: skip
     return BenchSettings(checkpoint=CKPT, direction="b2a", onnx=(FP32, INT8_CPU), engines=(PLAN,),
                          backends=("torch-cpu", "openvino-cpu"), images=Path("photos"), batches=(1, 8), size=64,
-                         warmup=0, iters=3, rounds=2, threads=2, out=Path("out dir"),
+                         warmup=0, iters=3, rounds=2, max_time=0.5, threads=2, out=Path("out dir"),
                          gates={"fp32": Gate(max_abs=1e-4), "int8": Gate(min_psnr_db=30.0, min_ssim=0.98)},
                          export_precisions=("fp32",), int8=int8, command="ugatit-deploy bench --batch 1,8",
                          peaks=False, everything=True)  # fmt: skip

@@ -53,6 +53,28 @@ def test_isa_hands_every_class_the_same_settings_and_its_command_line(tmp_path, 
     assert (tmp_path / "classes.md").is_file()
 
 
+def test_bench_defaults_to_a_time_budget_and_the_quick_calibration(tmp_path, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(isa_classes, "run_classes", lambda classes, settings, command, log: seen.update(
+        settings=settings) or ClassesRecord(command, []))  # fmt: skip
+    result = CliRunner().invoke(main, ["bench", "--ckpt", SHAPES, "--isa", "native", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (seen["settings"].max_time, seen["settings"].int8.calib_images) == (3.0, 16)
+
+
+@pytest.mark.parametrize("value", ["-1", "soon"])
+def test_a_negative_or_unreadable_time_budget_is_a_one_line_usage_error(tmp_path, value):
+    result = CliRunner().invoke(main, ["bench", "--ckpt", SHAPES, "--max-time", value, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "Invalid value for '--max-time'" in result.output
+    assert "Traceback" not in result.output and not list(tmp_path.iterdir())
+
+
+def test_a_nan_time_budget_is_refused_in_one_line_before_any_work(tmp_path):
+    result = CliRunner().invoke(main, ["bench", "--ckpt", SHAPES, "--max-time", "nan", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and result.output.strip() == "Error: --max-time must be >= 0 seconds, got nan"
+    assert not (tmp_path / "o").exists()
+
+
 def test_bench_child_is_hidden_and_refuses_a_missing_or_bad_settings_file_in_one_line(tmp_path):
     assert "bench-child" not in CliRunner().invoke(main, ["--help"]).output
     missing = CliRunner().invoke(main, ["bench-child", str(tmp_path / "missing.json")])

@@ -13,6 +13,7 @@ from ugatit_deploy.core.cpu_caps import (
     cap_environment,
     cpu_class,
     faked_flags,
+    int8_dot_unavailable_reason,
     missing_flags,
     onednn_cap,
     read_cpu_flags,
@@ -90,6 +91,28 @@ def test_bf16_on_a_cpu_without_it_says_so():
 # AMD EPYC (Zen 4): AVX-512 with VNNI and BF16, no AVX-VNNI, no AMX
 ZEN4 = frozenset("sse4_1 avx avx2 fma avx512f avx512dq avx512bw avx512vl avx512_vnni avx512_bf16".split())
 SAPPHIRE_RAPIDS = ZEN4 | {"avx_vnni", "avx512_fp16", "amx_tile", "amx_int8", "amx_bf16"}
+
+
+def test_int8_dot_products_run_on_a_vnni_cpu_without_cap():
+    assert int8_dot_unavailable_reason(read_cpu_flags(CPUINFO), {}) is None
+
+
+def test_an_avx2_cpu_has_no_int8_dot_products():
+    reason = int8_dot_unavailable_reason(frozenset({"avx2", "fma"}), {})
+    assert reason == "this CPU has no INT8 dot-product instructions (AVX-VNNI, AVX512_VNNI or AMX_INT8)"
+
+
+def test_a_cap_below_the_cpus_vnni_level_takes_its_int8_dot_products_away():
+    reason = int8_dot_unavailable_reason(ZEN4, {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"})
+    assert reason == "ONEDNN_MAX_CPU_ISA=AVX512_CORE caps oneDNN below AVX512_CORE_VNNI: no INT8 dot products"
+
+
+def test_avx_vnni_keeps_int8_dot_products_under_a_cap_below_avx512():
+    assert int8_dot_unavailable_reason(SAPPHIRE_RAPIDS, {"ONEDNN_MAX_CPU_ISA": "AVX2_VNNI"}) is None
+
+
+def test_the_older_vnni_spelling_counts_for_int8_dot_products():
+    assert int8_dot_unavailable_reason(frozenset({"avx2", "avx512vnni"}), {}) is None
 
 
 def test_each_level_needs_the_flags_of_the_levels_below_it():

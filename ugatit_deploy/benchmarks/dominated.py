@@ -1,7 +1,7 @@
-"""Modes measured dominated on this CPU class: slower than another mode of the same backend by more than the
-noise, and no more accurate. Each bench remembers its batch-1 figures per CPU class, checkpoint, size and
-thread count (``core.cache``); the next bench skips a mode one of its planned siblings dominated, naming the
-figures it was skipped on. ``bench --all`` measures everything again.
+"""Modes measured dominated on this CPU class: slower than another mode of the same backend by more than the noise, and
+no more accurate (a PSNR higher by at most ``SAME_PSNR_DB``). Each bench remembers its batch-1 figures per CPU
+class, checkpoint, size and thread count (``core.cache``); the next bench skips a mode one of its planned siblings
+dominated, naming the figures it was skipped on. ``bench --all`` measures everything again.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from .records import OK, BenchRecord
 
 KIND = "measured"
 NOISE = 1.05  # slower by more than 5 %: closer figures are left to this run's measurement
+# As accurate: PSNR within this much (two FP32 graphs of one model differ by a few hundredths of a dB).
+SAME_PSNR_DB = 0.5
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def skip_dominated(cases: Sequence[Case], figures: dict[str, Figure]) -> tuple[l
         better = [
             figures[mode] for mode, other in planned.items()
             if other.backend == case.backend and other is not case and mode in figures and own is not None
-            and figures[mode].ms * NOISE < own.ms and figures[mode].psnr_db >= own.psnr_db
+            and figures[mode].ms * NOISE < own.ms and figures[mode].psnr_db >= own.psnr_db - SAME_PSNR_DB
         ]  # fmt: skip
         if case.problem is None and own is not None and better:
             best = min(better, key=lambda figure: figure.ms)

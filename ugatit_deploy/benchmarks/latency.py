@@ -63,23 +63,35 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# A time budget stops the timed runs early, never before this many (a median and a spread need a few samples).
+MIN_TIMED_RUNS = 5
+
+
 def _timed_runs(
     run: Callable[[], object],
     iters: int,
     warmup: int,
     clock: Callable[[], float],
     progress: Callable[[], None] | None = None,
+    max_seconds: float = 0.0,
 ) -> list[float]:
-    """The one timing loop: ``warmup`` untimed calls, then the milliseconds of each of ``iters`` calls."""
+    """The one timing loop: ``warmup`` untimed calls, then the milliseconds of each of ``iters`` calls. With
+    ``max_seconds`` > 0 the warm-up stops once it took a third of that (after one call; trtexec's warm-up is a
+    duration too), and the timed calls once they took all of it, after at least ``MIN_TIMED_RUNS``."""
+    start = clock() if max_seconds > 0 else 0.0
     for _ in range(warmup):
         run()
-    samples = []
+        if max_seconds > 0 and clock() - start >= max_seconds / 3:
+            break
+    samples: list[float] = []
     for _ in range(iters):
         start = clock()
         run()
         samples.append((clock() - start) * 1e3)
         if progress:
             progress()
+        if max_seconds > 0 and len(samples) >= MIN_TIMED_RUNS and sum(samples) >= max_seconds * 1e3:
+            break
     return samples
 
 
@@ -109,8 +121,10 @@ def measure_latency(
     iters: int = 20,
     clock: Callable[[], float] = time.perf_counter,
     progress: Callable[[], None] | None = None,
+    max_seconds: float = 0.0,
 ) -> Latency:
-    """Time ``iters`` runs of a loaded backend on one batch after ``warmup`` untimed runs."""
+    """Time ``iters`` runs of a loaded backend on one batch after ``warmup`` untimed runs (fewer, at least
+    ``MIN_TIMED_RUNS``, once the timed runs took ``max_seconds`` > 0)."""
     staged = backend.stage(images)
     backend.synchronize()
 
@@ -118,4 +132,4 @@ def measure_latency(
         backend.execute(staged)
         backend.synchronize()
 
-    return summarize(_timed_runs(run, iters, warmup, clock, progress), len(images))
+    return summarize(_timed_runs(run, iters, warmup, clock, progress, max_seconds), len(images))

@@ -41,6 +41,7 @@ class MeasureContext:
     flops: int  # per image
     peaks: Mapping[str, float | None]  # peak key -> GFLOP/s
     task: TaskInputs | None = None  # the photos and cartoons of the task score, for a cartoonize model
+    max_seconds: float = 0.0  # the timed runs of one batch stop after this long (``BenchSettings.max_time``)
 
 
 @dataclass
@@ -131,7 +132,8 @@ def measure_batch(case: Case, runner: Backend, batch: int,
     gate = judge(measured, own or context.gates.get(precision, Gate()))
     parity = measured.record
     reset_peak_rss()
-    latency = measure_latency(runner, tile(context.images, batch), context.warmup, context.iters)
+    latency = measure_latency(runner, tile(context.images, batch), context.warmup, context.iters,
+                              max_seconds=context.max_seconds)  # fmt: skip
     gpu = runner.device_memory_bytes()
     memory = Memory(peak_rss_mb(), gpu / 2**20 if gpu is not None else None)
     key = peak_key(case.device, runner.info.form, runner.info.compute)
@@ -202,7 +204,8 @@ def time_again(measured: Sequence[Measured], context: MeasureContext, log: Calla
             for record in case.records:
                 if record.latency is None or record.floor is None:
                     continue
-                more = measure_latency(runner, tile(context.images, record.batch), context.warmup, context.iters)
+                more = measure_latency(runner, tile(context.images, record.batch), context.warmup, context.iters,
+                                       max_seconds=context.max_seconds)  # fmt: skip
                 record.latency = summarize(record.latency.samples_ms + more.samples_ms, record.batch)
                 winograd = runs_winograd(record.backend, record.form)
                 record.floor = Floor.of(context.flops, record.latency.images_per_s, record.floor.peak_key,

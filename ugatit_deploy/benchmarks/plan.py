@@ -7,7 +7,7 @@ backend needs only its registry entry and runner module to be benchmarked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -106,9 +106,20 @@ def what_can_win(settings: BenchSettings) -> tuple[BenchSettings, list[str]]:
     if settings.onnx or not devices:  # files given, or nothing left that runs an exported file: no export to narrow
         return replace(settings, backends=tuple(kept)), not_run
     forms = tuple(f for f in settings.export_precisions if any(FORMS[f].candidate_on(d) for d in devices))
-    if left := [f for f in settings.export_precisions if f not in forms and f in FORMS]:
-        not_run.append(f"{', '.join(left)}: cannot be the fastest passing mode on {' and '.join(devices)} here")
+    not_run += _forms_left_out([f for f in settings.export_precisions if f not in forms and f in FORMS], devices)
     return replace(settings, backends=tuple(kept), export_precisions=forms), not_run
+
+
+def _forms_left_out(left: Sequence[str], devices: Sequence[str]) -> list[str]:
+    """One line per group of forms left out for the same reason (a machine's own reason in brackets)."""
+    groups: dict[str, list[str]] = {}
+    for form in left:
+        own = [r for d in devices if (r := FORMS[form].not_candidate_reason(d)) and d == "cpu"
+               and FORMS[form].cpu_candidate]  # fmt: skip
+        groups.setdefault(f" ({'; '.join(own)})" if own else "", []).append(form)
+    where = " and ".join(devices)
+    return [f"{', '.join(forms)}: cannot be the fastest passing mode on {where} here{why}"
+            for why, forms in groups.items()]  # fmt: skip
 
 
 def plan_cases(settings: BenchSettings, artifacts: PreparedArtifacts) -> list[Case]:

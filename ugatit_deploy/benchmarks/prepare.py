@@ -70,12 +70,21 @@ def export_artifacts(settings: BenchSettings, log: Callable[[str], None], fmt: A
         return [artifact for precision in bar for artifact in _export(settings, fmt, precision, write)]
 
 
+def _int8_options(asked: Int8Options, precision: str) -> Int8Options:
+    """What of the INT8 options a form's export takes: all of them (forms with float layers), the calibration
+    images only (other calibrated forms, e.g. fp32-int8x3's ranges), or none (export refuses them elsewhere)."""
+    form = FORMS[precision]
+    if form.float_layers:
+        return asked
+    return Int8Options(calib=asked.calib, calib_images=asked.calib_images) if form.calibrated else Int8Options()
+
+
 def _export(settings: BenchSettings, fmt: ArtifactFormat, precision: str, log: Callable[[str], None]) -> list[Artifact]:
     """One form's files of one format (from the export cache, or an Artifact without a path that says why not)."""
     from ..core.cache import copy_files
     from ..export.cache import cached_export
 
-    int8 = settings.int8 if FORMS[precision].float_layers else Int8Options()  # export refuses them elsewhere
+    int8 = _int8_options(settings.int8, precision)
     try:
         files = cached_export(settings.checkpoint, settings.direction, precision, fmt, int8, log)
         paths = copy_files(files, onnx_folder(settings.out))[:1]

@@ -268,6 +268,7 @@ class RunSettings(JsonCodec):
 
     warmup: int
     iters: int
+    max_time: float | None = optional()  # seconds of timed runs per batch and round (0: none); absent: predates it
     rounds: int | None = None  # None: a version 1 bench that predates --rounds
     threads: int | None = None
     batches: list[int]

@@ -25,6 +25,9 @@ from ..forms import FORMS
 from ..forms.transforms.int8_options import Int8Options
 
 SETTINGS_SCHEMA = "ugatit-deploy/bench-settings"
+# Timed runs of one batch per round stop after this many seconds (at least ``latency.MIN_TIMED_RUNS`` runs): the
+# built-in model's 20 runs take about 1 s, a 256 px official generator's about 15 s on 2 cores.
+DEFAULT_MAX_TIME = 3.0
 SETTINGS_SCHEMA_VERSION = 1
 
 
@@ -45,6 +48,7 @@ class BenchSettings:
     warmup: int = 3
     iters: int = 20
     rounds: int = 1  # timing rounds over all backends; each times ``iters`` runs after ``warmup``
+    max_time: float = DEFAULT_MAX_TIME  # seconds: a round's timed runs of one batch stop after this long (0: never)
     threads: int | None = None  # per runner (those whose registry entry takes ``threads``) and the matmul peak
     out: Path = Path("bench")
     gates: dict[str, Gate] = field(default_factory=dict)  # --gate: moves the defaults, decides the exit code
@@ -62,6 +66,8 @@ class BenchSettings:
             raise BenchError(f"--batch values must be >= 1, got {list(self.batches)}")
         if self.warmup < 0 or self.iters < 1 or self.rounds < 1:
             raise BenchError("--warmup must be >= 0, --iters and --rounds >= 1")
+        if not self.max_time >= 0:  # NaN too
+            raise BenchError(f"--max-time must be >= 0 seconds, got {self.max_time}")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON value: the schema, then every field (paths as strings, sequences as arrays)."""

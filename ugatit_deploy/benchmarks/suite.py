@@ -185,7 +185,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print, progr
     cases = _cases(settings, size, history, not_run, log, progress)
     task = TaskInputs.of(images, sets, reference) if scored else None
     context = MeasureContext(images, reference, sets, gates, settings.warmup, settings.iters, flops,
-                             gflops_by_key(peaks), task)  # fmt: skip
+                             gflops_by_key(peaks), task, settings.max_time)  # fmt: skip
     measured = _measure_all(cases, settings, context, log, progress)
     records = [record for m in measured for record in m.records]
     if settings.rounds > 1 and not reused:  # the peak drifts too: the best of the first and the last measurement
@@ -224,6 +224,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print, progr
         settings=RunSettings(
             warmup=settings.warmup,
             iters=settings.iters,
+            max_time=settings.max_time,
             rounds=settings.rounds,
             threads=settings.threads,
             batches=list(settings.batches),

@@ -17,13 +17,16 @@ from .options import checkpoint_options, resolve_checkpoint
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports/demo"),
               show_default=True, help="Report folder.")  # fmt: skip
 @click.option("--iters", default=10, show_default=True, help="Timed runs per backend and batch.")
-def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> None:
+@click.option("--batch", "batches", type=click.IntRange(min=1), multiple=True, default=(1,), show_default=True,
+              help="Batch sizes to time (repeat it: --batch 1 --batch 8). The choice is made at batch 1; a batch of 2 "
+              "or more adds the throughput modes (OpenVINO's throughput hint) to the table.")  # fmt: skip
+def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int, batches: tuple[int, ...]) -> None:
     """Run the whole pipeline on the built-in photo -> cartoon model (or --ckpt) and write a report folder.
 
     Exports the graph forms that can win on this machine (each validated against PyTorch before it is
     written; INT8 keeps in float the fewest of the layers that add the most error with which its images reach
     PSNR >= 36 dB and SSIM >= 0.985),
-    benchmarks the backends and modes this machine can run at batch 1 and 8 (parity and latency; what it
+    benchmarks the backends and modes that can win on this machine at batch 1 (parity and latency; what it
     leaves out is listed with the reason), translates the demo images with the fastest one whose images
     pass (FP32: max abs 1e-3; lossy modes: PSNR >= 35 dB and SSIM >= 0.98), and writes the table, chart,
     image grids (grid.png: that mode; grid_all_modes.png: every mode) and translations into OUT. Exports,
@@ -44,13 +47,15 @@ def demo_command(ckpt: Path | None, direction: str, out: Path, iters: int) -> No
 
     checkpoint = resolve_checkpoint(ckpt)
     given = ["--ckpt", str(ckpt), "--direction", direction] if ckpt else []
-    command = shlex.join(["ugatit-deploy", "demo", *given, "--out", str(out), "--iters", str(iters)])
+    batches = tuple(dict.fromkeys((1, *batches)))  # batch 1 is what the choice is made at
+    sizes = [arg for batch in batches for arg in ("--batch", str(batch))]
+    command = shlex.join(["ugatit-deploy", "demo", *given, "--out", str(out), "--iters", str(iters), *sizes])
     # Lossy modes (fp16, bf16, int8) must produce images a viewer cannot tell from FP32 to be chosen; the
     # INT8 exports keep the fewest sensitive layers in float that make them so (--keep-fp auto).
     lossy = {name: FAST_PATH_GATE for name in lossy_labels()}
     int8 = Int8Options(calib_images=QUICK_CALIB_IMAGES, keep_fp=KeepFp(auto=True))
-    settings = BenchSettings(checkpoint=checkpoint, direction=direction, out=out, batches=(1, 8), warmup=3, iters=iters,
-                             command=command, gates=lossy, int8=int8)  # fmt: skip
+    settings = BenchSettings(checkpoint=checkpoint, direction=direction, out=out, batches=batches, warmup=3,
+                             iters=iters, command=command, gates=lossy, int8=int8)  # fmt: skip
     run = run_bench(settings, log=click.echo)
     files = write_outputs(run, out)
     inputs = out / "inputs"

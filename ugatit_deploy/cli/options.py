@@ -69,12 +69,13 @@ def resolve_checkpoint(ckpt: Path | None) -> Path:
     return checkpoint
 
 
-def calibration_options(what: str) -> Decorator:
-    """``--calib DIR`` and ``--calib-images N``, as the INT8 export takes them."""
+def calibration_options(what: str, images: int = DEFAULT_CALIB_IMAGES, why: str = "") -> Decorator:
+    """``--calib DIR`` and ``--calib-images N`` (default ``images``, ``why`` says why), as the INT8 export takes
+    them."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        command = click.option("--calib-images", default=DEFAULT_CALIB_IMAGES, show_default=True,
-                               help="Use at most N calibration images.")(command)  # fmt: skip
+        command = click.option("--calib-images", default=images, show_default=True,
+                               help=f"Use at most N calibration images.{why}")(command)  # fmt: skip
         return click.option("--calib", type=click.Path(path_type=Path), default=None,
                             help=f"Image folder for {what}. Default: the training test split if the file "
                             "records it; for a model trained on photos (the built-in one), crops of the bundled "

@@ -31,7 +31,8 @@ def forms_section() -> str:
     from ..forms import FORMS
 
     rows = [(f"`{f.name}`", f.summary, f"`{f.gate.spec(f.name)}`", f.kernel, _yes(f.fp32_grade), _yes(f.calibrated),
-             _yes(f.float_layers), _yes(f.fixed_size), _yes(f.tensorrt), ", ".join(f.computes), _yes(f.cpu_candidate))
+             _yes(f.float_layers), _yes(f.fixed_size), _yes(f.tensorrt), ", ".join(f.computes),
+             _yes(f.cpu_candidate) + (" (with VNNI or AMX)" if f.needs_int8_dot else ""))
             for f in FORMS.values()]  # fmt: skip
     header = ("form", "what it is", "default gate", "kernel", "FP32-grade", "calibrated", "--keep-fp", "fixed size",
               "TensorRT", "compute hints", "CPU fast path")  # fmt: skip

@@ -118,6 +118,26 @@ def bf16_unavailable_reason(
     return None
 
 
+# /proc/cpuinfo flags of INT8 dot products (VNNI, AMX) and the oneDNN level that uses each
+INT8_DOT_FLAGS = {"avx_vnni": "AVX2_VNNI", "avx512_vnni": "AVX512_CORE_VNNI", "amx_int8": "AVX512_CORE_AMX"}
+
+
+def int8_dot_unavailable_reason(
+    flags: frozenset[str] | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """None when oneDNN has INT8 dot-product instructions here (VNNI, AMX), else why not in words. Without them an
+    INT8 multiply-add runs as u8 x s8 pairs summed in 16 bits, at most about twice the FP32 rate."""
+    flags = read_cpu_flags() if flags is None else flags
+    present = {level for flag, level in INT8_DOT_FLAGS.items() if _FLAG_ALIASES.get(flag, flag) in
+               {_FLAG_ALIASES.get(f, f) for f in flags}}  # fmt: skip
+    if not present:
+        return "this CPU has no INT8 dot-product instructions (AVX-VNNI, AVX512_VNNI or AMX_INT8)"
+    if not any(cap_allows(level, environ) for level in present):
+        lowest = min(present, key=ONEDNN_ISA_ORDER.index)
+        return f"{CAP_VARIABLE}={onednn_cap(environ)} caps oneDNN below {lowest}: no INT8 dot products"
+    return None
+
+
 def _level_flags(level: str) -> list[str]:
     """Every /proc/cpuinfo flag oneDNN needs to run ``level``."""
     base, flags = _NEEDS[level]

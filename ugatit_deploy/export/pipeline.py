@@ -20,7 +20,7 @@ import numpy as np
 import onnx
 import torch
 
-from ..checkpoint import checkpoint_sha256, open_generator
+from ..checkpoint import checkpoint_sha256
 from ..core.errors import UnavailableError
 from ..core.fileio import check_writable
 from ..core.gates import FAST_PATH_GATE, Gate
@@ -41,7 +41,8 @@ from ..forms import FORMS, BuildContext, GraphForm, forms_where, gates_with, get
 from ..forms.qdq import QdqForm
 from ..forms.transforms.int8 import CalibrationSet, calibration_set
 from ..forms.transforms.int8_options import Int8Options, KeepFp
-from .onnx_graph import ExportError, GraphOptions, export_graph
+from .onnx_graph import ExportError, GraphOptions
+from .reuse import fp32_graph, opened_generator
 from .validate import check_graph, extreme_inputs, ort_session, validate_against_torch
 
 PRECISIONS = tuple(FORMS)  # the names ``export --precision`` takes: every graph form
@@ -109,7 +110,7 @@ def export_checkpoint(
     target = get_format(fmt)
     _check_request(target, precisions, options, int8)
     ckpt = Path(ckpt)
-    info, generator = open_generator(ckpt, direction)
+    info, generator = opened_generator(str(ckpt), direction)  # read once per process (export.reuse)
     config = info.config_for(direction)
     paths = artifact_paths(Path(out), ckpt, direction, precisions, target)
     for path in paths.values():
@@ -122,7 +123,7 @@ def export_checkpoint(
     variant = ", TensorFlow variant" if config.variant == "tensorflow" else ""
     log(f"exporting {ckpt.name} [{direction}]: {'light' if config.light else 'full'}, ngf {config.ngf}, "
         f"n_blocks {config.n_blocks}, {config.img_size} px{variant}")  # fmt: skip
-    base = export_graph(generator, replace(options, adailn="function"))
+    base = fp32_graph(str(ckpt), direction, generator, replace(options, adailn="function"))
     int8.keep_fp.check_names(conv_layers(base).values())
     template = ArtifactRecord(
         kind=target.kind, precision="fp32", normalization=f"adailn-{options.adailn}", direction=direction,

@@ -28,6 +28,7 @@ from ..core.parity import image_parity
 from ..forms.qdq import QdqForm
 from ..forms.transforms.int8 import CalibrationSet, float_layers
 from ..forms.transforms.int8_options import QuantRecipe
+from .reuse import torch_outputs
 
 ImageSets = dict[str, tuple[np.ndarray, np.ndarray]]  # image set name -> (inputs, FP32 reference outputs)
 
@@ -35,9 +36,8 @@ ImageSets = dict[str, tuple[np.ndarray, np.ndarray]]  # image set name -> (input
 def reference_sets(generator: torch.nn.Module, calibration: CalibrationSet, photos: torch.Tensor) -> ImageSets:
     """The image sets ``--keep-fp`` chooses on: the calibration domain's held-out images and ``photos``, each
     with the PyTorch generator's (FP32) outputs."""
-    with torch.inference_mode():
-        return {name: (images.numpy(), generator(images)[0].numpy())
-                for name, images in (("held-out", calibration.holdout), ("photos", photos))}  # fmt: skip
+    return {name: (images.numpy(), torch_outputs(generator, images)[0])
+            for name, images in (("held-out", calibration.holdout), ("photos", photos))}  # fmt: skip
 
 
 @dataclass(frozen=True)

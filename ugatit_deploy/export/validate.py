@@ -17,6 +17,7 @@ from ..core.onnx_contract import INPUT_NAME
 from ..core.optional import onnxruntime, ort_session  # noqa: F401 - export's callers take it from here
 from ..core.parity import ImageParity, image_parity, relative_max_error
 from ..model import ResnetGenerator
+from .reuse import graph_runs, torch_outputs
 from .tensorrt_ops import TENSORRT_VERSION_OF_LIST, nonzero_zero_points, unsupported_ops
 
 OUTPUTS_INDEX = {"output": 0, "cam_logit": 1, "heatmap": 2}
@@ -53,8 +54,7 @@ def _cases(images: torch.Tensor, dynamic_batch: bool, light: bool) -> list[tuple
 
 
 def _compare(session, generator: ResnetGenerator, batch: torch.Tensor, output_names: tuple[str, ...]) -> ImageParity:
-    with torch.no_grad():
-        expected = [t.numpy() for t in generator(batch)]
+    expected = torch_outputs(generator, batch)  # once per image, whichever forms are validated on it
     got = session.run(list(output_names), {INPUT_NAME: batch.numpy()})
     parity = image_parity(expected[0], got[0])
     for name, value in zip(output_names[1:], got[1:], strict=True):
@@ -83,7 +83,7 @@ def validate_against_torch(
     recorded but not gated. ``session`` runs something else than the graph on ONNX Runtime (an MNN file
     converted from it): anything with ONNX Runtime's ``run(names, feeds)``.
     """
-    session = session if session is not None else ort_session(model)
+    session = session if session is not None else graph_runs(model)
     cases = {label: _compare(session, generator, batch, output_names)
              for label, batch in _cases(images, dynamic_batch, generator.light and other_size)}  # fmt: skip
     failures = [failure for label, parity in cases.items() for failure in gate.failures(parity, label)]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from ..core.cpu_caps import int8_dot_unavailable_reason
 from ..core.gates import Gate
 
 if TYPE_CHECKING:
@@ -68,11 +69,23 @@ class GraphForm:
     trt_weak_flags: ClassVar[tuple[str, ...]] = ()  # builder flags for TensorRT < 10.12 (not strongly typed)
     computes: ClassVar[tuple[str, ...]] = ()  # compute hints a runtime may apply to its file (``compute``)
     cpu_candidate: ClassVar[bool] = False  # a candidate of the CPU fast path (its file on OpenVINO)
+    # Its CPU speed needs INT8 dot products (VNNI, AMX): without them it cannot beat FP32 (``candidate_on``).
+    needs_int8_dot: ClassVar[bool] = False
 
     def candidate_on(self, device: str) -> bool:
-        """Whether a file of this form can be the fastest passing mode on ``device`` (a registry device): on the
-        CPU the fast path's candidates, on CUDA the forms TensorRT builds."""
-        return self.cpu_candidate if device == "cpu" else self.tensorrt
+        """Whether a file of this form can be the fastest passing mode on ``device`` (a registry device) here: on
+        the CPU the fast path's candidates (``not_candidate_reason``), on CUDA the forms TensorRT builds."""
+        return self.not_candidate_reason(device) is None
+
+    def not_candidate_reason(self, device: str) -> str | None:
+        """Why a file of this form cannot be the fastest passing mode on ``device`` on this machine (None: it can)."""
+        if device != "cpu":
+            return None if self.tensorrt else self.not_for_tensorrt
+        if not self.cpu_candidate:
+            return "not a CPU candidate"
+        if self.needs_int8_dot and (reason := int8_dot_unavailable_reason()):
+            return f"{reason}, so it cannot beat FP32"
+        return None
 
     @property
     def tensorrt(self) -> bool:

@@ -22,6 +22,10 @@ class Fp32Int8x3(GraphForm):
     calibrated = True
     not_for_tensorrt = "three INT8 products per convolution are a CPU form: build TensorRT's plan from fp32"
     cpu_candidate = True
+    # Three INT8 products per convolution: slower than FP32 where INT8 runs at most ~2x FP32 (measured on an AVX2
+    # EPYC: OpenVINO 1053 vs 694 ms on the light generator, 124 vs 48 ms on the built-in model; 0.77x eager on a
+    # Xeon capped at AVX2, 3.85x with AMX: benchmarks/results/cpu_classes_xeon_amx.md).
+    needs_int8_dot = True
 
     def build(self, context: BuildContext) -> FormGraph:
         if context.calibration is None:

@@ -11,11 +11,17 @@ from support.models import SMALL, make_generator
 from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
 from ugatit_deploy.export.validate import ort_session
 from ugatit_deploy.forms import FORMS
-from ugatit_deploy.forms.transforms.bias_correction import correct_biases, mean_errors, quantized_convs
+from ugatit_deploy.forms.transforms.bias_correction import (
+    conv_biases,
+    correct_biases,
+    correct_biases_by_rerunning,
+    mean_errors,
+    quantized_convs,
+)
 from ugatit_deploy.forms.transforms.int8 import calibration_set
 from ugatit_deploy.forms.transforms.int8_options import QuantRecipe
 
-pytestmark = pytest.mark.slow  # calibration, then one pass per quantized convolution
+pytestmark = pytest.mark.slow  # calibration, then the corrections
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +77,20 @@ def test_a_tensorrt_style_graph_gets_float_biases_tensorrt_can_read(graphs):
     convs = quantized_convs(corrected)
     assert convs and all(initializers[c.input[2]].data_type == onnx.TensorProto.FLOAT for c in convs)
     assert onnx.TensorProto.INT32 not in {t.data_type for t in corrected.graph.initializer}
+
+
+@pytest.mark.parametrize("form", ["int8-cpu", "int8"])
+def test_one_pass_gives_the_biases_of_running_the_graph_again_for_each_layer(graphs, form):
+    """Each node runs once, the corrections added to the kept outputs: the biases equal the layer-by-layer
+    definition's, but for a rounding step where float sums in another order land on the other side."""
+    fp32, batches, _, _ = graphs
+    plain = FORMS[form].quantize(fp32, batches, None, recipe=QuantRecipe("minmax", bias_correction=False))
+    quantized = form == "int8-cpu"
+    fast, slow = conv_biases(correct_biases(fp32, plain, batches, quantized=quantized)), conv_biases(
+        correct_biases_by_rerunning(fp32, plain, batches[:16], quantized))
+    assert fast.keys() == slow.keys() and len(fast) > 3
+    for name in fast:
+        if quantized:
+            assert np.abs(fast[name].astype(np.int64) - slow[name]).max() <= 1, name  # int32 steps
+        else:
+            np.testing.assert_allclose(fast[name], slow[name], rtol=1e-4, atol=1e-6, err_msg=name)

@@ -23,6 +23,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from ...core.onnx_contract import INPUT_NAME
 from ...core.optional import onnxruntime
+from .segments import SegmentRunner
 
 BIAS_CORRECTION_IMAGES = 16  # calibration images the means are taken over (per-channel means settle fast)
 
@@ -73,27 +74,30 @@ def _initializer(model: onnx.ModelProto, name: str) -> onnx.TensorProto:
     return next(t for t in model.graph.initializer if t.name == name)
 
 
-def _add_to_bias(model: onnx.ModelProto, conv: onnx.NodeProto, delta: np.ndarray, quantized: bool) -> None:
+def _add_to_bias(model: onnx.ModelProto, conv: onnx.NodeProto, delta: np.ndarray, quantized: bool) -> np.ndarray:
     """Add ``delta`` (one value per output channel) to the conv's bias: the int32 one a DequantizeLinear
-    reads (scale input scale x weight scale), a float one, or a new one (int32 if ``quantized``, else float)."""
+    reads (scale input scale x weight scale), a float one, or a new one (int32 if ``quantized``, else float).
+    Returns what the bias changed by, per channel, after its rounding."""
     producers = {out: node for node in model.graph.node for out in node.output}
     if len(conv.input) > 2 and conv.input[2]:
         dequantize = producers.get(conv.input[2])
         if dequantize is None:  # a float bias initializer
             tensor = _initializer(model, conv.input[2])
-            values = numpy_helper.to_array(tensor) + delta.astype(np.float32)
+            before = numpy_helper.to_array(tensor)
+            values = before + delta.astype(np.float32)
             tensor.CopyFrom(numpy_helper.from_array(values, tensor.name))
-            return
+            return values - before
         tensor = _initializer(model, dequantize.input[0])
-        scale = numpy_helper.to_array(_initializer(model, dequantize.input[1])).astype(np.float64)
-        values = numpy_helper.to_array(tensor).astype(np.float64) + delta / scale
-        tensor.CopyFrom(numpy_helper.from_array(np.round(values).astype(np.int32), tensor.name))
-        return
+        scale = numpy_helper.to_array(_initializer(model, dequantize.input[1])).astype(np.float32)
+        before = numpy_helper.to_array(tensor)
+        values = np.round(before.astype(np.float64) + delta / scale.astype(np.float64)).astype(np.int32)
+        tensor.CopyFrom(numpy_helper.from_array(values, tensor.name))
+        return values.astype(np.float32) * scale - before.astype(np.float32) * scale  # as DequantizeLinear computes
     name = f"{conv.name}_corrected_bias"
     conv.input.append(name)
     if not quantized:
         model.graph.initializer.append(numpy_helper.from_array(delta.astype(np.float32), name))
-        return
+        return delta.astype(np.float32)
     x_scale = numpy_helper.to_array(_initializer(model, producers[conv.input[0]].input[1]))
     w_scale = numpy_helper.to_array(_initializer(model, producers[conv.input[1]].input[1]))
     scale = (x_scale.astype(np.float32) * w_scale.astype(np.float32)).astype(np.float32)
@@ -103,6 +107,7 @@ def _add_to_bias(model: onnx.ModelProto, conv: onnx.NodeProto, delta: np.ndarray
     axis = {"axis": 0} if scale.ndim else {}
     node = helper.make_node("DequantizeLinear", [f"{name}_quantized", f"{name}_scale"], [name], f"{name}_dq", **axis)
     model.graph.node.insert(0, node)  # reads initializers only: first is in topological order
+    return values.astype(np.float32) * scale
 
 
 _REFERENCE: dict[str, dict[str, np.ndarray]] = {}  # FP32 conv output means by graph and images (see below)
@@ -132,11 +137,41 @@ def correct_biases(fp32: onnx.ModelProto, qdq: onnx.ModelProto, batches: Sequenc
     corrected.CopyFrom(qdq)
     convs = quantized_convs(corrected)
     reference = reference_means(fp32, used)
-    targets = [reference[conv.output[0]] for conv in convs]
-    for conv, target in zip(convs, targets, strict=True):
-        (current,) = channel_means(corrected, [conv.output[0]], used)
-        _add_to_bias(corrected, conv, target - current, quantized)
+    # Each node runs once per image: a corrected bias is added to the kept conv output that later layers read,
+    # instead of running the graph up to every layer again (``segments``).
+    runner = SegmentRunner(qdq, used)
+    for conv in convs:
+        outputs = runner.compute(conv.output[0])
+        current = np.mean([o.astype(np.float64).mean(axis=(0, 2, 3)) for o in outputs], axis=0)
+        change = _add_to_bias(corrected, conv, reference[conv.output[0]] - current, quantized)
+        for output in outputs:
+            output += change.reshape(1, -1, 1, 1).astype(output.dtype)
     return corrected
+
+
+def correct_biases_by_rerunning(fp32: onnx.ModelProto, qdq: onnx.ModelProto, batches: Sequence[np.ndarray],
+                                quantized: bool = True) -> onnx.ModelProto:  # fmt: skip
+    """The definition ``correct_biases`` computes in one pass: for each quantized conv in graph order, run the graph
+    with the corrections so far up to it on every image and add the mean error to its bias (one pass per layer;
+    the tests and ``benchmarks/studies/bias_correction_speed.py`` compare the two)."""
+    corrected = onnx.ModelProto()
+    corrected.CopyFrom(qdq)
+    reference = reference_means(fp32, batches)
+    for conv in quantized_convs(corrected):
+        (current,) = channel_means(corrected, [conv.output[0]], batches)
+        _add_to_bias(corrected, conv, reference[conv.output[0]] - current, quantized)
+    return corrected
+
+
+def conv_biases(model: onnx.ModelProto) -> dict[str, np.ndarray]:
+    """Each quantized conv's bias as stored (int32 steps behind a DequantizeLinear, or float), by node name."""
+    weights = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    producers = {out: node for node in model.graph.node for out in node.output}
+    biases = {}
+    for conv in quantized_convs(model):
+        name = conv.input[2] if len(conv.input) > 2 else ""
+        biases[conv.name] = weights[producers[name].input[0] if name in producers else name]
+    return biases
 
 
 def mean_errors(fp32: onnx.ModelProto, qdq: onnx.ModelProto, batches: Sequence[np.ndarray]) -> dict[str, np.ndarray]:

@@ -250,10 +250,29 @@ def quantize(
     ``conv_layers``) stay float too. The activation ranges are cached in ``cache_dir`` (when given) by graph,
     images and ranges method."""
     onnxruntime()  # a clear message when it is missing
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-
     if recipe.weight_bits is None:
         raise UgatitDeployError("quantize needs the recipe's weight bits (QuantRecipe.with_bits)")
+    # The --keep-fp search quantizes the graph the export then writes (same layers, images, recipe and folder): once.
+    if cache_dir is None:
+        return _quantize(model, batches, symmetric, cache_dir, keep_fp, recipe)
+    key = f"{calibration_key(model, batches, repr(recipe))}-{symmetric}-{','.join(sorted(keep_fp))}-{cache_dir}"
+    if key not in _QUANTIZED:
+        _QUANTIZED[key] = _quantize(model, batches, symmetric, cache_dir, keep_fp, recipe).SerializeToString()
+        while len(_QUANTIZED) > _QUANTIZED_KEPT:
+            _QUANTIZED.pop(next(iter(_QUANTIZED)))
+    return onnx.ModelProto.FromString(_QUANTIZED[key])
+
+
+# Quantized graphs of this process by their inputs (``quantize``): the last few, as serialized protos.
+_QUANTIZED: dict[str, bytes] = {}
+_QUANTIZED_KEPT = 4
+
+
+def _quantize(model: onnx.ModelProto, batches: list[np.ndarray], symmetric: bool, cache_dir: Path | None,
+              keep_fp: Sequence[str], recipe: QuantRecipe) -> onnx.ModelProto:  # fmt: skip
+    """``quantize`` without the reuse: calibrate (or read the cached ranges), quantize, correct the biases."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
     tensorrt_style = symmetric
     method, _ = _method(recipe)
     options: dict[str, Any] = dict(
