@@ -114,8 +114,9 @@ def _forms_left_out(left: Sequence[str], devices: Sequence[str]) -> list[str]:
     """One line per group of forms left out for the same reason (a machine's own reason in brackets)."""
     groups: dict[str, list[str]] = {}
     for form in left:
-        own = [r for d in devices if (r := FORMS[form].not_candidate_reason(d)) and d == "cpu"
-               and FORMS[form].cpu_candidate]  # fmt: skip
+        # a CPU candidate left out on this machine says why; the others are never CPU candidates
+        own = [r for d in devices if d == "cpu" and FORMS[form].cpu_candidate
+               and (r := FORMS[form].not_candidate_reason(d))]  # fmt: skip
         groups.setdefault(f" ({'; '.join(own)})" if own else "", []).append(form)
     where = " and ".join(devices)
     return [f"{', '.join(forms)}: cannot be the fastest passing mode on {where} here{why}"

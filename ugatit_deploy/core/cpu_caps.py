@@ -128,8 +128,8 @@ def int8_dot_unavailable_reason(
     """None when oneDNN has INT8 dot-product instructions here (VNNI, AMX), else why not in words. Without them an
     INT8 multiply-add runs as u8 x s8 pairs summed in 16 bits, at most about twice the FP32 rate."""
     flags = read_cpu_flags() if flags is None else flags
-    present = {level for flag, level in INT8_DOT_FLAGS.items() if _FLAG_ALIASES.get(flag, flag) in
-               {_FLAG_ALIASES.get(f, f) for f in flags}}  # fmt: skip
+    have = {_FLAG_ALIASES.get(flag, flag) for flag in flags}
+    present = {level for flag, level in INT8_DOT_FLAGS.items() if flag in have}
     if not present:
         return "this CPU has no INT8 dot-product instructions (AVX-VNNI, AVX512_VNNI or AMX_INT8)"
     if not any(cap_allows(level, environ) for level in present):

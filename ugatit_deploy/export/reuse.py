@@ -11,35 +11,23 @@ from __future__ import annotations
 import hashlib
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import onnx
 import torch
 
 from ..checkpoint import CheckpointInfo, checkpoint_sha256, open_generator
+from ..core.memo import kept
 from ..core.optional import ort_session
 from .onnx_graph import GraphOptions, export_graph
 
 KEEP = 2  # checkpoints (and FP32 graphs) kept: the one being exported and one more
 
-_Value = TypeVar("_Value")
 _GENERATORS: OrderedDict[tuple[str, str], tuple[CheckpointInfo, Any]] = OrderedDict()
 _GRAPHS: OrderedDict[tuple[str, str, GraphOptions], bytes] = OrderedDict()
 _OUTPUTS: weakref.WeakKeyDictionary[torch.nn.Module, dict[str, list[np.ndarray]]] = weakref.WeakKeyDictionary()
 _RUNS: OrderedDict[str, dict[str, list[np.ndarray]]] = OrderedDict()
-
-
-def _kept(store: OrderedDict[Any, _Value], key: Any, make: Callable[[], _Value]) -> _Value:
-    """``store[key]``, made first when it is not there; the least recently used entry beyond KEEP is dropped."""
-    if key in store:
-        store.move_to_end(key)
-        return store[key]
-    value = store[key] = make()
-    while len(store) > KEEP:
-        store.popitem(last=False)
-    return value
 
 
 def opened_generator(checkpoint: str, direction: str) -> tuple[CheckpointInfo, Any]:
@@ -48,14 +36,15 @@ def opened_generator(checkpoint: str, direction: str) -> tuple[CheckpointInfo, A
         digest = checkpoint_sha256(checkpoint)
     except OSError:  # missing or unreadable: open_generator says so in its own words
         return open_generator(checkpoint, direction)
-    return _kept(_GENERATORS, (digest, direction), lambda: open_generator(checkpoint, direction))
+    return kept(_GENERATORS, (digest, direction), lambda: open_generator(checkpoint, direction), KEEP)
 
 
 def fp32_graph(checkpoint: str, direction: str, generator: torch.nn.Module, options: GraphOptions) -> onnx.ModelProto:
     """A copy of ``export_graph(generator, options)``, exported once per checkpoint content, direction and options
     (``generator`` must be ``opened_generator``'s for them)."""
     key = (checkpoint_sha256(checkpoint), direction, options)
-    return onnx.ModelProto.FromString(_kept(_GRAPHS, key, lambda: export_graph(generator, options).SerializeToString()))
+    graph = kept(_GRAPHS, key, lambda: export_graph(generator, options).SerializeToString(), KEEP)
+    return onnx.ModelProto.FromString(graph)
 
 
 class _GraphRuns:
@@ -79,7 +68,7 @@ def graph_runs(model: onnx.ModelProto) -> _GraphRuns:
     """An ONNX Runtime session's ``run`` on ``model`` whose outputs are kept for the process (the last ``KEEP``
     graphs, by content)."""
     digest = hashlib.sha256(model.SerializeToString()).hexdigest()
-    return _GraphRuns(model, _kept(_RUNS, digest, dict))
+    return _GraphRuns(model, kept(_RUNS, digest, dict, KEEP))
 
 
 def torch_outputs(generator: torch.nn.Module, batch: torch.Tensor) -> list[np.ndarray]:

@@ -15,12 +15,14 @@ for TensorRT-style graphs a float one (TensorRT dequantizes no int32 tensors and
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from ...core.memo import kept
 from ...core.onnx_contract import INPUT_NAME
 from ...core.optional import onnxruntime
 from .segments import SegmentRunner
@@ -110,7 +112,7 @@ def _add_to_bias(model: onnx.ModelProto, conv: onnx.NodeProto, delta: np.ndarray
     return values.astype(np.float32) * scale
 
 
-_REFERENCE: dict[str, dict[str, np.ndarray]] = {}  # FP32 conv output means by graph and images (see below)
+_REFERENCE: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()  # FP32 conv output means (see below)
 
 
 def reference_means(fp32: onnx.ModelProto, batches: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
@@ -120,11 +122,9 @@ def reference_means(fp32: onnx.ModelProto, batches: Sequence[np.ndarray]) -> dic
     for batch in batches:
         digest.update(batch.tobytes())
     key = digest.hexdigest()
-    if key not in _REFERENCE:
-        names = [node.output[0] for node in fp32.graph.node if node.op_type == "Conv"]
-        _REFERENCE.clear()  # one graph at a time: a study or an export works on one
-        _REFERENCE[key] = dict(zip(names, channel_means(fp32, names, batches), strict=True))
-    return _REFERENCE[key]
+    names = [node.output[0] for node in fp32.graph.node if node.op_type == "Conv"]
+    # one graph at a time: a study or an export works on one
+    return kept(_REFERENCE, key, lambda: dict(zip(names, channel_means(fp32, names, batches), strict=True)), keep=1)
 
 
 def correct_biases(fp32: onnx.ModelProto, qdq: onnx.ModelProto, batches: Sequence[np.ndarray],

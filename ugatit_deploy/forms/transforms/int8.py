@@ -24,6 +24,7 @@ import inspect
 import io
 import logging
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ import torch
 
 from ...core.errors import UgatitDeployError
 from ...core.imaging import IMAGE_EXTENSIONS, ImageReadError, image_to_tensor, read_image, resize
+from ...core.memo import kept
 from ...core.onnx_contract import INPUT_NAME, conv_layers
 from ...core.optional import onnxruntime
 from ...core.progress import progress_bar
@@ -256,16 +258,13 @@ def quantize(
     if cache_dir is None:
         return _quantize(model, batches, symmetric, cache_dir, keep_fp, recipe)
     key = f"{calibration_key(model, batches, repr(recipe))}-{symmetric}-{','.join(sorted(keep_fp))}-{cache_dir}"
-    if key not in _QUANTIZED:
-        _QUANTIZED[key] = _quantize(model, batches, symmetric, cache_dir, keep_fp, recipe).SerializeToString()
-        while len(_QUANTIZED) > _QUANTIZED_KEPT:
-            _QUANTIZED.pop(next(iter(_QUANTIZED)))
-    return onnx.ModelProto.FromString(_QUANTIZED[key])
+    made = kept(_QUANTIZED, key, lambda: _quantize(model, batches, symmetric, cache_dir, keep_fp, recipe)
+                .SerializeToString(), keep=4)  # fmt: skip
+    return onnx.ModelProto.FromString(made)
 
 
-# Quantized graphs of this process by their inputs (``quantize``): the last few, as serialized protos.
-_QUANTIZED: dict[str, bytes] = {}
-_QUANTIZED_KEPT = 4
+# Quantized graphs of this process by their inputs (``quantize``), as serialized protos.
+_QUANTIZED: OrderedDict[str, bytes] = OrderedDict()
 
 
 def _quantize(model: onnx.ModelProto, batches: list[np.ndarray], symmetric: bool, cache_dir: Path | None,
