@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.fake_backends import PassThrough
 
-from ugatit_deploy.backends import BACKENDS, Availability, Backend, BackendInfo
+from ugatit_deploy.backends import BACKENDS, BackendInfo
 from ugatit_deploy.benchmarks.compare import add_speedups, apply_peaks, ignores_cap, runs_winograd
 from ugatit_deploy.benchmarks.latency import summarize
 from ugatit_deploy.benchmarks.measure import MeasureContext, measure_batch
@@ -18,28 +19,17 @@ from ugatit_deploy.benchmarks.records import BenchRecord, Floor
 from ugatit_deploy.core.gates import Gate
 
 
-class _NoisyOnPhotos(Backend):
+class _NoisyOnPhotos(PassThrough):
     """Returns the reference, with noise on the first two images only (the "photos")."""
 
     def __init__(self, reference):
-        self.reference, self.info = reference, BackendInfo("fake-cpu", "int8-cpu", Path("fake.onnx"))
-
-    def availability(self):
-        return Availability.yes()
-
-    def load(self):
-        pass
-
-    def stage(self, images):
-        return images
+        super().__init__(BackendInfo("fake-cpu", "int8-cpu", Path("fake.onnx")))
+        self.reference = reference
 
     def execute(self, staged):
         noisy = self.reference.copy()
         noisy[:2] += np.random.default_rng(0).normal(0, 0.075, noisy[:2].shape).astype(np.float32)  # ~28.5 dB
         return noisy[: len(staged)]
-
-    def fetch(self, result):
-        return result
 
 
 def test_a_lossy_mode_fails_when_the_photos_alone_miss_the_gate():

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ugatit_deploy.core import cache
@@ -46,6 +47,18 @@ def test_json_values_round_trip_and_a_damaged_one_reads_as_missing(tmp_path, mon
     assert (tmp_path / "peaks" / "k" / "inputs.json").read_text().strip().startswith("{")
     (tmp_path / "peaks" / "k" / "value.json").write_text('{"cpu-fp32": ')
     assert cache.read_json("peaks", "k") is None
+
+
+
+def test_arrays_round_trip_exactly_and_a_damaged_one_reads_as_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("UGATIT_DEPLOY_CACHE", str(tmp_path))
+    value = np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32)
+    assert cache.read_array("reference", "k") is None
+    cache.write_array("reference", "k", value, {"threads": 2})
+    kept = cache.read_array("reference", "k")
+    assert kept.dtype == np.float32 and np.array_equal(kept, value)
+    (tmp_path / "reference" / "k" / "value.npy").write_bytes(b"\x93NUMPY garbage")
+    assert cache.read_array("reference", "k") is None
 
 
 def test_copied_files_replace_what_is_there(tmp_path):

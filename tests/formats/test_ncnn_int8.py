@@ -17,7 +17,7 @@ from ugatit_deploy.cli import main
 from ugatit_deploy.core.gates import FAST_PATH_GATE
 from ugatit_deploy.core.metadata import read_sidecar
 from ugatit_deploy.export.onnx_graph import ExportError
-from ugatit_deploy.formats.ncnn_int8 import PERCENTILE, activation_thresholds, quantize, read_model
+from ugatit_deploy.formats.ncnn_int8 import PERCENTILE, _largest, activation_thresholds, quantize, read_model
 
 SHAPES = str(shapes_model_path())  # the small circles -> squares model: fast to export
 
@@ -105,11 +105,27 @@ def test_the_tensorrt_style_int8_has_no_ncnn_form():
     )
 
 
+
+def test_only_the_ncnn_int8_model_is_validated_not_the_fp32_graph_it_comes_from(tmp_path, monkeypatch):
+    """ncnn quantizes the FP32 graph itself: judging that graph by the INT8 gate on ONNX Runtime would say nothing,
+    so every validation of the export runs ncnn's model, and the sidecar records ncnn's figures."""
+    from ugatit_deploy.export import pipeline
+
+    sessions = []
+    real = pipeline.validate_against_torch
+    monkeypatch.setattr(pipeline, "validate_against_torch",
+                        lambda *args, session=None, **kwargs: sessions.append(type(session).__name__)
+                        or real(*args, session=session, **kwargs))  # fmt: skip
+    path = _export(tmp_path)
+    assert sessions == ["NcnnSession"]
+    assert read_sidecar(path).validation.passed
+
+
 class _Blobs:
-    """A stand-in for NcnnNet.blobs: each image's blobs are the image scaled."""
+    """A stand-in for NcnnNet.blobs: each image's blob "a" is the image, "b" the image doubled (in any order asked)."""
 
     def blobs(self, image, names):
-        return {name: image * (i + 1) for i, name in enumerate(names)}
+        return {name: image * {"a": 1, "b": 2}[name] for name in names}
 
 
 def test_activation_thresholds_equal_numpys_percentile_over_all_images():
@@ -119,6 +135,22 @@ def test_activation_thresholds_equal_numpys_percentile_over_all_images():
     every = np.abs(np.concatenate([i.ravel() for i in images]))
     assert got["a"] == pytest.approx(float(np.percentile(every, PERCENTILE)), rel=1e-6)
     assert got["b"] == pytest.approx(2 * float(np.percentile(every, PERCENTILE)), rel=1e-6)
+
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_largest_values_kept_image_by_image_are_the_largest_of_all(seed):
+    """``_largest`` drops what cannot be among the largest before partitioning: the same values as sorting all."""
+    rng = np.random.default_rng(seed)
+    images = [np.abs(rng.standard_normal(int(rng.integers(1, 400)))).astype(np.float32) for _ in range(4)]
+    if seed % 2:  # ties across images
+        images = [np.round(image, 1) for image in images]
+    count = int(rng.integers(1, 600))
+    kept = np.empty(0, np.float32)
+    for image in images:
+        kept = _largest(kept, image, count)
+    every = np.sort(np.concatenate(images))
+    np.testing.assert_array_equal(np.sort(kept), every[max(0, every.size - count) :])
 
 
 def test_a_weights_file_of_another_model_is_refused(int8_file, tmp_path):

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..checkpoint import checkpoint_sha256, open_generator
+from ..checkpoint import checkpoint_sha256
 from ..core import cache
 from ..core.cpu_caps import cpu_class
 from ..core.fileio import atomic_output
@@ -29,6 +29,7 @@ from ..core.gates import FAST_PATH_GATE
 from ..core.imaging import IMAGE_EXTENSIONS, image_to_tensor, read_image, resize
 from ..core.progress import above, progress_bar
 from ..core.reference_images import reference_batch, trained_on_photos
+from ..export.reuse import opened_generator
 from ..forms import gates_with
 from . import dominated
 from .choose import choose_fastest
@@ -40,6 +41,7 @@ from .peaks import Peak, describe, gflops_by_key
 from .plan import Case, plan_cases, what_can_win
 from .prepare import prepare_artifacts
 from .records import SCHEMA, SCHEMA_VERSION, BenchRecord, BenchResults, FloorSummary, Inputs, ModelInfo, RunSettings
+from .reference import reference_images
 from .settings import BenchError, BenchSettings
 from .task import TaskInputs
 
@@ -165,7 +167,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print, progr
     settings, not_run = what_can_win(settings)
     for line in not_run:
         log(f"not planned here: {line} (bench --all measures it)")
-    info, generator = open_generator(settings.checkpoint, settings.direction)
+    info, _ = opened_generator(str(settings.checkpoint), settings.direction)  # the one the exports use
     for note in info.notes:
         log(f"note: {note}")
     config = info.config_for(settings.direction)
@@ -173,9 +175,7 @@ def run_bench(settings: BenchSettings, log: Callable[[str], None] = print, progr
     scored = trained_on_photos(info.metadata)
     images, names = load_inputs(settings.images, size, circles=not scored)
     sets = image_sets(names, settings.images)
-    with torch.inference_mode():
-        reference = generator(torch.from_numpy(images))[0].numpy()
-    del generator
+    reference = reference_images(settings.checkpoint, settings.direction, images, log)
     settings.out.mkdir(parents=True, exist_ok=True)
 
     gates = gates_with(settings.gates)

@@ -18,6 +18,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..__about__ import __version__
 from .fileio import atomic_output, cache_root
 
@@ -78,6 +80,16 @@ def locked(kind: str, key: str) -> Iterator[None]:
         yield
 
 
+def _entry_with_inputs(kind: str, key: str, inputs: Mapping[str, Any] | None) -> Path:
+    """An entry's folder, created, with the inputs that made its value (for a person to read) when given."""
+    folder = entry(kind, key)
+    folder.mkdir(parents=True, exist_ok=True)
+    if inputs is not None:
+        with atomic_output(folder / "inputs.json") as handle:
+            handle.write(json.dumps(_plain(inputs), indent=2, default=str).encode())
+    return folder
+
+
 def read_json(kind: str, key: str) -> Any | None:
     """A cached JSON value, or None when there is none (or it does not parse: it is made again)."""
     try:
@@ -88,14 +100,26 @@ def read_json(kind: str, key: str) -> Any | None:
 
 def write_json(kind: str, key: str, value: Any, inputs: Mapping[str, Any] | None = None) -> Path:
     """Keep a JSON value (written atomically) with the inputs that made it, for a person to read."""
-    folder = entry(kind, key)
-    folder.mkdir(parents=True, exist_ok=True)
-    if inputs is not None:
-        with atomic_output(folder / "inputs.json") as handle:
-            handle.write(json.dumps(_plain(inputs), indent=2, default=str).encode())
+    folder = _entry_with_inputs(kind, key, inputs)
     with atomic_output(folder / "value.json") as handle:
         handle.write(json.dumps(value, indent=2).encode())
     return folder / "value.json"
+
+
+def read_array(kind: str, key: str) -> np.ndarray | None:
+    """A cached array, or None when there is none (or it does not load: it is made again)."""
+    try:
+        return np.load(entry(kind, key) / "value.npy", allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+
+
+def write_array(kind: str, key: str, value: np.ndarray, inputs: Mapping[str, Any] | None = None) -> Path:
+    """Keep an array (written atomically, no pickles) with the inputs that made it, for a person to read."""
+    folder = _entry_with_inputs(kind, key, inputs)
+    with atomic_output(folder / "value.npy") as handle:
+        np.save(handle, np.ascontiguousarray(value), allow_pickle=False)
+    return folder / "value.npy"
 
 
 def copy_files(files: list[Path], target: Path) -> list[Path]:

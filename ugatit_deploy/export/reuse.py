@@ -77,9 +77,9 @@ def torch_outputs(generator: torch.nn.Module, batch: torch.Tensor) -> list[np.nd
     known = _OUTPUTS.setdefault(generator, {})
     images = batch.detach().cpu().contiguous()
     keys = [hashlib.sha256(image.numpy().tobytes()).hexdigest() + str(tuple(image.shape)) for image in images]
-    if firsts := [keys.index(key) for key in dict.fromkeys(keys) if key not in known]:  # each new image once
-        with torch.no_grad():
-            outputs = [t.numpy() for t in generator(images[firsts])]
-        for j, i in enumerate(firsts):
-            known[keys[i]] = [output[j : j + 1] for output in outputs]
+    # Each new image once, alone: on a CPU a batch of one is faster per image (256 px light generator, 2 cores:
+    # 0.90 s against 1.19 s in a batch of 8).
+    with torch.no_grad():
+        for i in [keys.index(key) for key in dict.fromkeys(keys) if key not in known]:
+            known[keys[i]] = [t.numpy() for t in generator(images[i : i + 1])]
     return [np.concatenate([known[key][n] for key in keys]) for n in range(len(known[keys[0]]))]

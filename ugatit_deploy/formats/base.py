@@ -39,7 +39,7 @@ class WriteJob:
     model: onnx.ModelProto
     path: Path
     record: ArtifactRecord
-    report: ValidationReport  # the ONNX graph's own validation on ONNX Runtime
+    report: ValidationReport | None  # the graph validated on ONNX Runtime; None: a format that quantizes itself
     validate: Callable[[Any], ValidationReport]  # session (ONNX Runtime's run(names, feeds)) -> report; raises
     size: int  # the model's img_size: converters that need an input shape
     calibration: Sequence[np.ndarray] = ()  # 1 x 3 x S x S images, for formats that quantize themselves

@@ -122,26 +122,37 @@ def conv_names(model: NcnnModel, onnx_model: onnx.ModelProto, layers: dict[str, 
 
 def activation_thresholds(net: NcnnNet, blobs: Sequence[str], images: Iterable[np.ndarray]) -> dict[str, float]:
     """The PERCENTILE of |x| of each blob over the images (1 x 3 x H x W each), exactly: the largest values
-    of each image are kept, as many as the percentile needs over all of them."""
+    over all images are kept, as many as the percentile needs."""
     images = list(images)
-    tops: dict[str, list[np.ndarray]] = {name: [] for name in blobs}
+    tops = {name: np.empty(0, np.float32) for name in blobs}
     counts = dict.fromkeys(blobs, 0)
     keep_fraction = 1 - PERCENTILE / 100
     for batch in images:
-        values = net.blobs(batch[0], blobs)
+        # Deepest blob first: ncnn runs the graph once and keeps every blob on the way, instead of resuming it for
+        # each blob in turn (0.52 s against 0.88 s per 256 px image of the light generator, 2 cores).
+        values = net.blobs(batch[0], list(reversed(blobs)))
         for name, value in values.items():
             flat = np.abs(value).ravel()
             counts[name] += flat.size
-            k = min(flat.size, math.ceil(flat.size * len(images) * keep_fraction) + 1)
-            tops[name].append(np.partition(flat, flat.size - k)[flat.size - k :])
+            tops[name] = _largest(tops[name], flat, math.ceil(flat.size * len(images) * keep_fraction) + 1)
     thresholds = {}
     for name in blobs:
-        largest = np.sort(np.concatenate(tops[name]))[::-1]
+        largest = np.sort(tops[name])[::-1]
         rank = (1 - PERCENTILE / 100) * (counts[name] - 1)  # numpy's linear percentile, from the top
         low, frac = int(math.floor(rank)), rank - math.floor(rank)
         high = min(low + 1, largest.size - 1)
         thresholds[name] = float(largest[low] * (1 - frac) + largest[high] * frac)
     return thresholds
+
+
+def _largest(kept: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` largest of ``kept`` and ``values`` together (all of them when there are fewer). Once ``count``
+    are kept, a value below the smallest of them cannot be among the largest: one comparison drops most of an
+    image before the partition (8 against 25 ms per 4M-value blob)."""
+    if kept.size >= count:
+        values = values[values >= kept.min()]
+    merged = np.concatenate([kept, values])
+    return merged if merged.size <= count else np.partition(merged, merged.size - count)[merged.size - count :]
 
 
 def _weight_scales(conv: NcnnLayer) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import onnx
 
+from ..core.errors import ExportError
 from ..core.fileio import atomic_output
 from ..core.metadata import ValidationReport, to_onnx_props, write_sidecar
 from ..forms import FORMS
@@ -26,6 +27,8 @@ class OnnxFormat(ArtifactFormat):
 
     def write(self, job: WriteJob) -> ValidationReport:
         """The graph, already validated on ONNX Runtime (``job.report``), with its record inside and beside it."""
+        if job.report is None:  # only a format that quantizes itself goes without (``export.pipeline``)
+            raise ExportError(f"{job.path.name}: the graph was not validated; nothing written")
         model = onnx.ModelProto()
         model.CopyFrom(job.model)
         del model.metadata_props[:]

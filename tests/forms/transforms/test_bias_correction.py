@@ -12,13 +12,17 @@ from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
 from ugatit_deploy.export.validate import ort_session
 from ugatit_deploy.forms import FORMS
 from ugatit_deploy.forms.transforms.bias_correction import (
+    _REFERENCE,
+    MeansTap,
     conv_biases,
+    conv_outputs,
     correct_biases,
     correct_biases_by_rerunning,
     mean_errors,
     quantized_convs,
+    reference_means,
 )
-from ugatit_deploy.forms.transforms.int8 import calibration_set
+from ugatit_deploy.forms.transforms.int8 import _calibrate, calibration_set
 from ugatit_deploy.forms.transforms.int8_options import QuantRecipe
 
 pytestmark = pytest.mark.slow  # calibration, then the corrections
@@ -94,3 +98,31 @@ def test_one_pass_gives_the_biases_of_running_the_graph_again_for_each_layer(gra
             assert np.abs(fast[name].astype(np.int64) - slow[name]).max() <= 1, name  # int32 steps
         else:
             np.testing.assert_allclose(fast[name], slow[name], rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+
+def test_the_calibration_pass_gives_bias_correction_the_means_of_a_pass_of_its_own(graphs, tmp_path):
+    """The calibrator's session, tapped, sums the FP32 conv outputs' channel means as ``channel_means`` does: the
+    same numbers to the bit, kept where ``reference_means`` finds them."""
+    fp32, batches, _, _ = graphs
+    onnx.save(fp32, tmp_path / "fp32.onnx")
+    _REFERENCE.clear()
+    tap = _calibrate(tmp_path / "fp32.onnx", batches, QuantRecipe().with_bits(7), tmp_path / "ranges.json")
+    assert tap.runs == len(batches) and tap.remember(fp32, batches)
+    tapped = reference_means(fp32, batches[:16])  # found, not computed
+    _REFERENCE.clear()
+    computed = reference_means(fp32, batches[:16])
+    assert tapped.keys() == computed.keys() and len(computed) == len(conv_outputs(fp32)) > 3
+    for name, means in computed.items():
+        np.testing.assert_array_equal(tapped[name], means, err_msg=name)
+
+
+def test_a_tap_that_saw_no_conv_output_or_not_every_batch_keeps_nothing(graphs):
+    fp32, batches, _, _ = graphs
+    session = ort_session(fp32)
+    blind = MeansTap(session, conv_outputs(fp32))
+    for batch in batches:
+        blind.run(["output"], {"input": batch})  # the conv outputs are not among the graph's outputs
+    assert not blind.remember(fp32, batches)
+    unused = MeansTap(session, conv_outputs(fp32))
+    assert not unused.remember(fp32, batches)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -257,6 +258,25 @@ def test_conv_outputs_float_quantizes_only_what_enters_each_convolution(outputs,
     assert len(convs) == 19
     assert {consumers[c.output[0]] == "QuantizeLinear" for c in convs} == {quantized_after_conv}
 
+
+
+def test_float_conv_outputs_histogram_only_the_conv_inputs_and_quantize_the_same_graph(monkeypatch, tmp_path):
+    """The histograms of the conv outputs were made and never read: without them the ranges cover exactly the conv
+    inputs, and the quantized graph is the same to the byte."""
+    from ugatit_deploy import load_generator
+    from ugatit_deploy.export.onnx_graph import GraphOptions, export_graph
+    from ugatit_deploy.forms.transforms import int8
+    from ugatit_deploy.forms.transforms.int8_options import QuantRecipe
+
+    model = export_graph(load_generator(shapes_model_path()), GraphOptions())
+    batches = int8.calibration_set(None, 4, {}, "a2b", 64).batches
+    onnx.save(model, tmp_path / "fp32.onnx")
+    int8._calibrate(tmp_path / "fp32.onnx", batches, QuantRecipe().with_bits(7), tmp_path / "ranges.json")
+    ranged = set(json.loads((tmp_path / "ranges.json").read_text())["data"])
+    assert ranged == {node.input[0] for node in model.graph.node if node.op_type == "Conv"}
+    fewer = FORMS["int8-cpu"].quantize(model, batches, None).SerializeToString()
+    monkeypatch.setattr(int8, "_only_what_is_quantized", lambda *_: None)  # ORT's choice: conv inputs and outputs
+    assert FORMS["int8-cpu"].quantize(model, batches, None).SerializeToString() == fewer
 
 def test_calibration_draws_a_bar_over_its_images_on_a_terminal(monkeypatch):
     from support.terminal import Terminal, stderr_as

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import onnx
@@ -115,16 +116,60 @@ def _add_to_bias(model: onnx.ModelProto, conv: onnx.NodeProto, delta: np.ndarray
 _REFERENCE: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()  # FP32 conv output means (see below)
 
 
-def reference_means(fp32: onnx.ModelProto, batches: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
-    """The per-channel means of every Conv output of the FP32 graph over the images, by output name; kept
-    for the process, since a sensitivity run corrects many graphs quantized from the same one."""
+def _means_key(fp32: onnx.ModelProto, batches: Sequence[np.ndarray]) -> str:
     digest = hashlib.sha256(fp32.graph.SerializeToString())
     for batch in batches:
         digest.update(batch.tobytes())
-    key = digest.hexdigest()
-    names = [node.output[0] for node in fp32.graph.node if node.op_type == "Conv"]
+    return digest.hexdigest()
+
+
+def conv_outputs(model: onnx.ModelProto) -> list[str]:
+    """The output tensor of every Conv node, in graph order."""
+    return [node.output[0] for node in model.graph.node if node.op_type == "Conv"]
+
+
+def reference_means(fp32: onnx.ModelProto, batches: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    """The per-channel means of every Conv output of the FP32 graph over the images, by output name; kept
+    for the process, since a sensitivity run corrects many graphs quantized from the same one."""
+    names = conv_outputs(fp32)
     # one graph at a time: a study or an export works on one
-    return kept(_REFERENCE, key, lambda: dict(zip(names, channel_means(fp32, names, batches), strict=True)), keep=1)
+    return kept(_REFERENCE, _means_key(fp32, batches),
+                lambda: dict(zip(names, channel_means(fp32, names, batches), strict=True)), keep=1)  # fmt: skip
+
+
+class MeansTap:
+    """An ONNX Runtime session of the FP32 graph (every Conv output among its outputs, as the calibrators' augmented
+    graphs have them) that also sums the per-channel means of those outputs over its first ``images`` runs: the
+    calibration's pass over the images then gives bias correction its reference (``remember``), instead of a pass
+    of its own. Everything else is the session's."""
+
+    def __init__(self, session: Any, names: Sequence[str], images: int = BIAS_CORRECTION_IMAGES) -> None:
+        self._session, self._names, self._limit = session, list(names), images
+        self._sums: dict[str, Any] = {}
+        self.runs = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    def run(self, output_names: Sequence[str] | None, feed: Any, *args: Any, **kwargs: Any) -> list[np.ndarray]:
+        outputs = self._session.run(output_names, feed, *args, **kwargs)
+        if self.runs < self._limit:
+            names = output_names or [output.name for output in self._session.get_outputs()]
+            for name, value in zip(names, outputs, strict=True):
+                if name in self._names:  # summed as channel_means sums them: the same numbers to the bit
+                    self._sums[name] = self._sums.get(name, 0.0) + value.astype(np.float64).mean(axis=(0, 2, 3))
+        self.runs += 1
+        return outputs
+
+    def remember(self, fp32: onnx.ModelProto, batches: Sequence[np.ndarray]) -> bool:
+        """Keep the means as ``reference_means(fp32, batches[:images])`` when the runs were those batches, in order,
+        with every Conv output seen (True); else keep nothing (False)."""
+        used = list(batches[: self._limit])
+        if self.runs != len(batches) or set(self._sums) != set(self._names) or self._names != conv_outputs(fp32):
+            return False
+        means = {name: np.asarray(self._sums[name]) / len(used) for name in self._names}
+        kept(_REFERENCE, _means_key(fp32, used), lambda: means, keep=1)
+        return True
 
 
 def correct_biases(fp32: onnx.ModelProto, qdq: onnx.ModelProto, batches: Sequence[np.ndarray],

@@ -41,6 +41,7 @@ from ...core.onnx_contract import INPUT_NAME, conv_layers
 from ...core.optional import onnxruntime
 from ...core.progress import progress_bar
 from ...core.reference_images import demo_images, photo_crops, trained_on_photos
+from .bias_correction import MeansTap, conv_outputs
 from .int8_options import KeepFp, QuantRecipe
 
 
@@ -194,8 +195,9 @@ def _calibrator(source: Path, workdir: Path, recipe: QuantRecipe) -> Any:
     return create_calibrator(source, ["Conv"], augmented, calibrate_method=method, extra_options=options)
 
 
-def _calibrate(source: Path, batches: list[np.ndarray], recipe: QuantRecipe, cache: Path) -> None:
-    """Activation ranges of the FP32 graph at ``source`` on the images, written to ``cache`` (ORT's format)."""
+def _calibrate(source: Path, batches: list[np.ndarray], recipe: QuantRecipe, cache: Path) -> MeansTap:
+    """Activation ranges of the FP32 graph at ``source`` on the images, written to ``cache`` (ORT's format). Returns
+    the tap on the calibrator's session, which holds the conv outputs' means bias correction starts from."""
     from onnxruntime.quantization.calibrate import save_tensors_data
 
     model = onnx.load(source, load_external_data=False)
@@ -203,12 +205,22 @@ def _calibrate(source: Path, batches: list[np.ndarray], recipe: QuantRecipe, cac
     bar = progress_bar(total=len(batches), desc="calibrating", unit="img")
     with tempfile.TemporaryDirectory(prefix="ugatit-calib-") as tmp, bar:
         calibrator = _calibrator(source, Path(tmp), recipe)
+        tap = calibrator.infer_session = MeansTap(calibrator.infer_session, conv_outputs(model))
+        _only_what_is_quantized(calibrator, model, recipe)
         reader = _Reader(batches, bar.update)
         for start in range(0, len(batches), stride):
             reader.set_range(start, start + stride)
             calibrator.collect_data(reader)
         ranges = calibrator.compute_data()
     save_tensors_data(ranges, cache)
+    return tap
+
+
+def _only_what_is_quantized(calibrator: Any, model: onnx.ModelProto, recipe: QuantRecipe) -> None:
+    """With float conv outputs only the conv inputs are quantized: a histogram calibrator makes theirs alone (it
+    makes one of every conv input and output by default; half of them were never read)."""
+    if recipe.conv_outputs == "float" and isinstance(getattr(calibrator, "tensors_to_calibrate", None), set):
+        calibrator.tensors_to_calibrate &= {node.input[0] for node in model.graph.node if node.op_type == "Conv"}
 
 
 @contextlib.contextmanager
@@ -300,7 +312,8 @@ def _quantize(model: onnx.ModelProto, batches: list[np.ndarray], symmetric: bool
                 folder = cache_dir if cache_dir is not None else Path(tmp)
                 cache = folder / f"calibration_{calibration_key(model, batches, recipe.ranges)}.json"
                 if not cache.is_file():
-                    _calibrate(source, batches, recipe, cache)
+                    tap = _calibrate(source, batches, recipe, cache)
+                    tap.remember(model, batches)  # bias correction's FP32 means, from the calibration's pass
                 options["calibration_cache_path"], reader = cache, None
             else:  # an older ORT calibrates itself (entropy with its default bins)
                 options["extra_options"]["CalibPercentile"] = recipe.percentile
