@@ -13,6 +13,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 PYTRITON ?= nvidia-pytriton==0.7.0
 STAMP  := $(VENV)/.installed
+WEB_STAMP := $(VENV)/.web-installed
 
 .PHONY: demo test test-fast test-nightly test-classes venv clean fuzz
 
@@ -21,7 +22,7 @@ demo: $(STAMP)
 
 # Two pytest-xdist workers, each test file on one worker (its module fixtures built once); they share the
 # session cache, so an export one worker made the other reuses.
-test: $(STAMP)
+test: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python -m pytest -m "not nightly" -n 2 --dist loadfile --durations=15
 
 test-fast: $(STAMP)
@@ -48,6 +49,19 @@ $(STAMP): pyproject.toml Makefile
 	# never its Python API, whose numpy < 2 pin would downgrade the whole environment.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps "$(PYTRITON)"
 	touch $(STAMP)
+
+# What the browser tests add, for make test only (make demo never needs a browser): Playwright, Debian's chromium
+# (installed when this runs as root with apt) and onnxruntime-web's pinned files from npm, kept in the cache folder.
+# Where one cannot be had, the tests that need it skip and say which.
+$(WEB_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[web]"
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
+	    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; }; } || \
+	  echo "no chromium here: the browser tests will skip"
+	$(BIN)/python -c "from ugatit_deploy.formats.web_runtime import ort_web_files; ort_web_files()" || \
+	  echo "no onnxruntime-web files: the web bundle tests will skip"
+	touch $(WEB_STAMP)
 
 # The C++ runner's libFuzzer targets (clang++-14 + libFuzzer; cpp/fuzz/run.sh), each for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60

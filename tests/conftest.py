@@ -41,6 +41,12 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     made is the other's too."""
     import os
 
+    from ugatit_deploy.formats import web_runtime
+
+    # onnxruntime-web's files (33 MB from npm) are fetched once per machine (make test does it), not per session.
+    fetched = web_runtime.cached_folder()
+    if web_runtime.FOLDER_ENV not in os.environ and all((fetched / name).is_file() for name in web_runtime.FILES):
+        os.environ[web_runtime.FOLDER_ENV] = str(fetched)
     cache = _shared_root(tmp_path_factory) / "ugatit-cache"
     cache.mkdir(exist_ok=True)
     os.environ["UGATIT_DEPLOY_CACHE"] = str(cache)

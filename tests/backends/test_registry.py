@@ -14,7 +14,8 @@ def test_unknown_backend_and_missing_files_are_one_line_errors(tmp_path):
     with pytest.raises(BackendError, match="ONNX file not found"):
         create_backend("onnxruntime-cpu", tmp_path / "missing.onnx")
     assert set(BACKENDS) == {"torch-cpu", "torch-cuda", "onnxruntime-cpu", "onnxruntime-cuda",
-                             "onnxruntime-tensorrt", "openvino-cpu", "mnn-cpu", "ncnn-cpu", "tensorrt"}  # fmt: skip
+                             "onnxruntime-tensorrt", "openvino-cpu", "mnn-cpu", "ncnn-cpu", "onnxruntime-web",
+                             "tensorrt"}  # fmt: skip
 
 
 def test_openvino_measures_latency_bf16_compute_and_throughput_of_fp32_and_int8_cpu_files():
@@ -27,3 +28,12 @@ def test_openvino_measures_latency_bf16_compute_and_throughput_of_fp32_and_int8_
     ]
     assert [[form for form in FORMS if mode.runs(form)] for mode in spec.modes[1:]] == [["fp32", "int8-cpu"]] * 3
     assert spec.options == ("threads", "inference_precision", "cache_dir", "throughput")
+
+
+def test_all_means_every_backend_but_the_browsers_which_is_asked_for_by_name():
+    from ugatit_deploy.backends.registry import DEFAULT_BACKENDS, backend_groups
+
+    groups = backend_groups()
+    assert "onnxruntime-web" not in DEFAULT_BACKENDS and groups["all"] == DEFAULT_BACKENDS
+    assert set(DEFAULT_BACKENDS) == set(BACKENDS) - {"onnxruntime-web"}
+    assert groups["browser"] == ("onnxruntime-web",) and "onnxruntime-web" not in groups["cpu"]

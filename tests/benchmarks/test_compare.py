@@ -70,6 +70,12 @@ def test_speedups_are_over_eager_fp32_on_the_same_device_and_batch():
     assert [r.speedup_vs_torch_eager for r in records] == [1.0, 2.5, 1.0, 2.0, 1.0, 2.0, 4.0, None]
 
 
+def test_a_browser_row_is_compared_with_pytorch_on_the_cpu_it_runs_on():
+    records = [_timed("torch-cpu", "fp32", 10.0, channels_last=False), _timed("onnxruntime-web", "fp32", 20.0)]
+    add_speedups(records)
+    assert [r.speedup_vs_torch_eager for r in records] == [1.0, 0.5]
+
+
 def test_mnn_and_ncnn_are_the_winograd_runtimes():
     assert [name for name in BACKENDS if runs_winograd(name)] == ["mnn-cpu", "ncnn-cpu"]
     assert not runs_winograd("no-such-backend")

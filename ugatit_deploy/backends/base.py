@@ -84,6 +84,7 @@ class Backend(ABC):
     """Base class of all runners. Subclasses set ``info`` in ``__init__`` and implement the hooks below."""
 
     info: BackendInfo
+    cold_start_ms: float | None = None  # opening to the first image (ms), for runners that measure it (the browser)
 
     @abstractmethod
     def availability(self) -> Availability:

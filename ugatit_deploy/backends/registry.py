@@ -120,12 +120,19 @@ _SPECS = (
                 "mnn_runner:MnnBackend", {}, ("threads",), auto_rank=0, not_chosen=MNN_NOT_CHOSEN, runtime="mnn"),
     BackendSpec("ncnn-cpu", "ncnn", "ncnn", "cpu", "ncnn on CPU: Winograd 3x3 convolutions (.ncnn.param/.bin from "
                 "export --format ncnn)", "ncnn_runner:NcnnBackend", {}, ("threads",), auto_rank=0, runtime="ncnn"),
+    BackendSpec("onnxruntime-web", "web", "web", "browser", "onnxruntime-web (WebAssembly, threads when the page is "
+                "cross-origin isolated) in headless Chromium, through a web bundle's own page (export --format web)",
+                "onnxruntime_web_runner:OnnxRuntimeWebBackend", {}, ("threads",), auto_rank=0, runtime="browser"),
     BackendSpec("tensorrt", "tensorrt", "tensorrt", "cuda", "TensorRT plan, execute_async_v3 on torch CUDA buffers",
                 "tensorrt_runner:TensorRTBackend", {}, _GPU, auto_rank=0, symmetric_int8_only=True),
 )  # fmt: skip
 _REGISTRY: dict[str, BackendSpec] = {spec.name: spec for spec in _SPECS}
 BACKENDS: Mapping[str, BackendSpec] = MappingProxyType(_REGISTRY)  # read-only; always the current entries
 FAMILIES = tuple(dict.fromkeys(spec.family for spec in _SPECS))
+# What "all" (bench's default) means: every backend but the browser's, which starts a Chromium: asked for by name
+# (``--backends onnxruntime-web``, or the group ``browser``), never by default.
+BROWSER = "browser"
+DEFAULT_BACKENDS = tuple(spec.name for spec in _SPECS if spec.device != BROWSER)
 DEVICES = tuple(dict.fromkeys(spec.device for spec in _SPECS))
 
 
@@ -145,11 +152,12 @@ def auto_backends(kind: str) -> tuple[str, ...]:
 
 
 def backend_groups() -> dict[str, tuple[str, ...]]:
-    """Names that stand for several backends: each family, each device, ``ort`` and ``all``."""
+    """Names that stand for several backends: each family, each device, ``ort`` and ``all`` (every backend but the
+    browser's: ``DEFAULT_BACKENDS``)."""
     groups = {family: tuple(s.name for s in BACKENDS.values() if s.family == family) for family in FAMILIES}
     groups["ort"] = groups["onnxruntime"]
     groups |= {device: tuple(s.name for s in BACKENDS.values() if s.device == device) for device in DEVICES}
-    groups["all"] = tuple(BACKENDS)
+    groups["all"] = DEFAULT_BACKENDS
     return groups
 
 

@@ -61,9 +61,15 @@ def add_speedups(records: Sequence[BenchRecord]) -> None:
         if record.latency is None or spec is None:
             continue
         base = next((r for r in records if r.latency is not None and r.batch == record.batch
-                     and _is_eager_baseline(r) and BACKENDS[r.backend].device == spec.device), None)  # fmt: skip
+                     and _is_eager_baseline(r) and _host(BACKENDS[r.backend].device) == _host(spec.device)),
+                    None)  # fmt: skip
         if base is not None and base.latency is not None:
             record.speedup_vs_torch_eager = base.latency.ms_per_image.p50 / record.latency.ms_per_image.p50
+
+
+def _host(device: str) -> str:
+    """The hardware a registry device computes on: a page's WebAssembly runs on the CPU (against PyTorch on it)."""
+    return "cpu" if device == "browser" else device
 
 
 def best_peaks(first: Mapping[str, Peak], again: Mapping[str, Peak]) -> dict[str, Peak]:

@@ -42,6 +42,7 @@ def measure_peaks(threads: int | None = None) -> dict[str, Peak]:
 # in FP32. On CUDA every reduced precision meets the tensor cores' FP16 peak.
 _PEAKS = {"cpu": {"fp32": CPU_FP32, "fp16": CPU_FP32, "bf16": CPU_BF16, "int8": CPU_INT8},
           "cuda": {"fp32": "cuda-fp32", "fp16": "cuda-fp16", "bf16": "cuda-fp16", "int8": "cuda-fp16"}}  # fmt: skip
+_PEAKS["browser"] = _PEAKS["cpu"]  # a page runs WebAssembly on this CPU: held to the same peaks
 
 
 def peak_key(device: str, form: str, compute: str = "") -> str:

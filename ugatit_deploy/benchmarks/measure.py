@@ -146,8 +146,8 @@ def measure_batch(case: Case, runner: Backend, batch: int,
     if task is not None and context.task is not None and (shortfall := context.task.shortfall(task)):
         gate = replace(gate, passed=False, failures=[*gate.failures, shortfall])
     record = base_record(case, runner, batch, OK if gate.passed else FAILED_PARITY, "; ".join(gate.failures))
-    return replace(record, parity=parity, gate=gate, latency=latency, memory=memory, floor=floor,
-                   task=task), outputs  # fmt: skip
+    return replace(record, parity=parity, gate=gate, latency=latency, memory=memory, floor=floor, task=task,
+                   cold_start_ms=runner.cold_start_ms), outputs  # fmt: skip
 
 
 def progress_line(record: BenchRecord) -> str:

@@ -17,7 +17,6 @@ from ..backends import BACKENDS
 from ..checkpoint import checkpoint_sha256
 from ..core.artifacts import engine_folder, onnx_folder
 from ..core.errors import UgatitDeployError, UnavailableError
-from ..core.fileio import file_sha256
 from ..core.progress import above, progress_bar
 from ..formats import CHECKPOINT, FORMATS, ArtifactFormat, read_record
 from ..formats.onnx import ONNX
@@ -50,7 +49,8 @@ def reusable(path: Path, checkpoint: Path, int8: Int8Options, fmt: ArtifactForma
     try:
         record = read_record(path, fmt)
         form = FORMS[record.precision]
-        same_source = record.source.sha256 == checkpoint_sha256(checkpoint) and record.sha256 == file_sha256(path)
+        same_source = record.source.sha256 == checkpoint_sha256(checkpoint)
+        same_source = same_source and record.sha256 == fmt.content_sha256(path)
     except (UgatitDeployError, OSError, KeyError):
         return False
     quantization = record.quantization

@@ -227,6 +227,7 @@ class BenchRecord(JsonCodec):
     floor: Floor | None = None
     speedup_vs_torch_eager: float | None = None
     task: TaskScore | None = optional()  # the task score (a cartoonize model only)
+    cold_start_ms: float | None = optional()  # opening to the first image, where a runner measures it (a browser page)
 
     def __post_init__(self) -> None:
         if self.compute != join_hints(self.compute.split("+")):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..backends import BACKENDS
+from ..backends.registry import DEFAULT_BACKENDS
 from ..core.errors import UgatitDeployError
 from ..core.fileio import atomic_output
 from ..core.gates import Gate
@@ -41,7 +42,7 @@ class BenchSettings:
     direction: str = "a2b"
     onnx: Sequence[Path] = ()  # default: export ``export_precisions`` into OUT/onnx
     engines: Sequence[Path] = ()  # default: build the ONNX files into OUT/engines when TensorRT is here
-    backends: Sequence[str] = tuple(BACKENDS)
+    backends: Sequence[str] = DEFAULT_BACKENDS  # all but the browser's (asked for by name)
     images: Path | None = None
     batches: Sequence[int] = (1,)
     size: int | None = None  # default: the model's img_size

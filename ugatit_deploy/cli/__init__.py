@@ -21,6 +21,7 @@ from .infer import infer_command
 from .info import info_command
 from .sensitivity import sensitivity_command
 from .serve import serve_command
+from .serve_web import serve_web_command
 from .train import train_command
 from .train_cartoon import train_cartoon_command
 
@@ -55,6 +56,7 @@ def main() -> None:
       ugatit-deploy bench                    parity and latency of every backend, with a report
       ugatit-deploy infer photos/ --out out/ translate images (checkpoint, ONNX or engine)
       ugatit-deploy serve                    serve it from a Triton Inference Server (CPU)
+      ugatit-deploy export --format web      a page that runs it in the browser (serve-web BUNDLE)
 
     Every command takes --help.
     """
@@ -72,6 +74,7 @@ main.add_command(bench_command)
 main.add_command(bench_child_command)  # hidden: what bench --isa runs per CPU class
 main.add_command(infer_command)
 main.add_command(serve_command)
+main.add_command(serve_web_command)
 main.add_command(demo_command)
 
 

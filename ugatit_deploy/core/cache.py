@@ -123,15 +123,25 @@ def write_array(kind: str, key: str, value: np.ndarray, inputs: Mapping[str, Any
 
 
 def copy_files(files: list[Path], target: Path) -> list[Path]:
-    """Copy cached files into ``target`` (hard links where the file system allows), replacing what is there."""
+    """Copy cached files (and folders: a web bundle) into ``target`` (hard links where the file system allows),
+    replacing what is there."""
     target.mkdir(parents=True, exist_ok=True)
     copied = []
     for source in files:
         destination = target / source.name
+        if destination.is_dir() and not destination.is_symlink():
+            shutil.rmtree(destination)
         destination.unlink(missing_ok=True)
-        try:
-            destination.hardlink_to(source)
-        except OSError:
-            shutil.copy2(source, destination)
+        if source.is_dir():
+            shutil.copytree(source, destination, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(source, destination)
         copied.append(destination)
     return copied
+
+
+def _link_or_copy(source: str | Path, destination: str | Path) -> None:
+    try:
+        Path(destination).hardlink_to(source)
+    except OSError:
+        shutil.copy2(source, destination)

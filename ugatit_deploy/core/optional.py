@@ -61,6 +61,27 @@ def tritonclient_grpc() -> ModuleType:
     return _require("tritonclient.grpc", "tritonclient is not installed: pip install 'ugatit-deploy[serve]'")
 
 
+CHROMIUM_ENV = "UGATIT_CHROMIUM"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+
+
+def browser() -> str:
+    """Playwright, and the Chromium it drives (the system's: ``UGATIT_CHROMIUM``, else the first on the PATH): the
+    browser's path. What the web bundle's runner (onnxruntime-web) and the browser tests need."""
+    _require("playwright.sync_api", "Playwright is not installed: pip install 'ugatit-deploy[web]'")
+    if given := os.environ.get(CHROMIUM_ENV):
+        if not os.path.isfile(given):
+            raise UnavailableError(f"{CHROMIUM_ENV}={given} is not a file")
+        return given
+    import shutil
+
+    found = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+    if found is None:
+        raise UnavailableError(f"no Chromium on the PATH: install it (Debian: apt install chromium) or set "
+                               f"{CHROMIUM_ENV}")  # fmt: skip
+    return found
+
+
 def cuda_unavailable_reason() -> str | None:
     """None when torch sees a CUDA device, else why not (CPU-only build or no device)."""
     import torch

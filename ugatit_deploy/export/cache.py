@@ -14,7 +14,6 @@ from pathlib import Path
 from ..checkpoint import checkpoint_sha256
 from ..core import cache
 from ..core.errors import UgatitDeployError
-from ..core.fileio import file_sha256
 from ..core.imaging import IMAGE_EXTENSIONS
 from ..core.metadata import sidecar_path
 from ..formats import ArtifactFormat, read_record
@@ -50,7 +49,8 @@ def _files(path: Path, fmt: ArtifactFormat) -> list[Path]:
 def _intact(path: Path, fmt: ArtifactFormat) -> bool:
     """Whether a cached export is all there and its file still has the hash its record states."""
     try:
-        return all(file.is_file() for file in _files(path, fmt)) and read_record(path, fmt).sha256 == file_sha256(path)
+        present = all(file.exists() for file in _files(path, fmt))
+        return present and read_record(path, fmt).sha256 == fmt.content_sha256(path)
     except (UgatitDeployError, OSError):
         return False
 

@@ -26,6 +26,7 @@ import onnx
 
 from ..core.artifacts import artifact_name
 from ..core.errors import ExportError
+from ..core.fileio import file_sha256
 from ..core.gates import Gate
 from ..core.metadata import ArtifactRecord, ValidationReport
 
@@ -73,6 +74,10 @@ class ArtifactFormat(ABC):
                       precision: str) -> Path:  # fmt: skip
         """Where export writes one precision: ``<checkpoint stem>_<direction>_<precision><suffix>``."""
         return Path(folder) / artifact_name(Path(checkpoint).stem, direction, precision, self.suffixes[0])
+
+    def content_sha256(self, path: Path) -> str:
+        """The SHA-256 its record states for the artifact at ``path``: the file's (a bundle folder: its manifest's)."""
+        return file_sha256(path)
 
     def companions(self, path: Path) -> tuple[Path, ...]:
         """Files that belong to the artifact beside it (ncnn's weights); recorded and checked with it."""

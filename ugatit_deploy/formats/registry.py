@@ -15,8 +15,9 @@ from .mnn import MNN
 from .ncnn import NCNN
 from .onnx import ONNX
 from .tensorrt_plan import TENSORRT_PLAN
+from .web import WEB
 
-_REGISTERED: dict[str, ArtifactFormat] = {f.name: f for f in (ONNX, TENSORRT_PLAN, MNN, NCNN)}
+_REGISTERED: dict[str, ArtifactFormat] = {f.name: f for f in (ONNX, TENSORRT_PLAN, MNN, NCNN, WEB)}
 FORMATS: Mapping[str, ArtifactFormat] = MappingProxyType(_REGISTERED)  # read-only; always the current entries
 CHECKPOINT = "checkpoint"  # the one model file that is not an artifact format: what torch runners read
 

@@ -79,7 +79,7 @@ class GraphForm:
 
     def not_candidate_reason(self, device: str) -> str | None:
         """Why a file of this form cannot be the fastest passing mode on ``device`` on this machine (None: it can)."""
-        if device != "cpu":
+        if device not in ("cpu", "browser"):  # a browser page runs WebAssembly on the CPU: the CPU's candidates
             return None if self.tensorrt else self.not_for_tensorrt
         if not self.cpu_candidate:
             return "not a CPU candidate"

@@ -63,6 +63,14 @@ def test_table_header_leaves_out_the_columns_empty_in_every_row():
     assert _table_header(format_table(results))[-3:] == ["ms/img p99", "img/s", "vs eager"]
 
 
+def test_a_cold_start_gets_its_column_only_where_a_runner_measured_one():
+    results = make_results()
+    assert "cold start ms" not in _table_header(format_table(results))
+    results.records[0].cold_start_ms = 2876.4
+    header, rows = _table_header(format_table(results)), _table_rows(format_table(results))
+    assert header[header.index("ms/img p99") + 1] == "cold start ms" and "2876" in rows[0]
+
+
 def test_table_shows_a_failed_parity_row_with_its_reason():
     rows = _table_rows(format_table(make_results()))
     assert f"failed-parity: {INT8_REASON}" in rows[1]
