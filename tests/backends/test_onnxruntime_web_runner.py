@@ -29,15 +29,15 @@ def opened(bundle):
     runner.close()
 
 
-def test_the_page_computes_what_onnx_runtime_computes_on_the_same_graph_within_1e_3(bundle, opened):
+def test_the_page_computes_what_onnx_runtime_computes_on_the_same_graph_within_1e_4(bundle, opened):
     """Eight real photos (the bundled four, and each turned), one at a time and as one batch."""
     import onnx
 
     photos = np.concatenate([reference_batch(64, 0).numpy(), photo_variants(64).numpy()])
     native = ort_session(onnx.load(bundle / "model.onnx")).run(["output"], {"input": photos})[0]
     one_by_one = np.concatenate([opened.run(photos[i : i + 1]) for i in range(len(photos))])
-    assert len(photos) == 8 and np.abs(one_by_one - native).max() <= 1e-3
-    assert np.abs(opened.run(photos) - native).max() <= 1e-3
+    assert len(photos) == 8 and np.abs(one_by_one - native).max() <= 1e-4  # the acceptance bound: 1e-3
+    assert np.abs(opened.run(photos) - native).max() <= 1e-4
 
 
 def test_the_page_runs_on_threads_and_its_cold_start_is_measured(opened):

@@ -241,7 +241,8 @@ def test_rounds_pool_the_samples_of_every_round(tmp_path, circles):
         (["--size", "30"], 1, "--size 30: U-GAT-IT needs a multiple of 4"),
         (["--iters", "0"], 1, "--iters and --rounds >= 1"),
         (["--rounds", "0"], 1, "--iters and --rounds >= 1"),
-        (["--backends", "openvino-gpu"], 2, "or torch, onnxruntime, openvino, mnn, ncnn, web, ort, cpu, cuda, browser, all"),
+        (["--backends", "openvino-gpu"], 2,
+         "or torch, onnxruntime, openvino, mnn, ncnn, web, ort, cpu, cuda, browser, all"),
     ],
 )
 def test_bad_input_is_one_line_and_nonzero(tmp_path, args, code, message):

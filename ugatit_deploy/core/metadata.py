@@ -15,7 +15,7 @@ Schema ``ugatit-deploy/artifact``, version 1 (the fields of ``ArtifactRecord``, 
                                   converted models: "opencv-bilinear", with a note), scale "x / 127.5 - 1"
     ugatit_deploy_version, created_utc   the exporting version; ISO-8601 time
     precision                     "fp32" | "fp16" | "int8" (TensorRT-style QDQ) | "int8-cpu" (ORT-fast QDQ)
-    normalization                 "adailn-function" | "adailn-inline"
+    normalization                 "adailn-function" | "adailn-inline" | "two-pass" (web bundles)
     direction                     "a2b" | "b2a"
     model                         ModelSpec: ngf, n_blocks, img_size, light (TF-converted: variant, smoothing)
     io                            IoSpec: input {name, shape, dtype, range}, outputs [{name, shape, dtype}];

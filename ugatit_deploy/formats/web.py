@@ -1,12 +1,13 @@
 """A web bundle (``export --format web``): one folder a static host serves, in which a page translates a photo
 with onnxruntime-web, on the visitor's machine (nothing is sent anywhere).
 
-``<ckpt>_<direction>_<precision>.web/`` holds the validated graph (``model.onnx``, the record inside as in every
-ONNX file), ``manifest.json`` (input, size, pre-processing, limits, and the SHA-256 of every file), the page
-(``index.html``, ``app.mjs``, ``pipeline.mjs``: pre- and post-processing as ``core.imaging`` computes them) and
-onnxruntime-web's own files in ``ort/`` (``web_runtime``: pinned, from npm, never a CDN). The sidecar beside the
-folder (``<name>.web.json``) records the manifest's SHA-256: the manifest pins every file, so it pins the bundle.
-The folder is made beside the target and renamed into place: never half a bundle.
+``<ckpt>_<direction>_<precision>.web/`` holds the graph with its norms written out as two-pass means (``web_graph``:
+onnxruntime-web's own norm kernels are 15x less exact), validated against PyTorch on ONNX Runtime (``model.onnx``,
+the record inside as in every ONNX file); ``manifest.json`` (input, size, pre-processing, limits, and the SHA-256
+of every file); the page (``index.html``, ``app.mjs``, ``pipeline.mjs``: pre- and post-processing as
+``core.imaging`` computes them); onnxruntime-web's own files in ``ort/`` (``web_runtime``: pinned, from npm, never a
+CDN). The sidecar beside the folder (``<name>.web.json``) records the manifest's SHA-256: the manifest pins every
+file, so it pins the bundle. The folder is made beside the target and renamed into place: never half a bundle.
 """
 
 from __future__ import annotations
@@ -23,15 +24,18 @@ from ..core.errors import ExportError
 from ..core.fileio import file_sha256
 from ..core.limits import Limits
 from ..core.metadata import ArtifactRecord, ValidationReport, write_sidecar
+from ..core.optional import ort_session
 from . import web_runtime
 from .base import ArtifactFormat, WriteJob
 from .onnx import ONNX
+from .web_graph import two_pass_norms
 
 MANIFEST = "manifest.json"
 MODEL = "model.onnx"
 PAGE = ("index.html", "app.mjs", "pipeline.mjs")  # package data in formats/web_bundle/
 RUNTIME_FOLDER = "ort"
 SCHEMA = "ugatit-deploy/web-bundle"
+NORMALIZATION = "two-pass"  # the record's normalization: the norms written out (``web_graph``)
 
 
 class WebFormat(ArtifactFormat):
@@ -55,13 +59,15 @@ class WebFormat(ArtifactFormat):
         return web_runtime.unavailable_reason()
 
     def write(self, job: WriteJob) -> ValidationReport:
-        """The bundle of the graph ONNX Runtime validated (``job.report``): onnxruntime-web's WASM build computes
-        with the same kernels; ``bench --backends onnxruntime-web`` measures it in a browser."""
-        if job.report is None:
-            raise ExportError(f"{job.path.name}: the graph was not validated; nothing written")
+        """The bundle of the graph with its norms written out (``web_graph``), validated against PyTorch on ONNX
+        Runtime before anything is written; ``bench --backends onnxruntime-web`` measures it in a browser."""
         if job.record.preprocessing.resize != "bilinear":
             raise ExportError(f"--format web resizes as Pillow does; this model was trained with "
                               f"{job.record.preprocessing.resize} (a TensorFlow conversion)")  # fmt: skip
+        model = two_pass_norms(job.model)
+        report = job.validate(ort_session(model))
+        job = replace(job, model=model, report=report,
+                      record=replace(job.record, normalization=NORMALIZATION, validation=report))  # fmt: skip
         runtime = web_runtime.ort_web_files(job.log)
         job.path.parent.mkdir(parents=True, exist_ok=True)
         staged = Path(tempfile.mkdtemp(prefix=f".{job.path.name}.", dir=job.path.parent))
@@ -74,7 +80,7 @@ class WebFormat(ArtifactFormat):
             shutil.rmtree(staged, ignore_errors=True)
             raise
         write_sidecar(record, job.path)
-        return job.report
+        return report
 
 
 def _fill(folder: Path, job: WriteJob, runtime: dict[str, Path]) -> ArtifactRecord:
