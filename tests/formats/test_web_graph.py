@@ -21,6 +21,7 @@ def graphs():
     return model, two_pass_norms(model)
 
 
+@pytest.mark.slow  # exports the shapes model's graph
 def test_no_norm_op_or_local_function_is_left(graphs):
     original, written = graphs
     assert original.functions and not written.functions
@@ -28,6 +29,7 @@ def test_no_norm_op_or_local_function_is_left(graphs):
     onnx.checker.check_model(written, full_check=True)
 
 
+@pytest.mark.slow
 def test_the_written_out_graph_computes_the_same_images_on_real_photos(graphs):
     original, written = graphs
     photos = reference_batch(64, 0).numpy()
