@@ -69,10 +69,10 @@ class BundlePage:
                 and urlsplit(url.removeprefix("blob:")).netloc != own.netloc]  # fmt: skip
 
     def close(self) -> None:
-        for closing in (self._browser, self._playwright):
+        for stop in (self._browser and self._browser.close, self._playwright and self._playwright.stop):
             try:
-                if closing is not None:
-                    closing.close() if closing is self._browser else closing.stop()
+                if stop:
+                    stop()
             except Exception:  # noqa: BLE001 - a browser already gone: nothing left to close
                 pass
         if self._server is not None:

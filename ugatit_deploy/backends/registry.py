@@ -91,6 +91,7 @@ _OPENVINO_MODES = (Mode(), Mode({"inference_precision": "bf16"}, ("bf16",)),
 # from one run to the next, and on a busy machine its 2-thread pool ran slower than 1 thread.
 MNN_NOT_CHOSEN = ("MNN's speed changes from run to run by up to 1.8x with nothing changed, so one measurement "
                   "cannot choose it")  # fmt: skip
+BROWSER = "browser"  # the device of a runner that drives a browser page (WebAssembly on this machine's CPU)
 _TORCH = ("direction", "precision", "channels_last", "cuda_graphs", "threads")  # one runner class, both devices
 _SPECS = (
     BackendSpec("torch-cpu", "torch", CHECKPOINT, "cpu", "PyTorch eager on CPU (the reference)",
@@ -120,7 +121,7 @@ _SPECS = (
                 "mnn_runner:MnnBackend", {}, ("threads",), auto_rank=0, not_chosen=MNN_NOT_CHOSEN, runtime="mnn"),
     BackendSpec("ncnn-cpu", "ncnn", "ncnn", "cpu", "ncnn on CPU: Winograd 3x3 convolutions (.ncnn.param/.bin from "
                 "export --format ncnn)", "ncnn_runner:NcnnBackend", {}, ("threads",), auto_rank=0, runtime="ncnn"),
-    BackendSpec("onnxruntime-web", "web", "web", "browser", "onnxruntime-web (WebAssembly, threads when the page is "
+    BackendSpec("onnxruntime-web", "web", "web", BROWSER, "onnxruntime-web (WebAssembly, threads when the page is "
                 "cross-origin isolated) in headless Chromium, through a web bundle's own page (export --format web)",
                 "onnxruntime_web_runner:OnnxRuntimeWebBackend", {}, ("threads",), auto_rank=0, runtime="browser"),
     BackendSpec("tensorrt", "tensorrt", "tensorrt", "cuda", "TensorRT plan, execute_async_v3 on torch CUDA buffers",
@@ -131,7 +132,6 @@ BACKENDS: Mapping[str, BackendSpec] = MappingProxyType(_REGISTRY)  # read-only; 
 FAMILIES = tuple(dict.fromkeys(spec.family for spec in _SPECS))
 # What "all" (bench's default) means: every backend but the browser's, which starts a Chromium: asked for by name
 # (``--backends onnxruntime-web``, or the group ``browser``), never by default.
-BROWSER = "browser"
 DEFAULT_BACKENDS = tuple(spec.name for spec in _SPECS if spec.device != BROWSER)
 DEVICES = tuple(dict.fromkeys(spec.device for spec in _SPECS))
 

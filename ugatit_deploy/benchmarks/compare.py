@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends import BACKENDS
+from ..backends.registry import BROWSER
 from ..core.cpu_caps import CAPPED_FAMILIES, onednn_cap
 from ..core.gates import Gate
 from ..core.parity import ImageParity, image_parity
@@ -69,7 +70,7 @@ def add_speedups(records: Sequence[BenchRecord]) -> None:
 
 def _host(device: str) -> str:
     """The hardware a registry device computes on: a page's WebAssembly runs on the CPU (against PyTorch on it)."""
-    return "cpu" if device == "browser" else device
+    return "cpu" if device == BROWSER else device
 
 
 def best_peaks(first: Mapping[str, Peak], again: Mapping[str, Peak]) -> dict[str, Peak]:

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import torch
 
+from ..backends.registry import BROWSER
 from ..forms import kernel_of
 from ..model import GeneratorConfig
 from ..model.cost import count_macs
@@ -42,7 +43,7 @@ def measure_peaks(threads: int | None = None) -> dict[str, Peak]:
 # in FP32. On CUDA every reduced precision meets the tensor cores' FP16 peak.
 _PEAKS = {"cpu": {"fp32": CPU_FP32, "fp16": CPU_FP32, "bf16": CPU_BF16, "int8": CPU_INT8},
           "cuda": {"fp32": "cuda-fp32", "fp16": "cuda-fp16", "bf16": "cuda-fp16", "int8": "cuda-fp16"}}  # fmt: skip
-_PEAKS["browser"] = _PEAKS["cpu"]  # a page runs WebAssembly on this CPU: held to the same peaks
+_PEAKS[BROWSER] = _PEAKS["cpu"]  # a page runs WebAssembly on this CPU: held to the same peaks
 
 
 def peak_key(device: str, form: str, compute: str = "") -> str:
