@@ -1,5 +1,5 @@
 """The layers run one way: core <- model <- checkpoint <- forms <- formats <- export / backends / training <- bench /
-inference / serving <- cli, and no module imports itself back through others.
+inference <- serving <- cli, and no module imports itself back through others.
 
 Read from the source with ``ast``: every import, lazy ones inside functions included, must point to the
 module's own part or a lower layer. Siblings of one layer never import each other (a backend does not
@@ -29,7 +29,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("forms", {"forms"}),  # graph forms and compute hints: what formats, export, backends and the bench read
     ("formats", {"formats"}),  # what export writes and the backends run: both read its entries
     ("export / backends / training", {"export", "backends", "training"}),
-    ("bench / inference / serving", {"benchmarks", "inference", "serving"}),
+    ("bench / inference", {"benchmarks", "inference"}),
+    ("serving", {"serving"}),  # serves the runners and the inference pipelines (serve --faces)
     ("cli", {"cli"}),
     ("entry points", {"__main__", "__init__"}),  # python -m ugatit_deploy; the package's public facade
 ]  # fmt: skip

@@ -111,7 +111,7 @@ def test_regular_wheel_holds_only_ugatit_deploy(tmp_path, wheel):
 
 STUDIES = ("winograd_graph", "ncnn_layer_profile", "cpp_end_to_end", "serve_bench", "export_graph_report",
            "train_throughput", "face_detection", "real_inputs", "int8_calibration", "mnn_interference",
-           "int8_search", "bias_correction_speed", "web_bundle")  # fmt: skip
+           "int8_search", "bias_correction_speed", "web_bundle", "face_parity")  # fmt: skip
 # Doors: thin scripts that run a CLI command. Lab: the studies and the official-architecture writer, argparse
 # scripts with their own code that import the package and are never installed.
 DOORS = ["training/train.py", "training/train_cartoon.py", "training/make_shapes.py", "export/export.py",

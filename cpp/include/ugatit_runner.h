@@ -80,6 +80,51 @@ UGATIT_API ugatit_status ugatit_preprocess_file(const char* image_path, int heig
 /* Post-processing alone: 3 x height x width float32 -> image file (.png or .ppm). */
 UGATIT_API ugatit_status ugatit_postprocess_to_file(const float* chw, int height, int width, const char* output_path);
 
+/* ---- Faces: `ugatit-deploy infer --faces`, the same pipeline bit for bit (ugatit_deploy/inference/faces.py).
+ * Each face is found (MTCNN: the three ONNX files `ugatit-deploy export --with-faces` writes to face_detector/),
+ * cropped as the model's training selfies were framed (eyes level), translated at the model's size and pasted
+ * back with a feathered edge; the rest of the photo keeps its pixels. Faces whose eyes are closer than
+ * ugatit_deploy/core/faces.json's min_eye_distance are recorded as "too small" and left as they are. */
+
+typedef struct ugatit_faces ugatit_faces; /* the face detector; not thread-safe: use one per thread */
+
+typedef enum ugatit_faces_mode {
+    UGATIT_FACES_PASTE = 0, /* faces translated in place; a photo without a usable face is written as it is */
+    UGATIT_FACES_AUTO = 1,  /* the same, but a photo without a usable face is translated whole */
+    UGATIT_FACES_CROPS = 2  /* the translated crops themselves (files only: OUT_STEM_face1.png, ...) */
+} ugatit_faces_mode;
+
+/* "paste", "auto" or "crops" -> *mode; anything else is UGATIT_ERROR_INVALID_ARGUMENT. */
+UGATIT_API ugatit_status ugatit_faces_parse_mode(const char* name, int* mode);
+
+/* Opens the face detector in `detector_dir` (NULL or "": $UGATIT_FACES_DIR) on an OpenVINO device (NULL or "" =
+ * "CPU") with a thread count (0 = OpenVINO's default). Each of pnet.onnx, rnet.onnx, onet.onnx must be there with
+ * its sidecar (<file>.json) and match both the SHA-256 the sidecar records and the one faces.json pins; a missing,
+ * foreign or tampered file fails naming it, before OpenVINO reads anything. */
+UGATIT_API ugatit_status ugatit_faces_create(const char* detector_dir, const char* device, int threads,
+                                             ugatit_faces** out_faces);
+UGATIT_API void ugatit_faces_destroy(ugatit_faces* faces); /* NULL is fine */
+
+/* One photo through the faces pipeline: `input_path` -> `output_path` (.png or .ppm) in paste and auto mode; in
+ * crops mode the crops go to OUTPUT_STEM_face1.SUFFIX, OUTPUT_STEM_face2.SUFFIX, ... and a photo without a usable
+ * face gives no file. `name` is the photo's name in the record (NULL: the input's file name). On success, when
+ * not NULL: *record_json is the photo's faces.jsonl line (no newline; json.dumps' text) and *note the note
+ * `infer --faces` prints for it (NULL when none); free both with ugatit_free. */
+UGATIT_API ugatit_status ugatit_runner_translate_faces_file(ugatit_runner* runner, ugatit_faces* faces,
+                                                            const char* input_path, const char* output_path, int mode,
+                                                            const char* name, char** record_json, char** note);
+
+/* The same on pixels in memory (paste and auto): `rgb` holds height rows of width RGB pixels, `stride` bytes
+ * apart (>= 3 x width); the result, the same size, goes to `out_rgb` with the same stride (it may be `rgb`).
+ * `name` NULL: "image". UGATIT_FACES_CROPS is refused (UGATIT_ERROR_INVALID_ARGUMENT). */
+UGATIT_API ugatit_status ugatit_runner_translate_faces(ugatit_runner* runner, ugatit_faces* faces,
+                                                       const unsigned char* rgb, int width, int height, size_t stride,
+                                                       unsigned char* out_rgb, int mode, const char* name,
+                                                       char** record_json, char** note);
+
+/* Frees what the faces functions returned (NULL is fine). */
+UGATIT_API void ugatit_free(void* pointer);
+
 #ifdef __cplusplus
 }
 #endif

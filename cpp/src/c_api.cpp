@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <new>
 #include <string>
 
+#include "c_api_internal.h"
 #include "engine.h"
 #include "error.h"
 #include "image_io.h"
@@ -16,44 +16,19 @@
 #include "runner.h"
 #include "tensor.h"
 
-struct ugatit_runner {
-    std::unique_ptr<ugatit::Runner> runner;
-};
+namespace ugatit::c_api {
+
+std::string& last_error() {
+    thread_local std::string message;
+    return message;
+}
+
+}  // namespace ugatit::c_api
 
 namespace {
 
-thread_local std::string last_error;
-
-void remember(const char* message) noexcept {
-    try {
-        last_error = message;
-    } catch (...) {
-        last_error.clear();
-    }
-}
-
-template <typename Body>
-ugatit_status guarded(Body&& body) noexcept {
-    try {
-        body();
-        last_error.clear();
-        return UGATIT_OK;
-    } catch (const ugatit::Error& error) {
-        remember(error.what());
-        return static_cast<ugatit_status>(error.kind());
-    } catch (const std::bad_alloc&) {
-        remember("out of memory");
-    } catch (const std::exception& error) {
-        remember(error.what());
-    } catch (...) {
-        remember("unknown internal error");
-    }
-    return UGATIT_ERROR_INTERNAL;
-}
-
-void require(bool condition, const char* message) {
-    if (!condition) throw ugatit::Error(ugatit::ErrorKind::kInvalidArgument, message);
-}
+using ugatit::c_api::guarded;
+using ugatit::c_api::require;
 
 void require_size(int height, int width) {
     require(height >= 1 && width >= 1 && height <= 16384 && width <= 16384, "height and width must be 1..16384");
@@ -76,7 +51,7 @@ int ugatit_has_openvino(void) {
 }
 
 const char* ugatit_last_error(void) {
-    return last_error.c_str();
+    return ugatit::c_api::last_error().c_str();
 }
 
 ugatit_status ugatit_set_limit(const char* name, long long value) {

@@ -5,33 +5,16 @@
 #include <openvino/openvino.hpp>
 
 #include <map>
-#include <sstream>
 #include <string>
 
 #include "engine.h"
 #include "error.h"
 #include "integrity.h"
+#include "ov_error.h"
 #include "resource_limits.h"
 
 namespace ugatit {
 namespace {
-
-// The first informative line of an OpenVINO error (its first lines only name C++ source files).
-std::string first_line(const std::string& text) {
-    std::istringstream lines(text);
-    std::string line, fallback;
-    while (std::getline(lines, line)) {
-        const auto start = line.find_first_not_of(" \t\r");
-        if (start == std::string::npos) continue;
-        line = line.substr(start);
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-        if (fallback.empty()) fallback = line;
-        const bool source_location = line.rfind("Exception from ", 0) == 0 ||
-                                     (line.rfind("Check '", 0) == 0 && line.find("' failed at ") != std::string::npos);
-        if (!source_location) return line;
-    }
-    return fallback.empty() ? "unknown OpenVINO error" : fallback;
-}
 
 std::string file_name(const std::string& path) {
     const auto slash = path.find_last_of('/');
@@ -53,7 +36,7 @@ public:
         try {
             model_ = core_.read_model(onnx_path);
         } catch (const std::exception& error) {
-            throw Error(ErrorKind::kEngine, "openvino cannot read " + name_ + ": " + first_line(error.what()));
+            throw Error(ErrorKind::kEngine, "openvino cannot read " + name_ + ": " + openvino_first_line(error.what()));
         }
         properties_ = {ov::hint::performance_mode(ov::hint::PerformanceMode::LATENCY), ov::num_streams(1),
                        ov::hint::inference_precision(ov::element::f32)};
@@ -83,7 +66,7 @@ public:
         } catch (const Error&) {
             throw;
         } catch (const std::exception& error) {
-            throw Error(ErrorKind::kEngine, "openvino failed to run " + name_ + ": " + first_line(error.what()));
+            throw Error(ErrorKind::kEngine, "openvino failed to run " + name_ + ": " + openvino_first_line(error.what()));
         }
     }
 
@@ -118,7 +101,7 @@ private:
             return requests_.emplace(shape, compiled.create_infer_request()).first->second;
         } catch (const std::exception& error) {
             throw Error(ErrorKind::kEngine, "openvino cannot compile " + name_ + " for " + shape_to_string(shape) +
-                                                " on " + device_ + ": " + first_line(error.what()));
+                                                " on " + device_ + ": " + openvino_first_line(error.what()));
         }
     }
 

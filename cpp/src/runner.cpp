@@ -52,21 +52,29 @@ Tensor Runner::translate(const float* input, const Shape4& shape) {
     return output;
 }
 
-void Runner::translate_file(const std::string& input_path, const std::string& output_path, bool keep_size) {
-    check_output_format(output_path);
+void Runner::require_single_images() const {
     if (profile_.min[0] > 1) {
         throw Error(ErrorKind::kInvalidArgument,
                     "the engine's profile needs a batch of at least " + std::to_string(profile_.min[0]) +
                         ": rebuild it with a minimum batch of 1 to translate single images");
     }
-    const Image original = read_image(input_path);
+}
+
+Image Runner::translate_image(const Image& original, bool keep_size) {
+    require_single_images();
     const Image resized = resize_bilinear(original, width_, height_);
     std::vector<float> chw(static_cast<std::size_t>(3) * height_ * width_);
     image_to_chw(resized, chw.data());
     const Tensor output = translate(chw.data(), {1, 3, height_, width_});
     Image result = chw_to_image(output.data.data(), height_, width_);
     if (keep_size) result = resize_bilinear(result, original.width, original.height);
-    write_image(output_path, result);
+    return result;
+}
+
+void Runner::translate_file(const std::string& input_path, const std::string& output_path, bool keep_size) {
+    check_output_format(output_path);
+    require_single_images();
+    write_image(output_path, translate_image(read_image(input_path), keep_size));
 }
 
 }  // namespace ugatit

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine.h"
+#include "image.h"
 #include "sidecar.h"
 
 namespace ugatit {
@@ -25,10 +26,16 @@ public:
     // Input float32 NCHW in [-1, 1]; the shape must lie within the profile.
     Tensor translate(const float* input, const Shape4& shape);
 
+    // An RGB image resized to the input size, translated, and with keep_size resized back to its own size
+    // (the same bilinear resize both ways, as `infer --keep-size` and the faces pipeline's whole-photo path).
+    Image translate_image(const Image& original, bool keep_size);
+
     // keep_size: resize the result back to the input image's size (same bilinear resize).
     void translate_file(const std::string& input_path, const std::string& output_path, bool keep_size);
 
 private:
+    void require_single_images() const;  // a profile whose minimum batch is 1
+
     Sidecar sidecar_;
     std::unique_ptr<Engine> engine_;
     InputProfile profile_;

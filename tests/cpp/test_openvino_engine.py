@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
-from support.cpp_build import NO_TOOLCHAIN, NO_TOOLCHAIN_REASON, Build
+from support.cpp_build import NO_TOOLCHAIN, NO_TOOLCHAIN_REASON, Build, with_openvino
 
 from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.cli import main
@@ -27,9 +27,7 @@ LEVELS, SHARE = 1, 0.001  # at most 1 level apart on at most 0.1 % of the pixels
 
 @pytest.fixture(scope="module")
 def build(cpp_build: Build) -> Build:
-    pytest.importorskip("openvino", reason="OpenVINO is not installed: pip install 'ugatit-deploy[openvino]'")
-    assert cpp_build.has_openvino, "CMake did not find the venv's OpenVINO:\n" + cpp_build.configure_log
-    return cpp_build
+    return with_openvino(cpp_build)
 
 
 @pytest.fixture(scope="module")

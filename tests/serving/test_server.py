@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
-from support.serve_helpers import infer, start_server
+from support.serve_helpers import infer, require_server, start_server
 
 from ugatit_deploy.assets import shapes_model_path
 from ugatit_deploy.backends import create_backend
@@ -25,17 +25,6 @@ from ugatit_deploy.core.reference_images import photo_paths
 from ugatit_deploy.serving.server import free_ports
 
 pytestmark = [pytest.mark.serve, pytest.mark.slow]  # a real tritonserver process per test module
-
-
-def _require_server() -> None:
-    from ugatit_deploy.core.errors import UnavailableError
-    from ugatit_deploy.serving.triton_runtime import find_runtime
-
-    pytest.importorskip("tritonclient.grpc", reason="tritonclient is not installed: pip install 'ugatit-deploy[serve]'")
-    try:
-        find_runtime()
-    except UnavailableError as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +37,7 @@ def onnx_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(onnx_model, tmp_path_factory):
-    _require_server()
+    require_server()
     # The size limit comes from the shared limits' environment variable (core.limits), as an operator sets it.
     served = start_server(onnx_model, tmp_path_factory.mktemp("serve") / "repo", "--backend", "onnxruntime-cpu",
                           "--max-batch", "8", "--max-queue-delay-us", "20000",
@@ -198,7 +187,7 @@ def test_a_client_that_disconnects_mid_request_leaves_the_server_up(server):
 
 
 def test_sigterm_lets_requests_in_flight_finish_then_exits_0(onnx_model, tmp_path):
-    _require_server()
+    require_server()
     served = start_server(onnx_model, tmp_path / "repo", "--backend", "onnxruntime-cpu", "--max-batch", "2",
                           "--max-size", "1024", "--threads", "1")  # fmt: skip
     results: dict[int, np.ndarray | Exception] = {}
@@ -232,7 +221,7 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0(onnx_model, tmp_pat
 
 
 def test_a_port_that_is_taken_is_one_line_and_exit_1(onnx_model, tmp_path):
-    _require_server()
+    require_server()
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()

@@ -87,3 +87,11 @@ def run_measured(command: list, env: dict[str, str] | None = None) -> tuple[subp
     peak_mb = int(lines[-1].split()[1]) / 1024
     stderr = "".join(line + "\n" for line in lines[:-1])
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), peak_mb
+
+
+def with_openvino(build: Build) -> Build:
+    """The session's build, for tests of its OpenVINO engine: skips where OpenVINO is not installed, and fails
+    where it is but CMake did not find it."""
+    pytest.importorskip("openvino", reason="OpenVINO is not installed: pip install 'ugatit-deploy[openvino]'")
+    assert build.has_openvino, "CMake did not find the venv's OpenVINO:\n" + build.configure_log
+    return build

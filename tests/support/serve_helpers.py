@@ -13,8 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ugatit_deploy.serving.server import free_ports
+
+
+def require_server() -> None:
+    """Skip (with the install line) where Triton's server or its gRPC client is not installed."""
+    from ugatit_deploy.core.errors import UnavailableError
+    from ugatit_deploy.serving.triton_runtime import find_runtime
+
+    pytest.importorskip("tritonclient.grpc", reason="tritonclient is not installed: pip install 'ugatit-deploy[serve]'")
+    try:
+        find_runtime()
+    except UnavailableError as exc:
+        pytest.skip(str(exc))
 
 
 @dataclass

