@@ -80,17 +80,27 @@ def invert_affine(matrix: np.ndarray) -> np.ndarray:
 
 def _sample(image: np.ndarray, sx: np.ndarray, sy: np.ndarray, border: str) -> np.ndarray:
     height, width = image.shape[:2]
+    flat = image.reshape(height * width, -1)
     x0, y0 = np.floor(sx), np.floor(sy)
     fx, fy = (sx - x0)[..., None], (sy - y0)[..., None]
-    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    xs = [x0.astype(np.int64)]
+    xs.append(xs[0] + 1)
+    ys = [y0.astype(np.int64)]
+    ys.append(ys[0] + 1)
+    columns = [np.clip(x, 0, width - 1) for x in xs]
+    rows = [np.clip(y, 0, height - 1) * width for y in ys]
+    if border == "zero":
+        x_in = [(x >= 0) & (x < width) for x in xs]
+        y_in = [(y >= 0) & (y < height) for y in ys]
 
-    def pixel(ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-        inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
-        values = image[np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)].astype(np.float64)
-        return values if border == "replicate" else np.where(inside[..., None], values, 0.0)
+    def pixel(row: int, column: int) -> np.ndarray:
+        values = np.take(flat, rows[row] + columns[column], axis=0).astype(np.float64)
+        if border == "replicate":
+            return values
+        return np.where((y_in[row] & x_in[column])[..., None], values, 0.0)
 
-    top = (1.0 - fx) * pixel(y0, x0) + fx * pixel(y0, x0 + 1)
-    bottom = (1.0 - fx) * pixel(y0 + 1, x0) + fx * pixel(y0 + 1, x0 + 1)
+    top = (1.0 - fx) * pixel(0, 0) + fx * pixel(0, 1)
+    bottom = (1.0 - fx) * pixel(1, 0) + fx * pixel(1, 1)
     return (1.0 - fy) * top + fy * bottom
 
 
