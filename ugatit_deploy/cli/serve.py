@@ -105,11 +105,11 @@ def serve_command(model: Path | None, backend: str, direction: str, max_batch: i
         options["direction"] = direction
     runner = open_model(path, backend, **options)
     if faces is not None:
-        from ..export.face_detector import detector_folder
-        from ..inference.face_detect import FaceDetector
+        from ..export.face_detector import detector_folder, read_detector
 
-        # the detector's files are there and whole (else one line saying how to get them), before Triton starts
-        FaceDetector(folder=detector_folder(None, path))
+        # the detector's files are there and whole (else one line saying how to get them), before Triton starts;
+        # the faces model's processes compile them
+        read_detector(detector_folder(None, path))
     with runner:  # loads here, so a model that cannot run fails now, in one line, before Triton starts
         served = ServedModel(str(path), runner.info.backend, runner.light, runner.img_size, runner.resize_method,
                              name, direction, max_batch, max_queue_delay_us, instances, threads, max_size)  # fmt: skip
